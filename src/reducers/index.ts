@@ -1,0 +1,4 @@
+export { BaseReducer, zeroLoss } from './base-reducer.js';
+export { MeanReducer } from './mean-reducer.js';
+export { AvgNonZeroReducer } from './avg-non-zero-reducer.js';
+export { SumReducer } from './sum-reducer.js';
