@@ -1,0 +1,1 @@
+export { writeFileAtomic, writeDirAtomic } from './write-atomic.js';

@@ -1,0 +1,55 @@
+import { mkdir, rename, rm, writeFile, open } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Writes a file so that readers see the old content or the new, never a half-written file: the
+ * data goes to a temporary file in the same folder, is flushed, then renamed over the target.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Writes a folder of files atomically: into a temporary sibling folder first, then swapped in by
+ * renames, so an interrupted write leaves the previous folder (or none), never a mix.
+ */
+export async function writeDirAtomic(path: string, files: Record<string, string | Uint8Array>): Promise<void> {
+  const parent = dirname(path);
+  await mkdir(parent, { recursive: true });
+  const stamp = `${process.pid}.${Date.now()}`;
+  const tmp = join(parent, `.${basename(path)}.${stamp}.tmp`);
+  const old = join(parent, `.${basename(path)}.${stamp}.old`);
+  try {
+    for (const [name, data] of Object.entries(files)) {
+      const file = join(tmp, name);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, data);
+    }
+    const hadOld = await rename(path, old).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return false;
+        throw error;
+      },
+    );
+    await rename(tmp, path);
+    if (hadOld) await rm(old, { recursive: true, force: true });
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
