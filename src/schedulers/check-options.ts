@@ -1,0 +1,59 @@
+import { invalidArgument } from '../errors.js';
+
+/** Bounds for `checkNumber`; an exclusive bound wins over an inclusive one of the same side. */
+export interface NumberBounds {
+  min?: number;
+  minExclusive?: number;
+  max?: number;
+  maxExclusive?: number;
+  integer?: boolean;
+  /** Appended to the error message: why the bound exists. */
+  why?: string;
+}
+
+/**
+ * Throws unless `value` is a finite number within `bounds`. `what` is the word that opens the
+ * message ("Option", "Argument") so that the error reads like every other one deepmetric throws.
+ */
+export function checkNumber(name: string, value: unknown, bounds: NumberBounds, what = 'Option'): number {
+  const rules: string[] = [];
+  if (bounds.integer) rules.push('an integer');
+  else rules.push('a finite number');
+  if (bounds.minExclusive !== undefined) rules.push(`> ${bounds.minExclusive}`);
+  else if (bounds.min !== undefined) rules.push(`>= ${bounds.min}`);
+  if (bounds.maxExclusive !== undefined) rules.push(`< ${bounds.maxExclusive}`);
+  else if (bounds.max !== undefined) rules.push(`<= ${bounds.max}`);
+  if (typeof value !== 'number' || !withinBounds(value, bounds)) {
+    const why = bounds.why === undefined ? '' : ` (${bounds.why})`;
+    throw invalidArgument(
+      `${what} \`${name}\` must be ${rules.join(' ')}${why}. Received: ${name}=${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function withinBounds(value: number, bounds: NumberBounds): boolean {
+  return (
+    Number.isFinite(value) &&
+    (!bounds.integer || Number.isInteger(value)) &&
+    (bounds.minExclusive === undefined || value > bounds.minExclusive) &&
+    (bounds.min === undefined || value >= bounds.min) &&
+    (bounds.maxExclusive === undefined || value < bounds.maxExclusive) &&
+    (bounds.max === undefined || value <= bounds.max)
+  );
+}
+
+/** Throws unless `value` is one of `allowed`. */
+export function checkChoice<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (!isOneOf(value, allowed)) {
+    const received = typeof value === 'string' ? `'${value}'` : String(value);
+    throw invalidArgument(
+      `Option \`${name}\` must be one of ${allowed.map((a) => `'${a}'`).join(', ')}. Received: ${name}=${received}`,
+    );
+  }
+  return value;
+}
+
+function isOneOf<T extends string>(value: unknown, allowed: readonly T[]): value is T {
+  return allowed.some((a) => a === value);
+}
