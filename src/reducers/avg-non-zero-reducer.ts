@@ -17,6 +17,8 @@ export class AvgNonZeroReducer extends BaseReducer {
     const count = tf.sum(tf.cast(active, 'float32'));
     // where(), not a multiply by the mask: NaN * 0 would bring the dropped NaN back.
     const mean = tf.div(tf.sum(tf.where(active, losses, tf.zerosLike(losses))), tf.maximum(count, 1));
-    return tf.where(tf.greater(count, 0), mean, zeroLoss(embeddings)) as tf.Scalar;
+    // The condition comes from differentiable values too; tfjs has no gradient for Greater.
+    const any = noGradient((c) => tf.greater(c, 0), count);
+    return tf.where(any, mean, zeroLoss(embeddings)) as tf.Scalar;
   }
 }
