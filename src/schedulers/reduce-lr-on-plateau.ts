@@ -1,6 +1,6 @@
 import { invalidArgument } from '../errors.js';
 import { checkChoice, checkNumber } from './check-options.js';
-import { checkStateKind, type Scheduler, type SchedulerInterval } from './scheduler.js';
+import { checkStateKind, type Scheduler, type SchedulerInterval, type SchedulerState } from './scheduler.js';
 
 export interface ReduceLROnPlateauOptions {
   /** The initial learning rate. */
@@ -170,7 +170,7 @@ export class ReduceLROnPlateau implements Scheduler {
     };
   }
 
-  loadState(state: ReduceLROnPlateauState): void {
+  loadState(state: SchedulerState): void {
     checkStateKind(state, 'reduce-lr-on-plateau');
     const lr = checkNumber('state.lr', state.lr, { min: 0 }, 'Field');
     const best = decode(state.best);

@@ -113,6 +113,16 @@ describe('ReduceLROnPlateau against torch 1.13', () => {
     assert.equal(s.lr, 0.1);
   });
 
+  it('skips a reduction of exactly eps (torch applies one only when old - new > eps)', () => {
+    // Halving 2e-8 is exact and so is 2e-8 - 1e-8, so the difference is eps itself.
+    const s = new ReduceLROnPlateau({ lr: 2e-8, factor: 0.5, patience: 0, eps: 1e-8 });
+    assert.equal(s.step(1), 2e-8);
+    assert.equal(s.step(1), 2e-8);
+    const t = new ReduceLROnPlateau({ lr: 2e-8, factor: 0.5, patience: 0, eps: 0.99e-8 });
+    t.step(1);
+    assert.equal(t.step(1), 1e-8);
+  });
+
   it('rejects bad options with messages that name the option and the value', () => {
     const bad: Array<[Record<string, unknown>, RegExp]> = [
       [{ lr: 0.1, factor: 1 }, /`factor` must be a finite number >= 0 < 1 .*torch raises for factor >= 1.*Received: factor=1/],

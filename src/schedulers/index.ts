@@ -1,0 +1,10 @@
+export type { Scheduler, SchedulerInterval, SchedulerState } from './scheduler.js';
+export { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
+export type { ReduceLROnPlateauOptions, ReduceLROnPlateauState, EncodedNumber } from './reduce-lr-on-plateau.js';
+export { StepLR } from './step-lr.js';
+export type { StepLROptions, StepLRState } from './step-lr.js';
+export { CosineAnnealingLR } from './cosine-annealing-lr.js';
+export type { CosineAnnealingLROptions, CosineAnnealingLRState } from './cosine-annealing-lr.js';
+export { LinearWarmup } from './linear-warmup.js';
+export type { LinearWarmupOptions, LinearWarmupState } from './linear-warmup.js';
+export type { ClosedFormState } from './closed-form-scheduler.js';
