@@ -1,0 +1,87 @@
+/**
+ * The one place that reaches into tfjs optimizers' non-public fields, because tfjs offers no
+ * public way to do two things training needs:
+ *
+ * - change the learning rate at run time (tfjs has no schedulers): SGD and Momentum have
+ *   `setLearningRate`, which also refreshes the `-lr` scalar they cache; every other tfjs
+ *   optimizer reads its protected `learningRate` field at each step;
+ * - checkpoint Adam exactly: `setWeights` recomputes the running powers beta1^t and beta2^t as
+ *   pow(beta, t + 1), which differs in the last bits from the product of t float32 multiplications
+ *   an uninterrupted run holds; so a resumed run reads and writes the private `accBeta1`/`accBeta2`.
+ */
+import { tf } from '../tf.js';
+import { invalidArgument } from '../errors.js';
+
+interface WithLearningRate {
+  learningRate: unknown;
+}
+
+interface AdamFields {
+  accBeta1: unknown;
+  accBeta2: unknown;
+}
+
+/**
+ * The learning rate a tfjs optimizer applies at its next step.
+ *
+ * @example
+ * getLearningRate(tf.train.adam(1e-3)); // 0.001
+ */
+export function getLearningRate(optimizer: tf.Optimizer): number {
+  const lr = (optimizer as unknown as WithLearningRate).learningRate;
+  if (typeof lr !== 'number') {
+    throw invalidArgument(
+      `Argument \`optimizer\` must be a tfjs optimizer with a numeric learning rate. Received: ${optimizer.getClassName()} with learningRate=${String(lr)}`,
+    );
+  }
+  return lr;
+}
+
+/**
+ * Sets the learning rate a tfjs optimizer applies from its next step on. Works for every tfjs
+ * optimizer (sgd, momentum, adam, adamax, adagrad, adadelta, rmsprop).
+ *
+ * @example
+ * setLearningRate(optimizer, 1e-4);
+ */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  checkLearningRate(lr);
+  getLearningRate(optimizer);
+  if ('setLearningRate' in optimizer && typeof optimizer.setLearningRate === 'function') {
+    (optimizer as tf.SGDOptimizer).setLearningRate(lr);
+  } else {
+    (optimizer as unknown as WithLearningRate).learningRate = lr;
+  }
+}
+
+/** Throws unless `lr` is a finite number >= 0. */
+export function checkLearningRate(lr: number): void {
+  if (!(typeof lr === 'number' && Number.isFinite(lr) && lr >= 0)) {
+    throw invalidArgument(`Argument \`lr\` must be a finite number >= 0. Received: lr=${String(lr)}`);
+  }
+}
+
+/** Adam's running powers [beta1^t, beta2^t] (times beta, as tfjs stores them), as float32 values. */
+export async function getAdamBetaPowers(optimizer: tf.Optimizer): Promise<[number, number]> {
+  const { accBeta1, accBeta2 } = adamFields(optimizer);
+  return [(await accBeta1.data())[0], (await accBeta2.data())[0]];
+}
+
+/** Writes Adam's running powers, as `getAdamBetaPowers` read them. */
+export function setAdamBetaPowers(optimizer: tf.Optimizer, powers: [number, number]): void {
+  const { accBeta1, accBeta2 } = adamFields(optimizer);
+  tf.tidy(() => {
+    accBeta1.assign(tf.scalar(powers[0], 'float32'));
+    accBeta2.assign(tf.scalar(powers[1], 'float32'));
+  });
+}
+
+function adamFields(optimizer: tf.Optimizer): { accBeta1: tf.Variable; accBeta2: tf.Variable } {
+  const fields = optimizer as unknown as AdamFields;
+  if (!(fields.accBeta1 instanceof tf.Variable && fields.accBeta2 instanceof tf.Variable)) {
+    throw invalidArgument(
+      `Argument \`optimizer\` must be a tfjs Adam optimizer (with accBeta1/accBeta2). Received: ${optimizer.getClassName()}`,
+    );
+  }
+  return { accBeta1: fields.accBeta1, accBeta2: fields.accBeta2 };
+}
