@@ -5,6 +5,8 @@ import {
   type BaseDistance,
 } from '../../src/distances/index.js';
 import { AvgNonZeroReducer, MeanReducer, SumReducer, type BaseReducer } from '../../src/reducers/index.js';
+import { TripletMarginLoss } from '../../src/losses/index.js';
+import type { PairIndices, TripletIndices } from '../../src/miners/indices.js';
 import { camelKwargs, type Spec } from './oracle.js';
 
 /** The deepmetric object for a PML distance spec from the oracle. */
@@ -33,4 +35,31 @@ export function reducerFromSpec(spec: Spec): BaseReducer {
     default:
       throw new Error(`unknown reducer class ${spec.class}`);
   }
+}
+
+/** An oracle `indices_tuple` (`{anchors, positives, negatives}`, `{a1, p, a2, n}` or null) as deepmetric's index types. */
+export function indicesFromOracle(
+  tuple: Record<string, number[]> | null | undefined,
+): TripletIndices | PairIndices | undefined {
+  if (tuple === null || tuple === undefined) return undefined;
+  const arr = (key: string): Int32Array => {
+    const values = tuple[key];
+    if (!Array.isArray(values)) throw new Error(`indices_tuple has no ${key}`);
+    return Int32Array.from(values);
+  };
+  if ('anchors' in tuple) return { anchors: arr('anchors'), positives: arr('positives'), negatives: arr('negatives') };
+  return { a1: arr('a1'), p: arr('p'), a2: arr('a2'), n: arr('n') };
+}
+
+/** The TripletMarginLoss of an oracle case's `params` (`loss`, `distance`, `reducer`). */
+export function tripletLossFromParams(params: { loss: Spec; distance: Spec; reducer: Spec }): TripletMarginLoss {
+  const { margin, swap, smoothLoss, tripletsPerAnchor } = camelKwargs(params.loss.kwargs);
+  return new TripletMarginLoss({
+    margin: margin as number,
+    swap: swap as boolean,
+    smoothLoss: smoothLoss as boolean,
+    tripletsPerAnchor: tripletsPerAnchor as 'all' | number,
+    distance: distanceFromSpec(params.distance),
+    reducer: reducerFromSpec(params.reducer),
+  });
 }

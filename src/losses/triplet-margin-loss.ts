@@ -1,0 +1,148 @@
+import { tf } from '../tf.js';
+import { invalidArgument } from '../errors.js';
+import { Random } from '../random.js';
+import { noGradient } from '../ops/no-gradient.js';
+import { gatherFlat } from '../ops/gather-flat.js';
+import { AvgNonZeroReducer } from '../reducers/index.js';
+import type { PairIndices, TripletIndices } from '../miners/indices.js';
+import { BaseMetricLossFunction, type BaseMetricLossOptions, type LossTerms } from './base-metric-loss-function.js';
+import { convertToTriplets } from './convert-to-triplets.js';
+
+export interface TripletMarginLossOptions extends BaseMetricLossOptions {
+  /** The desired gap between the anchor-positive and the anchor-negative distance. Default 0.05. */
+  margin?: number;
+  /** Use d(p, n) instead of d(a, n) when it is closer (the "distance swap"). Default false. */
+  swap?: boolean;
+  /** Soft margin: softplus instead of the hinge. Default false. */
+  smoothLoss?: boolean;
+  /** 'all' (default): every triplet of the batch; a number k: k random triplets per anchor. */
+  tripletsPerAnchor?: 'all' | number;
+  /** Draws the random triplets when `tripletsPerAnchor` is a number. Default `new Random(0)`. */
+  rng?: Random;
+}
+
+/** What the last `TripletMarginLoss.compute` saw. Means are NaN when there was no triplet. */
+export interface TripletLossStats {
+  /** Triplets evaluated (after pairs were joined into triplets). */
+  numTriplets: number;
+  /** Triplets with a loss > 0: the active ones, which AvgNonZeroReducer averages over. */
+  numNonZero: number;
+  /** Mean anchor-positive distance (similarity, for similarities). */
+  meanAP: number;
+  /** Mean anchor-negative distance (similarity, for similarities), before any swap. */
+  meanAN: number;
+  /** Mean of `margin(d_ap, d_an) + margin`, the argument of the hinge / softplus. */
+  meanViolation: number;
+}
+
+const OPTION_KEYS = ['margin', 'swap', 'smoothLoss', 'tripletsPerAnchor', 'rng', 'distance', 'reducer'] as const;
+
+/**
+ * The triplet margin loss, exactly as pytorch-metric-learning's `TripletMarginLoss`:
+ *
+ *   L_apn = [ d(a, p) - d(a, n) + margin ]_+          (hinge, the default)
+ *   L_apn = softplus( d(a, p) - d(a, n) + margin )     (smoothLoss: true; softplus(x) = log(1 + e^x))
+ *
+ * reduced over the triplets by `reducer` (default `AvgNonZeroReducer`: the mean over the triplets
+ * with a loss > 0). For a similarity (CosineSimilarity, `isInverted`) the roles flip,
+ * `s(a, n) - s(a, p) + margin`: `distance.margin` holds the direction. With `swap`, d(a, n) is
+ * replaced by the closer of d(a, n) and d(p, n).
+ *
+ * The triplets: a miner's output passed as `indices` (triplets as they are; pairs joined as every
+ * positive pair with every negative pair of the same anchor), or, without `indices`, every triplet
+ * of the batch (`tripletsPerAnchor: 'all'`) or k random ones per anchor drawn with `rng`
+ * (`tripletsPerAnchor: k`, the distribution of PML's sampling, not its random numbers). With no
+ * triplet the loss is `sum(embeddings * 0)`: 0 with a zero gradient, NaN if an embedding is NaN.
+ *
+ * Options (PML's names in camelCase, PML's defaults): `margin = 0.05`, `swap = false`,
+ * `smoothLoss = false`, `tripletsPerAnchor = 'all'`, `distance = new LpDistance()`,
+ * `reducer = new AvgNonZeroReducer()`, `rng = new Random(0)`.
+ *
+ * @example
+ * const loss = new dm.TripletMarginLoss({ margin: 0.2 });
+ * const miner = new dm.BatchHardMiner();
+ * const { value, grads } = dm.tf.variableGrads(() => {
+ *   const emb = model.apply(x) as dm.tf.Tensor2D;
+ *   return loss.compute(emb, labels, miner.mine(emb, labels));
+ * });
+ * loss.lastStats; // { numTriplets, numNonZero, meanAP, meanAN, meanViolation }
+ */
+export class TripletMarginLoss extends BaseMetricLossFunction<TripletLossStats> {
+  readonly margin: number;
+  readonly swap: boolean;
+  readonly smoothLoss: boolean;
+  readonly tripletsPerAnchor: 'all' | number;
+  readonly rng: Random;
+
+  constructor(options: TripletMarginLossOptions = {}) {
+    super(options, { name: 'TripletMarginLoss', optionKeys: OPTION_KEYS, defaultReducer: () => new AvgNonZeroReducer() });
+    this.margin = options.margin ?? 0.05;
+    this.swap = options.swap ?? false;
+    this.smoothLoss = options.smoothLoss ?? false;
+    this.tripletsPerAnchor = options.tripletsPerAnchor ?? 'all';
+    this.rng = options.rng ?? new Random(0);
+    if (typeof this.margin !== 'number' || !Number.isFinite(this.margin)) {
+      throw invalidArgument(`Option \`margin\` must be a finite number. Received: margin=${String(options.margin)}`);
+    }
+    for (const key of ['swap', 'smoothLoss'] as const) {
+      if (typeof this[key] !== 'boolean') {
+        throw invalidArgument(`Option \`${key}\` must be a boolean. Received: ${key}=${String(options[key])}`);
+      }
+    }
+    const t = this.tripletsPerAnchor;
+    if (t !== 'all' && !(typeof t === 'number' && Number.isInteger(t) && t >= 1)) {
+      throw invalidArgument(
+        `Option \`tripletsPerAnchor\` must be 'all' or an integer >= 1. Received: tripletsPerAnchor=${String(t)}`,
+      );
+    }
+    if (!(this.rng instanceof Random)) {
+      throw invalidArgument(`Option \`rng\` must be a Random. Received: rng=${String(options.rng)}`);
+    }
+  }
+
+  protected computeLosses(
+    embeddings: tf.Tensor2D,
+    labels: Int32Array,
+    indices: TripletIndices | PairIndices | undefined,
+  ): LossTerms<TripletLossStats> {
+    const n = embeddings.shape[0];
+    if (n * n > 2147483647) {
+      throw invalidArgument(`Argument \`embeddings\` must have at most 46340 rows (n*n entries indexed as int32). Received: ${n} rows`);
+    }
+    const { anchors, positives, negatives } = convertToTriplets(labels, indices, this.tripletsPerAnchor, this.rng);
+    const k = anchors.length;
+    if (k === 0) {
+      return {
+        losses: tf.zeros([0]),
+        statistics: [],
+        toStats: () => ({ numTriplets: 0, numNonZero: 0, meanAP: NaN, meanAN: NaN, meanViolation: NaN }),
+      };
+    }
+    // Positions in the flattened n x n matrix: [ap | an | pn], gathered in one op.
+    const parts = this.swap ? 3 : 2;
+    const positions = new Int32Array(parts * k);
+    for (let i = 0; i < k; i++) {
+      positions[i] = anchors[i] * n + positives[i];
+      positions[k + i] = anchors[i] * n + negatives[i];
+      if (this.swap) positions[2 * k + i] = positives[i] * n + negatives[i];
+    }
+    const mat = this.distance.pairwise(embeddings);
+    const picked = tf.split(gatherFlat(mat, positions), parts) as tf.Tensor1D[];
+    const [ap, an] = picked;
+    const anUsed = this.swap ? this.closer(an, picked[2]) : an;
+    const violation = tf.add(this.distance.margin(ap, anUsed), this.margin) as tf.Tensor1D;
+    const losses = this.smoothLoss ? tf.softplus(violation) : tf.relu(violation);
+    return {
+      losses,
+      statistics: [tf.sum(tf.cast(tf.greater(losses, 0), 'float32')), tf.mean(ap), tf.mean(an), tf.mean(violation)],
+      toStats: ([numNonZero, meanAP, meanAN, meanViolation]) => ({ numTriplets: k, numNonZero, meanAP, meanAN, meanViolation }),
+    };
+  }
+
+  /** `distance.smallestDist`, with NaN propagated from either side as torch.min/max do. */
+  private closer(an: tf.Tensor1D, pn: tf.Tensor1D): tf.Tensor1D {
+    // The wasm backend's minimum/maximum return the first argument when only the second is NaN.
+    const eitherNaN = noGradient((x, y) => tf.logicalOr(tf.isNaN(x), tf.isNaN(y)), an, pn);
+    return tf.where(eitherNaN, tf.add(an, pn), this.distance.smallestDist(an, pn)) as tf.Tensor1D;
+  }
+}
