@@ -1,0 +1,3 @@
+export { MPerClassSampler } from './m-per-class-sampler.js';
+export type { MPerClassSamplerOptions, MPerClassSamplerState } from './m-per-class-sampler.js';
+export { sampleWithoutReplacement } from './sample-without-replacement.js';
