@@ -232,5 +232,8 @@ describe('sampleWithoutReplacement', () => {
     assert.ok(chi2 < CHI2_001[11], `chi2 ${chi2} >= ${CHI2_001[11]}`);
     const full = Array.from(sampleWithoutReplacement(1000, 1000, rng)).sort((a, b) => a - b);
     assert.deepEqual(full, Array.from({ length: 1000 }, (_v, i) => i));
+    assert.equal(sampleWithoutReplacement(5, 0, rng).length, 0);
+    assertRejects(() => sampleWithoutReplacement(3, 4, rng), 'invalid-argument', /`k` must be an integer in \[0, n=3\]. Received: k=4/);
+    assertRejects(() => sampleWithoutReplacement(-1, 0, rng), 'invalid-argument', /`n` must be an integer >= 0/);
   });
 });
