@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { it, type TestContext } from 'node:test';
 import { tf } from '../../src/tf.js';
 import { Random } from '../../src/random.js';
 import { registerWasmKernels } from '../../src/backend/index.js';
@@ -21,9 +21,18 @@ function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): 
   return scale === 0 ? diff : diff / scale;
 }
 
+/** The largest relative error seen by `assertClose`, reported per test. */
+let worst = 0;
+
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
   const err = relativeError(actual, expected);
+  worst = Math.max(worst, err);
   assert.ok(err <= TOLERANCE, `${what}: relative error ${err.toExponential(2)} > ${TOLERANCE}`);
+}
+
+function reportWorst(t: TestContext): void {
+  t.diagnostic(`largest relative error ${worst.toExponential(2)}`);
+  worst = 0;
 }
 
 function normals(rng: Random, shape: number[]): Float32Array {
@@ -110,7 +119,7 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
     }
   });
 
-  it(`Conv2DBackpropFilter equals the cpu kernel and the plain loop (${CASES} random cases)`, async () => {
+  it(`Conv2DBackpropFilter equals the cpu kernel and the plain loop (${CASES} random cases)`, async (t) => {
     const rng = new Random(101);
     for (let n = 0; n < CASES; n++) {
       const s = randomConv(rng, false);
@@ -125,9 +134,10 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
       assertClose(wasm.values, cpu.values, `vs cpu ${describeCase(s)}`);
       assertClose(wasm.values, convGradients(s, x, new Float32Array(x.length), dy).dW, `vs loop ${describeCase(s)}`);
     }
+    reportWorst(t);
   });
 
-  it(`DepthwiseConv2dNativeBackpropFilter equals the plain loop, and the cpu kernel at dilation 1 (${CASES} random cases)`, async () => {
+  it(`DepthwiseConv2dNativeBackpropFilter equals the plain loop, and the cpu kernel at dilation 1 (${CASES} random cases)`, async (t) => {
     const rng = new Random(202);
     for (let n = 0; n < CASES; n++) {
       const s = randomConv(rng, true);
@@ -143,9 +153,10 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
       // is a reference at dilation 1 only.
       if (s.dilations[0] === 1) assertClose(wasm.values, (await on('cpu', kernel))[0].values, `vs cpu ${describeCase(s)}`);
     }
+    reportWorst(t);
   });
 
-  it(`DepthwiseConv2dNativeBackpropInput equals the plain loop, and the cpu kernel at dilation 1 (${CASES} random cases)`, async () => {
+  it(`DepthwiseConv2dNativeBackpropInput equals the plain loop, and the cpu kernel at dilation 1 (${CASES} random cases)`, async (t) => {
     const rng = new Random(303);
     for (let n = 0; n < CASES; n++) {
       const s = randomConv(rng, true);
@@ -159,9 +170,10 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
       assertClose(wasm.values, convGradients(s, new Float32Array(s.xShape.reduce((a, b) => a * b)), filter, dy).dx, `vs loop ${describeCase(s)}`);
       if (s.dilations[0] === 1) assertClose(wasm.values, (await on('cpu', kernel))[0].values, `vs cpu ${describeCase(s)}`);
     }
+    reportWorst(t);
   });
 
-  it(`UnsortedSegmentSum sums duplicates and drops ids out of range, like the plain loop and the cpu kernel (${CASES} random cases)`, async () => {
+  it(`UnsortedSegmentSum sums duplicates and drops ids out of range, like the plain loop and the cpu kernel (${CASES} random cases)`, async (t) => {
     const rng = new Random(404);
     for (let n = 0; n < CASES; n++) {
       const numSegments = 1 + rng.int(10);
@@ -170,7 +182,9 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
       const count = idsShape.reduce((a, b) => a * b, 1);
       const ids = Int32Array.from({ length: count }, () => rng.int(numSegments + 4) - 2);
       const x = normals(rng, [...idsShape, ...inner]);
-      const kernel = () => tf.unsortedSegmentSum(tf.tensor(x, [...idsShape, ...inner]), tf.tensor(ids, idsShape, 'int32') as tf.Tensor1D, numSegments);
+      // tfjs types segmentIds as 1-D; the kernel takes TensorFlow's any-rank ids.
+      const idsTensor = (): tf.Tensor1D => tf.tensor(ids, idsShape, 'int32') as tf.Tensor as tf.Tensor1D;
+      const kernel = () => tf.unsortedSegmentSum(tf.tensor(x, [...idsShape, ...inner]), idsTensor(), numSegments);
       const [wasm] = await on('wasm', kernel);
       const what = `ids=[${idsShape}] inner=[${inner}] numSegments=${numSegments}`;
       assert.deepEqual(wasm.shape, [numSegments, ...inner], what);
@@ -178,6 +192,7 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
       // The cpu kernel sums over axis 0 only, which is TensorFlow's result for 1-D ids only.
       if (idsShape.length === 1) assertClose(wasm.values, (await on('cpu', kernel))[0].values, `vs cpu ${what}`);
     }
+    reportWorst(t);
   });
 
   it('UnsortedSegmentSum keeps int32 exact, and handles no rows and no segments', () => {
@@ -192,7 +207,7 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
     tf.dispose([sums, none, empty]);
   });
 
-  it('tf.grad of tf.conv2d, tf.depthwiseConv2d and tf.gather equals the cpu backend', async () => {
+  it('tf.grad of tf.conv2d, tf.depthwiseConv2d and tf.gather equals the cpu backend', async (t) => {
     const rng = new Random(505);
     for (let n = 0; n < 12; n++) {
       for (const depthwise of [false, true]) {
@@ -223,6 +238,7 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
         tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d(indices, 'int32'), axis), tf.tensor2d(weights, axis === 0 ? [9, 5] : [7, 9]))))(tf.tensor2d(table, [7, 5]));
       assertClose((await on('wasm', grad))[0].values, (await on('cpu', grad))[0].values, `gather axis ${axis}`);
     }
+    reportWorst(t);
   });
 
   it('leaves no tensor behind, in the engine or in the wasm heap', () => {

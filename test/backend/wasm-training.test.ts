@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { tf } from '../../src/tf.js';
+import { Random } from '../../src/random.js';
+import { describeBackends } from '../helpers/tensors.js';
+
+const SIZE = 12;
+const CLASSES = 10;
+const BATCH = 16;
+const STEPS = 20;
+
+function convNet(): tfl.Sequential {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [SIZE, SIZE, 1], filters: 6, kernelSize: 3, activation: 'relu' }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu' }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: CLASSES }),
+    ],
+  });
+}
+
+interface Batch {
+  images: Float32Array;
+  labels: Int32Array;
+}
+
+/** Images whose class draws a bright 3x3 blob at its own place, plus noise: a task the net can learn. */
+function batches(seed: number): Batch[] {
+  const rng = new Random(seed);
+  return Array.from({ length: STEPS }, () => {
+    const images = new Float32Array(BATCH * SIZE * SIZE);
+    const labels = Int32Array.from({ length: BATCH }, () => rng.int(CLASSES));
+    for (let b = 0; b < BATCH; b++) {
+      const top = 1 + ((labels[b] * 3) % (SIZE - 4));
+      const left = 1 + ((labels[b] * 7) % (SIZE - 4));
+      for (let i = 0; i < SIZE; i++) {
+        for (let j = 0; j < SIZE; j++) {
+          const blob = i >= top && i < top + 3 && j >= left && j < left + 3 ? 1 : 0;
+          images[(b * SIZE + i) * SIZE + j] = blob + 0.3 * rng.normal();
+        }
+      }
+    }
+    return { images, labels };
+  });
+}
+
+/** Losses of STEPS Adam steps from `initial` weights, on the current backend; the model is disposed after. */
+function train(initial: Array<{ values: Float32Array; shape: number[] }>, data: Batch[]): number[] {
+  const model = convNet();
+  const weights = initial.map((w) => tf.tensor(w.values, w.shape));
+  model.setWeights(weights);
+  tf.dispose(weights);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = tf.train.adam(0.01);
+  const losses: number[] = [];
+  for (const { images, labels } of data) {
+    const x = tf.tensor4d(images, [BATCH, SIZE, SIZE, 1]);
+    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES));
+    const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar, true, variables);
+    assert.ok(cost !== null);
+    losses.push(cost.dataSync()[0]);
+    tf.dispose([x, y, cost]);
+  }
+  optimizer.dispose();
+  model.layers.forEach((layer) => layer.dispose());
+  return losses;
+}
+
+describeBackends(['wasm'], 'training a ConvNet on wasm', () => {
+  it(`gives the cpu backend's losses over ${STEPS} steps (within 1e-3), and leaks nothing`, async (t) => {
+    const data = batches(7);
+    await tf.setBackend('cpu');
+    const seedModel = convNet();
+    const initial = seedModel.getWeights().map((w) => ({ values: Float32Array.from(w.dataSync()), shape: w.shape }));
+    seedModel.layers.forEach((layer) => layer.dispose());
+    const cpuLosses = train(initial, data);
+    await tf.setBackend('wasm');
+
+    const before = tf.memory().numTensors;
+    const wasmLosses = train(initial, data);
+    assert.equal(tf.memory().numTensors, before, 'tensors left after training on wasm');
+
+    assert.ok(cpuLosses[STEPS - 1] < 0.8 * cpuLosses[0], `the net learns: ${cpuLosses[0]} -> ${cpuLosses[STEPS - 1]}`);
+    const worst = Math.max(...wasmLosses.map((l, i) => Math.abs(l - cpuLosses[i])));
+    t.diagnostic(`loss ${cpuLosses[0].toFixed(4)} -> ${cpuLosses[STEPS - 1].toFixed(4)}; max |wasm - cpu| ${worst.toExponential(2)}`);
+    for (let step = 0; step < STEPS; step++) {
+      const diff = Math.abs(wasmLosses[step] - cpuLosses[step]);
+      assert.ok(diff <= 1e-3, `step ${step}: wasm loss ${wasmLosses[step]} vs cpu ${cpuLosses[step]} (|diff| ${diff.toExponential(2)})`);
+    }
+  });
+});
