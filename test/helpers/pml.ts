@@ -7,6 +7,13 @@ import {
 import { AvgNonZeroReducer, MeanReducer, SumReducer, type BaseReducer } from '../../src/reducers/index.js';
 import { TripletMarginLoss } from '../../src/losses/index.js';
 import type { PairIndices, TripletIndices } from '../../src/miners/indices.js';
+import {
+  BatchEasyHardMiner,
+  BatchHardMiner,
+  MultiSimilarityMiner,
+  TripletMarginMiner,
+  type BaseMiner,
+} from '../../src/miners/index.js';
 import { camelKwargs, type Spec } from './oracle.js';
 
 /** The deepmetric object for a PML distance spec from the oracle. */
@@ -62,4 +69,21 @@ export function tripletLossFromParams(params: { loss: Spec; distance: Spec; redu
     distance: distanceFromSpec(params.distance),
     reducer: reducerFromSpec(params.reducer),
   });
+}
+
+/** The deepmetric miner for a PML miner spec from the oracle (`{ class, kwargs, distance }`). */
+export function minerFromSpec(spec: Spec): BaseMiner {
+  const options = { ...camelKwargs(spec.kwargs), ...(spec.distance ? { distance: distanceFromSpec(spec.distance) } : {}) };
+  switch (spec.class) {
+    case 'TripletMarginMiner':
+      return new TripletMarginMiner(options);
+    case 'BatchHardMiner':
+      return new BatchHardMiner(options);
+    case 'BatchEasyHardMiner':
+      return new BatchEasyHardMiner(options);
+    case 'MultiSimilarityMiner':
+      return new MultiSimilarityMiner(options);
+    default:
+      throw new Error(`unknown miner class ${spec.class}`);
+  }
 }
