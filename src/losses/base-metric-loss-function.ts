@@ -3,7 +3,7 @@ import { checkEmbeddings, checkLabels } from '../checks.js';
 import { invalidArgument } from '../errors.js';
 import { BaseDistance, LpDistance } from '../distances/index.js';
 import { BaseReducer } from '../reducers/index.js';
-import { isPairIndices, isTripletIndices, type PairIndices, type TripletIndices } from '../miners/indices.js';
+import { isPairIndices, isTripletIndices, type PairIndices, type TripletIndices } from '../miners/index.js';
 
 /** Options every metric loss takes: how to measure (`distance`) and how to reduce (`reducer`). */
 export interface BaseMetricLossOptions {

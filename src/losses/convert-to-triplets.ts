@@ -1,5 +1,5 @@
 import type { Random } from '../random.js';
-import { isPairIndices, type PairIndices, type TripletIndices } from '../miners/indices.js';
+import { isPairIndices, type PairIndices, type TripletIndices } from '../miners/index.js';
 
 /**
  * The triplets a triplet loss evaluates, in PML's order (`convert_to_triplets`):

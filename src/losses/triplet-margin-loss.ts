@@ -4,7 +4,7 @@ import { Random } from '../random.js';
 import { noGradient } from '../ops/no-gradient.js';
 import { gatherFlat } from '../ops/gather-flat.js';
 import { AvgNonZeroReducer } from '../reducers/index.js';
-import type { PairIndices, TripletIndices } from '../miners/indices.js';
+import type { PairIndices, TripletIndices } from '../miners/index.js';
 import { BaseMetricLossFunction, type BaseMetricLossOptions, type LossTerms } from './base-metric-loss-function.js';
 import { convertToTriplets } from './convert-to-triplets.js';
 

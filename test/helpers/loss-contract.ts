@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tf } from '../../src/tf.js';
 import type { BaseMetricLossFunction } from '../../src/losses/index.js';
-import type { PairIndices, TripletIndices } from '../../src/miners/indices.js';
+import type { PairIndices, TripletIndices } from '../../src/miners/index.js';
 import { expectNoLeak, matrix } from './tensors.js';
 
 export interface LossContractOptions {

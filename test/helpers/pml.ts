@@ -6,13 +6,14 @@ import {
 } from '../../src/distances/index.js';
 import { AvgNonZeroReducer, MeanReducer, SumReducer, type BaseReducer } from '../../src/reducers/index.js';
 import { TripletMarginLoss } from '../../src/losses/index.js';
-import type { PairIndices, TripletIndices } from '../../src/miners/indices.js';
 import {
   BatchEasyHardMiner,
   BatchHardMiner,
   MultiSimilarityMiner,
   TripletMarginMiner,
   type BaseMiner,
+  type PairIndices,
+  type TripletIndices,
 } from '../../src/miners/index.js';
 import { camelKwargs, type Spec } from './oracle.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { allTripletIndices, convertToTriplets, pairsToTriplets, randomTripletIndices } from '../../src/losses/index.js';
 import { Random } from '../../src/random.js';
-import type { TripletIndices } from '../../src/miners/indices.js';
+import type { TripletIndices } from '../../src/miners/index.js';
 import { referenceAllTriplets, referencePairsToTriplets, type Triplet } from '../reference/losses.js';
 
 function list(t: TripletIndices): Triplet[] {

@@ -5,7 +5,7 @@ import { TripletMarginLoss, allTripletIndices, randomTripletIndices } from '../.
 import { CosineSimilarity, LpDistance, type BaseDistance } from '../../src/distances/index.js';
 import { AvgNonZeroReducer, MeanReducer } from '../../src/reducers/index.js';
 import { Random } from '../../src/random.js';
-import type { PairIndices, TripletIndices } from '../../src/miners/indices.js';
+import type { PairIndices, TripletIndices } from '../../src/miners/index.js';
 import { lossContract } from '../helpers/loss-contract.js';
 import { describeBackends, matrix } from '../helpers/tensors.js';
 import {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { tf } from '../../src/tf.js';
 import { close, loadOracle, type Spec } from '../helpers/oracle.js';
-import { tripletLossFromParams } from '../helpers/pml.js';
+import { minerFromSpec, tripletLossFromParams } from '../helpers/pml.js';
 import { describeBackends, matrix } from '../helpers/tensors.js';
 
 interface GridEntry {
@@ -34,11 +34,29 @@ describeBackends(['cpu', 'wasm'], 'TripletMarginLoss on 256 x 128 (all 444,416 t
   after(() => x.dispose());
   const labels = large.inputs.labels as number[];
 
-  it('has the no-miner configurations', () => assert.equal(grid.filter((g) => g.miner === null).length, 32));
+  it('has the no-miner and miner configurations', () => {
+    assert.equal(grid.filter((g) => g.miner === null).length, 32);
+    assert.equal(grid.filter((g) => g.miner !== null).length, 10);
+  });
 
   grid.forEach((g, i) => {
-    if (g.miner !== null) return;
     const e = results[i];
+    if (g.miner !== null) {
+      const minerSpec = g.miner;
+      // The mined indices are not recorded: mine them here (in float32, as PML did) and compare
+      // the float32 loss and the triplet count, as the oracle README says.
+      it(`${minerSpec.class}${JSON.stringify(minerSpec.kwargs ?? {})} then ${JSON.stringify(g.loss.kwargs)} ${g.reducer.class}`, () => {
+        const indices = minerFromSpec(minerSpec).mine(x, labels);
+        const loss = tripletLossFromParams(g);
+        const value = loss.compute(x, labels, indices);
+        const got = value.dataSync()[0];
+        value.dispose();
+        assert.equal(loss.lastStats?.numTriplets, e.num_triplets);
+        assert.ok(close(got, e.loss, rtol), `loss ${got} vs float32 ${e.loss}`);
+        assert.equal(loss.lastStats?.numNonZero, e.num_nonzero_triplets);
+      });
+      return;
+    }
     const name = `${g.distance.class}${JSON.stringify(g.distance.kwargs ?? {})} ${JSON.stringify(g.loss.kwargs)} ${g.reducer.class}`;
     it(name, () => {
       const loss = tripletLossFromParams(g);
