@@ -1,0 +1,127 @@
+import { tf } from '../tf.js';
+import { checkEmbeddings } from '../checks.js';
+import { invalidArgument } from '../errors.js';
+import { BaseDistance, LpDistance } from '../distances/index.js';
+import { checkFinite } from './check-finite.js';
+import { makeRanking } from './ranking.js';
+
+/**
+ * A query chunk holds at most this many query x reference entries, so that memory stays bounded
+ * (16 MB per float32 matrix) whatever the set sizes: 419 query rows against 10,000 references,
+ * 69 against 60,000.
+ */
+export const CHUNK_ENTRIES = 1 << 22;
+
+/** The k nearest references of the query rows `start .. start + rows - 1`, row-major, nearest first. */
+export interface NeighbourChunk {
+  start: number;
+  rows: number;
+  k: number;
+  indices: Int32Array;
+  distances: Float32Array;
+}
+
+export interface NeighbourSearch {
+  query: tf.Tensor2D;
+  reference: tf.Tensor2D;
+  k: number;
+  distance: BaseDistance;
+  excludeSelf: boolean;
+  batchSize: number;
+}
+
+/** The default distance of k-NN evaluation, as in PML's AccuracyCalculator examples: plain Euclidean. */
+export function defaultKnnDistance(): BaseDistance {
+  return new LpDistance({ normalizeEmbeddings: false });
+}
+
+/** Checks the tensors, distance and batch size of a search (k is checked by the caller, which knows its meaning). */
+export function checkSearchInputs(
+  query: tf.Tensor2D,
+  reference: tf.Tensor2D | undefined,
+  distance: unknown,
+  batchSize: unknown,
+): void {
+  checkEmbeddings(query, 'query');
+  if (reference !== undefined) {
+    checkEmbeddings(reference, 'reference');
+    if (reference.shape[1] !== query.shape[1]) {
+      throw invalidArgument(
+        `Arguments \`query\` and \`reference\` must have the same number of columns. Received: ${query.shape[1]} and ${reference.shape[1]}`,
+      );
+    }
+  }
+  if (!(distance instanceof BaseDistance)) {
+    throw invalidArgument(
+      `Option \`distance\` must be a deepmetric distance (LpDistance, CosineSimilarity, DotProductSimilarity). Received: ${String(distance)}`,
+    );
+  }
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && (batchSize as number) >= 1)) {
+    throw invalidArgument(`Option \`batchSize\` must be an integer >= 1. Received: batchSize=${String(batchSize)}`);
+  }
+  checkFinite(query, 'query');
+  if (reference !== undefined && reference !== query) checkFinite(reference, 'reference');
+}
+
+/** Query rows per chunk: the user's batch size, or as many as keep a chunk under CHUNK_ENTRIES. */
+export function defaultBatchSize(numQueries: number, numReferences: number): number {
+  return Math.max(1, Math.min(numQueries, Math.floor(CHUNK_ENTRIES / numReferences)));
+}
+
+/**
+ * Exact k-NN, one query chunk at a time: the scores of a chunk against every reference stay on the
+ * backend, `tf.topk` picks the neighbours there, and only k indices and scores per row are downloaded.
+ * With `excludeSelf`, query row i is reference row i: k + 1 neighbours are taken and row i removed
+ * from them, or, when row i is not among them (exact duplicates can push it out), the last one is
+ * dropped instead, which is what PML does. Ties are ordered by lower reference index first.
+ * The search is assumed validated (`checkSearchInputs`).
+ */
+export function forEachNeighbourChunk(search: NeighbourSearch, visit: (chunk: NeighbourChunk) => void): void {
+  const { query, reference, k, distance, excludeSelf, batchSize } = search;
+  const [numQueries, dim] = query.shape;
+  const taken = excludeSelf ? k + 1 : k;
+  const ranking = makeRanking(distance, reference);
+  try {
+    for (let start = 0; start < numQueries; start += batchSize) {
+      const rows = Math.min(batchSize, numQueries - start);
+      const top = tf.tidy(() => {
+        const { scores, rowTerms } = ranking.chunk(tf.slice(query, [start, 0], [rows, dim]));
+        const { values, indices } = tf.topk(scores, taken, true);
+        return { values, indices, rowTerms };
+      });
+      let scoreData: Float32Array;
+      let indexData: Int32Array;
+      let termData: Float32Array | null;
+      try {
+        scoreData = top.values.dataSync() as Float32Array;
+        indexData = top.indices.dataSync() as Int32Array;
+        termData = top.rowTerms === undefined ? null : (top.rowTerms.dataSync() as Float32Array);
+      } finally {
+        tf.dispose(top);
+      }
+      const indices = new Int32Array(rows * k);
+      const distances = new Float32Array(rows * k);
+      for (let r = 0; r < rows; r++) {
+        const from = r * taken;
+        const self = excludeSelf ? findSelf(indexData, from, taken, start + r) : -1;
+        const term = termData === null ? 0 : termData[r];
+        let out = r * k;
+        for (let j = 0; j < taken && out < (r + 1) * k; j++) {
+          if (j === self) continue;
+          indices[out] = indexData[from + j];
+          distances[out] = ranking.toDistance(scoreData[from + j], term);
+          out++;
+        }
+      }
+      visit({ start, rows, k, indices, distances });
+    }
+  } finally {
+    ranking.dispose();
+  }
+}
+
+/** Position of `self` among the `count` indices starting at `from`, or `count - 1` (drop the last) when absent. */
+function findSelf(indices: Int32Array, from: number, count: number, self: number): number {
+  for (let j = 0; j < count; j++) if (indices[from + j] === self) return j;
+  return count - 1;
+}
