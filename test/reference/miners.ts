@@ -155,7 +155,7 @@ export function hardestRef(mat: number[][], labels: number[], inverted: boolean)
 /**
  * Wu et al.'s weights straight from the density on the sphere: w ∝ 1 / q(d') with
  * q(d) = d^(dim-2) (1 - d²/4)^((dim-3)/2), d' = max(d, cutoff); 0 for same-label pairs and for
- * d' >= nonzeroLossCutoff; each row normalized (all 0 when nothing is eligible).
+ * d' >= nonzeroLossCutoff or an infinite weight; each row normalized (all 0 when nothing is eligible).
  */
 export function distanceWeightsRef(
   mat: number[][],
@@ -168,7 +168,9 @@ export function distanceWeightsRef(
     const w = row.map((d, j) => {
       const c = Math.max(d, cutoff);
       if (labels[j] === labels[a] || c >= nonzeroLossCutoff) return 0;
-      return 1 / (Math.pow(c, dim - 2) * Math.pow(1 - (c * c) / 4, (dim - 3) / 2));
+      const w = 1 / (Math.pow(c, dim - 2) * Math.pow(1 - (c * c) / 4, (dim - 3) / 2));
+      // q(2) = 0 (antipodal rows) or NaN distances: no finite weight, left out as PML does.
+      return Number.isFinite(w) ? w : 0;
     });
     const sum = w.reduce((s, v) => s + v, 0);
     return sum > 0 ? w.map((v) => v / sum) : w;
