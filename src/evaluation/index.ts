@@ -4,3 +4,5 @@ export { retrievalMetrics } from './retrieval-metrics.js';
 export type { RetrievalMetrics, RetrievalMetricsOptions } from './retrieval-metrics.js';
 export { clusteringMetrics } from './clustering-metrics.js';
 export type { ClusteringMetrics } from './clustering-metrics.js';
+export { kMeans } from './k-means.js';
+export type { KMeansOptions, KMeansResult } from './k-means.js';
