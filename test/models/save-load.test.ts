@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
@@ -95,6 +96,36 @@ describeBackends(['cpu'], 'saveModel / loadModel failures', () => {
     assert.deepEqual(loaded.getWeights().map((w) => Array.from(w.dataSync())), good.getWeights().map((w) => Array.from(w.dataSync())));
     good.dispose();
     loaded.dispose();
+  });
+
+  it('a save that fails half-way through writing leaves the previous folder as it was', async () => {
+    const { parent, dir } = await freshDir('halfway');
+    const good = buildModel('mlp:8', { inputShape: [4], embeddingDim: 3, seed: 1 });
+    await saveModel(good, dir);
+    const saved = await filesOf(dir);
+    // Fail the write of weights.bin, after model.json was written: a full disk, a crash.
+    const fs = createRequire(import.meta.url)('node:fs/promises') as typeof import('node:fs/promises');
+    const original = fs.writeFile;
+    let failed = 0;
+    fs.writeFile = ((file: Parameters<typeof original>[0], ...rest: unknown[]) => {
+      if (String(file).endsWith('weights.bin')) {
+        failed++;
+        return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+      }
+      return (original as (...args: unknown[]) => Promise<void>)(file, ...rest);
+    }) as typeof original;
+    syncBuiltinESMExports();
+    const other = buildModel('mlp:8', { inputShape: [4], embeddingDim: 3, seed: 2 });
+    try {
+      await assert.rejects(saveModel(other, dir), /ENOSPC/);
+    } finally {
+      fs.writeFile = original;
+      syncBuiltinESMExports();
+    }
+    assert.equal(failed, 1, 'the write of weights.bin was attempted and failed');
+    assert.deepEqual(await filesOf(dir), saved);
+    assert.deepEqual(await readdir(parent), ['model'], 'no temporary folder left');
+    for (const m of [good, other]) m.dispose();
   });
 
   it('names the file when model.json is missing, corrupt or not a model', async () => {
