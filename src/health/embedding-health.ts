@@ -1,0 +1,313 @@
+import { tf } from '../tf.js';
+import { checkEmbeddings, checkLabels } from '../checks.js';
+import { invalidArgument } from '../errors.js';
+import { BaseDistance } from '../distances/index.js';
+import type {
+  EmbeddingsInput,
+  HealthMetrics,
+  HealthOptions,
+  NonFiniteCount,
+  NormMetrics,
+  SeparationMetrics,
+  ShapeMetrics,
+} from './health-metrics.js';
+import { effectiveRank } from './effective-rank.js';
+import { normalizedMoments, type NormalizedMoments } from './normalized-moments.js';
+import { defaultChunkRows, pairwiseStatistics, type PairwiseStatistics } from './pairwise-statistics.js';
+import { symmetricEigen } from './symmetric-eigen.js';
+
+const DEFAULT_MARGIN = 0.05;
+const DEFAULT_DEAD_TOLERANCE = 1e-8;
+const DEFAULT_ZERO_NORM_TOLERANCE = 1e-6;
+
+/**
+ * Measures how healthy a set of embeddings is: how far apart they are (spread), how many
+ * directions they use (shape), their norms, how well labels separate them, and non-finite values.
+ * Meant for a fixed probe batch every few training steps (256-1024 rows) and for the whole
+ * evaluation set (thousands of rows); the collapse detector reads its result.
+ *
+ * Spread: mean Euclidean distance over distinct rows i != j, raw and after L2 normalization, and
+ * their ratio to `options.reference`; SimSiam's indicator mean_k std_k(z / ||z||) * sqrt(d)
+ * (~1 isotropic, 0 collapsed). Shape, on the L2-normalized rows Z: RankMe effective rank
+ * exp(-sum p_k log p_k), p_k = sigma_k(Z) / sum sigma + 1e-7, with sigma_k^2 the eigenvalues of
+ * Z^T Z = (n-1) C + n mu mu^T (not centered, as RankMe); the first principal component's share
+ * lambda_1(C) / tr C; dead dimensions C_kk <= deadTolerance; the spectrum of C. C, the covariance,
+ * is formed in float64 and decomposed by `symmetricEigen` (tfjs has no SVD). Separation, with labels:
+ * mean d(a,p), mean d(a,n), their gap, and the exact share of triplets with d(a,p) - d(a,n) + margin > 0.
+ *
+ * Cost: two n x n distance matrices on the backend (in blocks, see `chunkRows`), n d^2 / 2
+ * multiply-adds and two d x d eigen-solves in JavaScript.
+ *
+ * Options (defaults): `reference` (none), `margin = 0.05`, `distance = new LpDistance()`,
+ * `deadTolerance = 1e-8`, `zeroNormTolerance = 1e-6`, `chunkRows` (all rows up to 2048).
+ *
+ * @param embeddings n x d float32 embeddings, n >= 2: a tf.Tensor2D (not disposed) or `{ data, rows, dim }`.
+ * @param labels one integer label per row, for the separation metrics (null or omitted: no separation).
+ * @example
+ * const start = dm.embeddingHealth(model.predict(probe) as dm.tf.Tensor2D, probeLabels);
+ * // ... training ...
+ * const now = dm.embeddingHealth(model.predict(probe) as dm.tf.Tensor2D, probeLabels, { reference: start });
+ * now.spread.meanNormalizedDistanceRatio; // -> 0 when the embeddings collapse to a point
+ * now.shape.effectiveRank;               // -> 1 when they collapse to a line
+ */
+export function embeddingHealth(
+  embeddings: EmbeddingsInput,
+  labels?: Int32Array | number[] | null,
+  options: HealthOptions = {},
+): HealthMetrics {
+  const { data, rows, dim, tensor } = readEmbeddings(embeddings);
+  const labelArray = labels === undefined || labels === null ? null : checkLabels(labels, rows);
+  const opts = checkOptions(options, rows);
+  const nonFinite = countNonFinite(data, dim);
+  if (nonFinite.count > 0) return notComputable(rows, dim, nonFinite, labelArray, opts);
+
+  const moments = normalizedMoments(data, rows, dim);
+  const owned = tensor === null ? tf.tensor2d(data, [rows, dim], 'float32') : null;
+  let pairs: PairwiseStatistics;
+  try {
+    pairs = pairwiseStatistics(owned ?? (tensor as tf.Tensor2D), labelArray, {
+      distance: opts.distance,
+      margin: opts.margin,
+      chunkRows: opts.chunkRows,
+    });
+  } finally {
+    owned?.dispose();
+  }
+  let std = 0;
+  for (let k = 0; k < dim; k++) std += Math.sqrt(moments.covariance[k * dim + k]);
+  const reference = opts.reference?.spread;
+  return {
+    rows,
+    dim,
+    nonFinite,
+    spread: {
+      meanDistance: pairs.meanDistance,
+      meanNormalizedDistance: pairs.meanNormalizedDistance,
+      meanDistanceRatio: reference === undefined ? null : pairs.meanDistance / reference.meanDistance,
+      meanNormalizedDistanceRatio:
+        reference === undefined ? null : pairs.meanNormalizedDistance / reference.meanNormalizedDistance,
+      normalizedStdSqrtDim: (std / dim) * Math.sqrt(dim),
+    },
+    norms: normMetrics(moments.norms, opts.zeroNormTolerance),
+    shape: shapeMetrics(moments, rows, dim, opts.deadTolerance),
+    separation: pairs.separation,
+  };
+}
+
+interface ReadEmbeddings {
+  data: Float32Array;
+  rows: number;
+  dim: number;
+  /** The caller's tensor, or null when the input was a plain matrix. */
+  tensor: tf.Tensor2D | null;
+}
+
+function readEmbeddings(embeddings: EmbeddingsInput): ReadEmbeddings {
+  if (embeddings instanceof tf.Tensor) {
+    checkEmbeddings(embeddings);
+    const [rows, dim] = embeddings.shape;
+    checkRows(rows);
+    return { data: embeddings.dataSync() as Float32Array, rows, dim, tensor: embeddings };
+  }
+  if (embeddings === null || typeof embeddings !== 'object' || !('data' in embeddings)) {
+    throw invalidArgument(
+      `Argument \`embeddings\` must be a 2-D tf.Tensor or { data: Float32Array, rows, dim }. Received: ${String(embeddings)}`,
+    );
+  }
+  const { data, rows, dim } = embeddings;
+  if (!(data instanceof Float32Array)) {
+    throw invalidArgument(`Argument \`embeddings.data\` must be a Float32Array. Received: ${describe(data)}`);
+  }
+  for (const [name, v] of [['rows', rows], ['dim', dim]] as const) {
+    if (!(Number.isInteger(v) && v >= 1)) {
+      throw invalidArgument(`Argument \`embeddings.${name}\` must be an integer >= 1. Received: ${name}=${String(v)}`);
+    }
+  }
+  if (data.length !== rows * dim) {
+    throw invalidArgument(
+      `Argument \`embeddings.data\` must hold rows * dim = ${rows} * ${dim} = ${rows * dim} values. Received: ${data.length} values`,
+    );
+  }
+  checkRows(rows);
+  return { data, rows, dim, tensor: null };
+}
+
+function checkRows(rows: number): void {
+  if (rows < 2) {
+    throw invalidArgument(
+      `Argument \`embeddings\` must have at least 2 rows: spread and shape need pairs of rows. Received: ${rows} row`,
+    );
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null || typeof v !== 'object') return String(v);
+  return v.constructor?.name ?? 'object';
+}
+
+interface CheckedOptions {
+  reference: HealthMetrics | null;
+  margin: number;
+  distance: BaseDistance | null;
+  deadTolerance: number;
+  zeroNormTolerance: number;
+  chunkRows: number;
+}
+
+function checkOptions(options: HealthOptions, rows: number): CheckedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument(`Argument \`options\` must be an object. Received: ${String(options)}`);
+  }
+  const margin = options.margin ?? DEFAULT_MARGIN;
+  if (!Number.isFinite(margin)) {
+    throw invalidArgument(`Option \`margin\` must be a finite number. Received: margin=${String(options.margin)}`);
+  }
+  const deadTolerance = nonNegative('deadTolerance', options.deadTolerance, DEFAULT_DEAD_TOLERANCE);
+  const zeroNormTolerance = nonNegative('zeroNormTolerance', options.zeroNormTolerance, DEFAULT_ZERO_NORM_TOLERANCE);
+  const chunkRows = options.chunkRows ?? defaultChunkRows(rows);
+  if (!(Number.isInteger(chunkRows) && chunkRows >= 1)) {
+    throw invalidArgument(`Option \`chunkRows\` must be an integer >= 1. Received: chunkRows=${String(options.chunkRows)}`);
+  }
+  const distance = options.distance ?? null;
+  if (distance !== null && !(distance instanceof BaseDistance)) {
+    throw invalidArgument(
+      `Option \`distance\` must be a distance such as new LpDistance() or new CosineSimilarity(). Received: ${describe(distance)}`,
+    );
+  }
+  const reference = options.reference ?? null;
+  if (reference !== null && !isMetrics(reference)) {
+    throw invalidArgument(
+      `Option \`reference\` must be the HealthMetrics returned by an earlier embeddingHealth call. Received: ${JSON.stringify(reference)?.slice(0, 120)}`,
+    );
+  }
+  return { reference, margin, distance, deadTolerance, zeroNormTolerance, chunkRows };
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!(Number.isFinite(v) && v >= 0)) {
+    throw invalidArgument(`Option \`${name}\` must be a finite number >= 0. Received: ${name}=${String(value)}`);
+  }
+  return v;
+}
+
+function isMetrics(v: unknown): v is HealthMetrics {
+  if (v === null || typeof v !== 'object' || !('spread' in v)) return false;
+  const spread = (v as { spread: unknown }).spread;
+  return (
+    spread !== null &&
+    typeof spread === 'object' &&
+    typeof (spread as Record<string, unknown>).meanDistance === 'number' &&
+    typeof (spread as Record<string, unknown>).meanNormalizedDistance === 'number'
+  );
+}
+
+function countNonFinite(data: Float32Array, dim: number): NonFiniteCount {
+  let nan = 0;
+  let inf = 0;
+  let rows = 0;
+  let lastRow = -1;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v - v === 0) continue; // finite: v - v is NaN for NaN and for +-Infinity
+    if (Number.isNaN(v)) nan++;
+    else inf++;
+    const row = Math.floor(i / dim);
+    if (row !== lastRow) {
+      rows++;
+      lastRow = row;
+    }
+  }
+  return { count: nan + inf, nan, inf, rows };
+}
+
+function normMetrics(norms: Float64Array, zeroNormTolerance: number): NormMetrics {
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let nearZero = 0;
+  for (const v of norms) {
+    sum += v;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    if (v <= zeroNormTolerance) nearZero++;
+  }
+  return { mean: sum / norms.length, min, max, nearZeroShare: nearZero / norms.length };
+}
+
+function shapeMetrics(moments: NormalizedMoments, rows: number, dim: number, deadTolerance: number): ShapeMetrics {
+  const { covariance, mean } = moments;
+  const spectrum = Array.from(symmetricEigen(covariance, dim).values, (v) => Math.max(v, 0));
+  const total = spectrum.reduce((s, v) => s + v, 0);
+  // Z^T Z of the normalized rows, rebuilt in float64 from the centered covariance: no cancellation.
+  const gram = new Float64Array(dim * dim);
+  for (let a = 0; a < dim; a++) {
+    for (let b = 0; b < dim; b++) gram[a * dim + b] = (rows - 1) * covariance[a * dim + b] + rows * mean[a] * mean[b];
+  }
+  const singular = Array.from(symmetricEigen(gram, dim).values, (v) => Math.sqrt(Math.max(v, 0)));
+  const indices: number[] = [];
+  for (let k = 0; k < dim; k++) if (covariance[k * dim + k] <= deadTolerance) indices.push(k);
+  return {
+    effectiveRank: effectiveRank(singular),
+    // No variance at all is the end of the scale where everything lies in one direction.
+    firstComponentShare: total > 0 ? spectrum[0] / total : 1,
+    deadDimensions: { count: indices.length, indices },
+    spectrum,
+  };
+}
+
+/** The metrics of an input with non-finite entries: every value NaN, only what the labels alone give filled in. */
+function notComputable(
+  rows: number,
+  dim: number,
+  nonFinite: NonFiniteCount,
+  labels: Int32Array | null,
+  opts: CheckedOptions,
+): HealthMetrics {
+  const ratio = opts.reference === null ? null : NaN;
+  return {
+    rows,
+    dim,
+    nonFinite,
+    spread: {
+      meanDistance: NaN,
+      meanNormalizedDistance: NaN,
+      meanDistanceRatio: ratio,
+      meanNormalizedDistanceRatio: ratio,
+      normalizedStdSqrtDim: NaN,
+    },
+    norms: { mean: NaN, min: NaN, max: NaN, nearZeroShare: NaN },
+    shape: {
+      effectiveRank: NaN,
+      firstComponentShare: NaN,
+      deadDimensions: { count: NaN, indices: [] },
+      spectrum: new Array<number>(dim).fill(NaN),
+    },
+    separation: labels === null ? null : labelOnlySeparation(labels, opts.margin),
+  };
+}
+
+function labelOnlySeparation(labels: Int32Array, margin: number): SeparationMetrics {
+  const sizes = new Map<number, number>();
+  for (const l of labels) sizes.set(l, (sizes.get(l) ?? 0) + 1);
+  const n = labels.length;
+  let numPositivePairs = 0;
+  let numNegativePairs = 0;
+  let numTriplets = 0;
+  for (const size of sizes.values()) {
+    numPositivePairs += size * (size - 1);
+    numNegativePairs += size * (n - size);
+    numTriplets += size * (size - 1) * (n - size);
+  }
+  return {
+    meanPositive: NaN,
+    meanNegative: NaN,
+    gap: NaN,
+    violationFraction: NaN,
+    margin,
+    numPositivePairs,
+    numNegativePairs,
+    numTriplets,
+    numViolations: NaN,
+  };
+}

@@ -1,0 +1,96 @@
+import type { SeparationMetrics } from './health-metrics.js';
+
+/**
+ * Collects the separation metrics from blocks of rows of the n x n distance matrix, so that a large
+ * evaluation set never needs the whole matrix at once.
+ *
+ * Triplets are counted exactly: for an anchor with K - 1 positives and N negatives, the K - 1
+ * thresholds d(a, p) + margin are sorted and each negative is placed among them by binary search,
+ * O(n log K) per anchor instead of the O(K n) of enumerating every triplet.
+ */
+export class SeparationAccumulator {
+  private positiveSum = 0;
+  private negativeSum = 0;
+  private numPositivePairs = 0;
+  private numNegativePairs = 0;
+  private numTriplets = 0;
+  private numViolations = 0;
+  private finite = true;
+  private readonly thresholds: Float64Array;
+
+  /**
+   * @param inverted the distance is a similarity (larger is closer): the metric works on -s, for
+   *   which the violation s(a, n) - s(a, p) + margin > 0 reads as for a distance.
+   */
+  constructor(
+    private readonly labels: Int32Array,
+    private readonly inverted: boolean,
+    private readonly margin: number,
+  ) {
+    this.thresholds = new Float64Array(labels.length);
+  }
+
+  /** Adds anchors start .. start + rows - 1, whose distance rows are `block` (rows x n, row-major). */
+  addRows(block: Float32Array, start: number, rows: number): void {
+    const { labels, thresholds, margin } = this;
+    const n = labels.length;
+    const sign = this.inverted ? -1 : 1;
+    for (let r = 0; r < rows; r++) {
+      const a = start + r;
+      const label = labels[a];
+      const o = r * n;
+      let k = 0;
+      let negatives = 0;
+      for (let j = 0; j < n; j++) {
+        if (j === a) continue;
+        const v = block[o + j];
+        if (!Number.isFinite(v)) this.finite = false;
+        if (labels[j] === label) {
+          this.positiveSum += v;
+          thresholds[k++] = sign * v + margin;
+        } else {
+          this.negativeSum += v;
+          negatives++;
+        }
+      }
+      this.numPositivePairs += k;
+      this.numNegativePairs += negatives;
+      this.numTriplets += k * negatives;
+      if (k === 0 || negatives === 0) continue;
+      const sorted = thresholds.subarray(0, k).sort();
+      for (let j = 0; j < n; j++) {
+        if (labels[j] === label) continue;
+        // The triplet (a, p, j) is violated when d(a, j) < d(a, p) + margin: count thresholds above d(a, j).
+        this.numViolations += k - countAtMost(sorted, sign * block[o + j]);
+      }
+    }
+  }
+
+  result(): SeparationMetrics {
+    const meanPositive = this.positiveSum / this.numPositivePairs;
+    const meanNegative = this.negativeSum / this.numNegativePairs;
+    return {
+      meanPositive,
+      meanNegative,
+      gap: this.inverted ? meanPositive - meanNegative : meanNegative - meanPositive,
+      violationFraction: this.finite ? this.numViolations / this.numTriplets : NaN,
+      margin: this.margin,
+      numPositivePairs: this.numPositivePairs,
+      numNegativePairs: this.numNegativePairs,
+      numTriplets: this.numTriplets,
+      numViolations: this.finite ? this.numViolations : NaN,
+    };
+  }
+}
+
+/** How many entries of the ascending `sorted` are <= x. */
+function countAtMost(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
