@@ -62,16 +62,12 @@ export function embeddingHealth(
   if (nonFinite.count > 0) return notComputable(rows, dim, nonFinite, labelArray, opts);
 
   const moments = normalizedMoments(data, rows, dim);
-  const owned = tensor === null ? tf.tensor2d(data, [rows, dim], 'float32') : null;
+  const x = tensor ?? tf.tensor2d(data, [rows, dim], 'float32');
   let pairs: PairwiseStatistics;
   try {
-    pairs = pairwiseStatistics(owned ?? (tensor as tf.Tensor2D), labelArray, {
-      distance: opts.distance,
-      margin: opts.margin,
-      chunkRows: opts.chunkRows,
-    });
+    pairs = pairwiseStatistics(x, labelArray, { distance: opts.distance, margin: opts.margin, chunkRows: opts.chunkRows });
   } finally {
-    owned?.dispose();
+    if (x !== tensor) x.dispose();
   }
   let std = 0;
   for (let k = 0; k < dim; k++) std += Math.sqrt(moments.covariance[k * dim + k]);

@@ -7,7 +7,13 @@ import { SeparationAccumulator } from './separation-accumulator.js';
 const WHOLE_MATRIX_MAX_ROWS = 2048;
 const BLOCK_ENTRIES = 1 << 22;
 
-/** The default number of rows of the n x n matrices computed at a time. */
+/**
+ * The default number of rows of the n x n matrices computed at a time.
+ *
+ * @example
+ * defaultChunkRows(512);    // 512: the whole matrix at once
+ * defaultChunkRows(10000);  // 419 rows (16 MB) per block
+ */
 export function defaultChunkRows(n: number): number {
   return n <= WHOLE_MATRIX_MAX_ROWS ? n : Math.max(1, Math.floor(BLOCK_ENTRIES / n));
 }
@@ -30,6 +36,9 @@ export interface PairwiseOptions {
  * distinct rows, and the separation when labels are given. The matrices are computed on the
  * backend by `src/distances` (the same code the loss uses), `chunkRows` rows at a time, and
  * reduced in float64 in JavaScript, where the diagonal is left out exactly.
+ *
+ * @example
+ * const { meanDistance, separation } = pairwiseStatistics(x, labels, { distance: null, margin: 0.05, chunkRows: 512 });
  */
 export function pairwiseStatistics(x: tf.Tensor2D, labels: Int32Array | null, options: PairwiseOptions): PairwiseStatistics {
   const [n, dim] = x.shape;

@@ -7,6 +7,11 @@ import type { SeparationMetrics } from './health-metrics.js';
  * Triplets are counted exactly: for an anchor with K - 1 positives and N negatives, the K - 1
  * thresholds d(a, p) + margin are sorted and each negative is placed among them by binary search,
  * O(n log K) per anchor instead of the O(K n) of enumerating every triplet.
+ *
+ * @example
+ * const acc = new SeparationAccumulator(labels, distance.isInverted, 0.05);
+ * acc.addRows(blockOfRows, start, rows); // for every block of the n x n matrix
+ * acc.result().violationFraction;
  */
 export class SeparationAccumulator {
   private positiveSum = 0;
