@@ -72,6 +72,21 @@ describeBackends(['cpu', 'wasm'], 'hardestTriplets', () => {
     assert.equal(checked, 3 * DISTANCES.length);
   });
 
+  it('matches the explicit loop on 1,200 rows, where a chunk meets several row blocks', () => {
+    // A chunk of c anchors is multiplied with blocks of floor(2^20 / c) rows: with c = 1000 or
+    // 1200 the set spans 2 blocks, and the second chunk of 1000 starts inside the first block.
+    const { data, labels } = randomSet(7, 1200, 6, 8);
+    const x = matrix(data);
+    for (const [name, make, reference] of [DISTANCES[0], DISTANCES[3]]) {
+      const distance = make();
+      const want = hardestRef(reference(data), labels, distance.isInverted);
+      for (const chunkSize of [1000, 1200]) {
+        assert.deepEqual(rowsOf(hardestTriplets(x, labels, { distance, chunkSize })), want, `${name} chunk ${chunkSize}`);
+      }
+    }
+    x.dispose();
+  });
+
   it('keeps the lowest index among exactly tied candidates, whatever the chunk size', () => {
     const { data, labels } = randomSet(4, 30, 5, 3);
     // Rows 20 and 5 duplicate row 11, and row 25 duplicates row 2: ties for every other anchor.
