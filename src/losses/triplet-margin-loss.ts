@@ -131,6 +131,8 @@ export class TripletMarginLoss extends BaseMetricLossFunction<TripletLossStats> 
     const [ap, an] = picked;
     const anUsed = this.swap ? this.closer(an, picked[2]) : an;
     const violation = tf.add(this.distance.margin(ap, anUsed), this.margin) as tf.Tensor1D;
+    // tf.softplus returns x above about 13.9 where torch switches at 20: there log(1 + e^x) - x
+    // is below float32's rounding of x, so the two agree; both underflow to 0 below about -104.
     const losses = this.smoothLoss ? tf.softplus(violation) : tf.relu(violation);
     return {
       losses,
