@@ -1,6 +1,7 @@
 import { tf } from '../tf.js';
 import { checkEmbeddings } from '../checks.js';
 import { invalidArgument } from '../errors.js';
+import { noGradient } from '../ops/no-gradient.js';
 import { l2Normalize } from './l2-normalize.js';
 
 export interface BaseDistanceOptions {
@@ -64,9 +65,12 @@ export abstract class BaseDistance {
     return this.isInverted ? tf.sub(y, x) : tf.sub(x, y);
   }
 
-  /** The closer of two values elementwise: min for distances, max for similarities. */
+  /** The closer of two values elementwise: min for distances, max for similarities; NaN if either is NaN, as in torch. */
   smallestDist(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
-    return this.isInverted ? tf.maximum(x, y) : tf.minimum(x, y);
+    const closer = this.isInverted ? tf.maximum(x, y) : tf.minimum(x, y);
+    // The wasm backend's minimum/maximum return the first argument when only the second is NaN.
+    const eitherNaN = noGradient((a, b) => tf.logicalOr(tf.isNaN(a), tf.isNaN(b)), x, y);
+    return tf.where(eitherNaN, tf.add(x, y), closer);
   }
 
   /** Same as `margin` on plain numbers, for code that works on downloaded matrices. */

@@ -1,7 +1,6 @@
 import { tf } from '../tf.js';
 import { invalidArgument } from '../errors.js';
 import { Random } from '../random.js';
-import { noGradient } from '../ops/no-gradient.js';
 import { gatherFlat } from '../ops/gather-flat.js';
 import { AvgNonZeroReducer } from '../reducers/index.js';
 import type { PairIndices, TripletIndices } from '../miners/index.js';
@@ -129,7 +128,7 @@ export class TripletMarginLoss extends BaseMetricLossFunction<TripletLossStats> 
     const mat = this.distance.pairwise(embeddings);
     const picked = tf.split(gatherFlat(mat, positions), parts) as tf.Tensor1D[];
     const [ap, an] = picked;
-    const anUsed = this.swap ? this.closer(an, picked[2]) : an;
+    const anUsed = this.swap ? this.distance.smallestDist(an, picked[2]) : an;
     const violation = tf.add(this.distance.margin(ap, anUsed), this.margin) as tf.Tensor1D;
     // tf.softplus returns x above about 13.9 where torch switches at 20: there log(1 + e^x) - x
     // is below float32's rounding of x, so the two agree; both underflow to 0 below about -104.
@@ -139,12 +138,5 @@ export class TripletMarginLoss extends BaseMetricLossFunction<TripletLossStats> 
       statistics: [tf.sum(tf.cast(tf.greater(losses, 0), 'float32')), tf.mean(ap), tf.mean(an), tf.mean(violation)],
       toStats: ([numNonZero, meanAP, meanAN, meanViolation]) => ({ numTriplets: k, numNonZero, meanAP, meanAN, meanViolation }),
     };
-  }
-
-  /** `distance.smallestDist`, with NaN propagated from either side as torch.min/max do. */
-  private closer(an: tf.Tensor1D, pn: tf.Tensor1D): tf.Tensor1D {
-    // The wasm backend's minimum/maximum return the first argument when only the second is NaN.
-    const eitherNaN = noGradient((x, y) => tf.logicalOr(tf.isNaN(x), tf.isNaN(y)), an, pn);
-    return tf.where(eitherNaN, tf.add(an, pn), this.distance.smallestDist(an, pn)) as tf.Tensor1D;
   }
 }
