@@ -10,6 +10,10 @@ import { logFactorials } from './log-factorials.js';
  *
  * The factorial ratio is formed in log space (its parts overflow a double beyond 170!), as
  * scikit-learn does; a labeling with one class or one cluster has zero entropy, so EMI = 0.
+ *
+ * @param a class sizes (contingency row sums), b cluster sizes (column sums), n samples
+ * @example
+ * expectedMutualInformation([2, 2], [2, 2], 4); // 0.231...: two pairs, randomly paired
  */
 export function expectedMutualInformation(a: ArrayLike<number>, b: ArrayLike<number>, n: number): number {
   if (a.length === 1 || b.length === 1) return 0;

@@ -22,7 +22,7 @@ export interface KnnOptions {
    * Default: true when `reference` is omitted, else false.
    */
   excludeSelf?: boolean;
-  /** Query rows per chunk. Default: as many as keep a chunk x references block under 2^22 entries. */
+  /** Query rows per chunk. Default: as many as keep a chunk x references block under 2^23 entries. */
   batchSize?: number;
 }
 
@@ -87,6 +87,7 @@ export function knn(options: KnnOptions): KnnResult {
       distance,
       excludeSelf,
       batchSize: batchSize ?? defaultBatchSize(numQueries, numReferences),
+      withDistances: true,
     },
     (chunk) => {
       indices.set(chunk.indices, chunk.start * k);

@@ -11,6 +11,10 @@ const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
  * the exact product, larger n from the Stirling series) rather than as a running sum of logs, so the
  * error of an entry stays at the rounding of one evaluation however large n gets; the expected mutual
  * information subtracts sums of these terms that are each ~n ln n.
+ *
+ * @example
+ * const lf = logFactorials(60000);
+ * Math.exp(lf[5]); // ≈ 120
  */
 export function logFactorials(max: number): Float64Array {
   const out = new Float64Array(max + 1);

@@ -7,10 +7,10 @@ import { makeRanking } from './ranking.js';
 
 /**
  * A query chunk holds at most this many query x reference entries, so that memory stays bounded
- * (16 MB per float32 matrix) whatever the set sizes: 419 query rows against 10,000 references,
- * 69 against 60,000.
+ * (32 MB per float32 matrix) whatever the set sizes: 838 query rows against 10,000 references,
+ * 139 against 60,000. Smaller chunks re-read the whole reference more often and run slower.
  */
-export const CHUNK_ENTRIES = 1 << 22;
+export const CHUNK_ENTRIES = 1 << 23;
 
 /** The k nearest references of the query rows `start .. start + rows - 1`, row-major, nearest first. */
 export interface NeighbourChunk {
@@ -18,6 +18,7 @@ export interface NeighbourChunk {
   rows: number;
   k: number;
   indices: Int32Array;
+  /** Aligned with `indices`; empty when the search asked for indices only. */
   distances: Float32Array;
 }
 
@@ -28,14 +29,26 @@ export interface NeighbourSearch {
   distance: BaseDistance;
   excludeSelf: boolean;
   batchSize: number;
+  /** Download and convert the neighbours' distances too (retrieval metrics need only indices). */
+  withDistances: boolean;
 }
 
-/** The default distance of k-NN evaluation, as in PML's AccuracyCalculator examples: plain Euclidean. */
+/**
+ * The default distance of k-NN evaluation, as the oracle's AccuracyCalculator cases use it: plain Euclidean.
+ *
+ * @example
+ * const distance = options.distance ?? defaultKnnDistance();
+ */
 export function defaultKnnDistance(): BaseDistance {
   return new LpDistance({ normalizeEmbeddings: false });
 }
 
-/** Checks the tensors, distance and batch size of a search (k is checked by the caller, which knows its meaning). */
+/**
+ * Checks the tensors, distance and batch size of a search (k is checked by the caller, which knows its meaning).
+ *
+ * @example
+ * checkSearchInputs(query, reference, distance, batchSize); // throws invalidArgument naming what is wrong
+ */
 export function checkSearchInputs(
   query: tf.Tensor2D,
   reference: tf.Tensor2D | undefined,
@@ -63,7 +76,12 @@ export function checkSearchInputs(
   if (reference !== undefined && reference !== query) checkFinite(reference, 'reference');
 }
 
-/** Query rows per chunk: the user's batch size, or as many as keep a chunk under CHUNK_ENTRIES. */
+/**
+ * Query rows per chunk when the user gave none: as many as keep a chunk under CHUNK_ENTRIES.
+ *
+ * @example
+ * defaultBatchSize(60000, 60000); // 139
+ */
 export function defaultBatchSize(numQueries: number, numReferences: number): number {
   return Math.max(1, Math.min(numQueries, Math.floor(CHUNK_ENTRIES / numReferences)));
 }
@@ -75,9 +93,13 @@ export function defaultBatchSize(numQueries: number, numReferences: number): num
  * from them, or, when row i is not among them (exact duplicates can push it out), the last one is
  * dropped instead, which is what PML does. Ties are ordered by lower reference index first.
  * The search is assumed validated (`checkSearchInputs`).
+ *
+ * @example
+ * forEachNeighbourChunk({ query, reference, k: 5, distance, excludeSelf: false, batchSize: 256, withDistances: true },
+ *   (chunk) => console.log(chunk.start, chunk.indices.slice(0, 5)));
  */
 export function forEachNeighbourChunk(search: NeighbourSearch, visit: (chunk: NeighbourChunk) => void): void {
-  const { query, reference, k, distance, excludeSelf, batchSize } = search;
+  const { query, reference, k, distance, excludeSelf, batchSize, withDistances } = search;
   const [numQueries, dim] = query.shape;
   const taken = excludeSelf ? k + 1 : k;
   const ranking = makeRanking(distance, reference);
@@ -89,18 +111,20 @@ export function forEachNeighbourChunk(search: NeighbourSearch, visit: (chunk: Ne
         const { values, indices } = tf.topk(scores, taken, true);
         return { values, indices, rowTerms };
       });
-      let scoreData: Float32Array;
       let indexData: Int32Array;
-      let termData: Float32Array | null;
+      let scoreData: Float32Array | null = null;
+      let termData: Float32Array | null = null;
       try {
-        scoreData = top.values.dataSync() as Float32Array;
         indexData = top.indices.dataSync() as Int32Array;
-        termData = top.rowTerms === undefined ? null : (top.rowTerms.dataSync() as Float32Array);
+        if (withDistances) {
+          scoreData = top.values.dataSync() as Float32Array;
+          if (top.rowTerms !== undefined) termData = top.rowTerms.dataSync() as Float32Array;
+        }
       } finally {
         tf.dispose(top);
       }
       const indices = new Int32Array(rows * k);
-      const distances = new Float32Array(rows * k);
+      const distances = new Float32Array(scoreData === null ? 0 : rows * k);
       for (let r = 0; r < rows; r++) {
         const from = r * taken;
         const self = excludeSelf ? findSelf(indexData, from, taken, start + r) : -1;
@@ -109,7 +133,7 @@ export function forEachNeighbourChunk(search: NeighbourSearch, visit: (chunk: Ne
         for (let j = 0; j < taken && out < (r + 1) * k; j++) {
           if (j === self) continue;
           indices[out] = indexData[from + j];
-          distances[out] = ranking.toDistance(scoreData[from + j], term);
+          if (scoreData !== null) distances[out] = ranking.toDistance(scoreData[from + j], term);
           out++;
         }
       }

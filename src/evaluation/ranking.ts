@@ -33,6 +33,11 @@ export interface Ranking {
  * The reference is transposed once: tfjs's wasm matMul is several times faster on `A B` than on
  * `A B^T`, which is what `pairwise` computes. Every row of a score matrix depends only on its own
  * query row, so the result does not depend on the chunk size.
+ *
+ * @example
+ * const ranking = makeRanking(new LpDistance({ normalizeEmbeddings: false }), reference);
+ * const top = tf.tidy(() => tf.topk(ranking.chunk(queryChunk).scores, k).indices);
+ * ranking.dispose();
  */
 export function makeRanking(distance: BaseDistance, reference: tf.Tensor2D): Ranking {
   if (distance instanceof LpDistance && distance.p === 2) return euclideanRanking(distance, reference);

@@ -33,7 +33,7 @@ export interface RetrievalMetricsOptions {
   distance?: BaseDistance;
   /** Average each metric per class first, then over classes. Default: false. */
   avgOfAvgs?: boolean;
-  /** Query rows per k-NN chunk. Default: as many as keep a chunk x references block under 2^22 entries. */
+  /** Query rows per k-NN chunk. Default: as many as keep a chunk x references block under 2^23 entries. */
   batchSize?: number;
 }
 
@@ -148,6 +148,7 @@ export function retrievalMetrics(options: RetrievalMetricsOptions): RetrievalMet
       distance,
       excludeSelf: refIncludesQuery,
       batchSize: batchSize ?? defaultBatchSize(numQueries, numReferences),
+      withDistances: false,
     },
     (chunk) => {
       for (let r = 0; r < chunk.rows; r++) {
