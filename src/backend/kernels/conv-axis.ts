@@ -18,6 +18,11 @@ export interface ConvAxis {
 /**
  * The height and width axes of a forward convolution, checked against the `dy` it is the
  * gradient of (`dyShape` is NHWC).
+ *
+ * @example
+ * const info = tf.backend_util.computeConv2DInfo([2, 8, 8, 3], [3, 3, 3, 4], 2, 1, 'same');
+ * const [rows, cols] = convAxes(info, [2, 4, 4, 4], 'Conv2DBackpropFilter');
+ * // rows: { inSize: 8, filterSize: 3, outSize: 4, stride: 2, dilation: 1, padBefore: 0 }
  */
 export function convAxes(info: tf.backend_util.Conv2DInfo, dyShape: number[], kernel: string): [ConvAxis, ConvAxis] {
   const { padInfo } = info;
@@ -63,6 +68,10 @@ export function convAxes(info: tf.backend_util.Conv2DInfo, dyShape: number[], ke
  * dilation (so both stay valid only because tfjs keeps one of them 1), x padded by `padBefore`
  * and `padAfter`. It yields `outSize >= filterSize` values of which the first `filterSize` are dW:
  * more only when x has rows past the last window, since a padding cannot be negative.
+ *
+ * @example
+ * filterGradientAxis({ inSize: 8, filterSize: 3, outSize: 4, stride: 2, dilation: 1, padBefore: 0 });
+ * // { padBefore: 0, padAfter: 1, outSize: 3 }: dy (4 taps, dilation 2) over x padded to 9
  */
 export function filterGradientAxis(a: ConvAxis): { padBefore: number; padAfter: number; outSize: number } {
   const dySpan = (a.outSize - 1) * a.stride + 1;
@@ -78,6 +87,10 @@ export function filterGradientAxis(a: ConvAxis): { padBefore: number; padAfter: 
  * The upsampled dy is padded by `padBefore` / `padAfter`; the result has `outSize` values of which
  * `[cropBefore, cropBefore + inSize)` are dx. `zerosBefore` is chosen so that no crop is needed
  * whenever one exists (every 'same' and 'valid' convolution with filter >= stride).
+ *
+ * @example
+ * inputGradientAxis({ inSize: 8, filterSize: 3, outSize: 4, stride: 2, dilation: 1, padBefore: 0 });
+ * // { zerosBefore: 0, padBefore: 2, padAfter: 0, cropBefore: 0, outSize: 8 }
  */
 export function inputGradientAxis(a: ConvAxis): {
   zerosBefore: number;

@@ -70,6 +70,11 @@ export class WasmKernelScope {
 /**
  * A wasm `KernelConfig` whose function gets typed inputs and attributes and a `WasmKernelScope`.
  * The casts from tfjs's untyped maps live here only; the kernel name fixes what they hold.
+ *
+ * @example
+ * export const squareConfig = wasmKernelConfig<tf.SquareInputs, object>('Square', (scope, { x }) =>
+ *   scope.run('Multiply', { a: x, b: x }),
+ * );
  */
 export function wasmKernelConfig<Inputs, Attrs>(
   kernelName: string,
