@@ -3,7 +3,6 @@ import { invalidArgument } from '../errors.js';
 import type { BaseDistance } from '../distances/index.js';
 import {
   checkSearchInputs,
-  defaultBatchSize,
   defaultKnnDistance,
   forEachNeighbourChunk,
 } from './neighbour-chunks.js';
@@ -22,7 +21,7 @@ export interface KnnOptions {
    * Default: true when `reference` is omitted, else false.
    */
   excludeSelf?: boolean;
-  /** Query rows per chunk. Default: as many as keep a chunk x references block under 2^23 entries. */
+  /** Query rows per chunk. Default: as many as keep a chunk's largest intermediate under 2^23 entries. */
   batchSize?: number;
 }
 
@@ -86,7 +85,7 @@ export function knn(options: KnnOptions): KnnResult {
       k,
       distance,
       excludeSelf,
-      batchSize: batchSize ?? defaultBatchSize(numQueries, numReferences),
+      batchSize,
       withDistances: true,
     },
     (chunk) => {

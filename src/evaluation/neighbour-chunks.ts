@@ -6,9 +6,10 @@ import { checkFinite } from './check-finite.js';
 import { makeRanking } from './ranking.js';
 
 /**
- * A query chunk holds at most this many query x reference entries, so that memory stays bounded
- * (32 MB per float32 matrix) whatever the set sizes: 838 query rows against 10,000 references,
- * 139 against 60,000. Smaller chunks re-read the whole reference more often and run slower.
+ * A query chunk's largest intermediate holds at most this many entries (unless one query row alone
+ * needs more), so that memory stays bounded (32 MB per float32 matrix) whatever the set sizes:
+ * 838 query rows against 10,000 references, 139 against 60,000. Smaller chunks re-read the whole
+ * reference more often and run slower.
  */
 export const CHUNK_ENTRIES = 1 << 23;
 
@@ -28,7 +29,8 @@ export interface NeighbourSearch {
   k: number;
   distance: BaseDistance;
   excludeSelf: boolean;
-  batchSize: number;
+  /** Query rows per chunk; undefined: as many as keep a chunk under CHUNK_ENTRIES. */
+  batchSize: number | undefined;
   /** Download and convert the neighbours' distances too (retrieval metrics need only indices). */
   withDistances: boolean;
 }
@@ -79,11 +81,12 @@ export function checkSearchInputs(
 /**
  * Query rows per chunk when the user gave none: as many as keep a chunk under CHUNK_ENTRIES.
  *
+ * @param entriesPerQuery the largest intermediate per query row (`Ranking.entriesPerQuery`)
  * @example
  * defaultBatchSize(60000, 60000); // 139
  */
-export function defaultBatchSize(numQueries: number, numReferences: number): number {
-  return Math.max(1, Math.min(numQueries, Math.floor(CHUNK_ENTRIES / numReferences)));
+export function defaultBatchSize(numQueries: number, entriesPerQuery: number): number {
+  return Math.max(1, Math.min(numQueries, Math.floor(CHUNK_ENTRIES / entriesPerQuery)));
 }
 
 /**
@@ -95,14 +98,15 @@ export function defaultBatchSize(numQueries: number, numReferences: number): num
  * The search is assumed validated (`checkSearchInputs`).
  *
  * @example
- * forEachNeighbourChunk({ query, reference, k: 5, distance, excludeSelf: false, batchSize: 256, withDistances: true },
+ * forEachNeighbourChunk({ query, reference, k: 5, distance, excludeSelf: false, batchSize: undefined, withDistances: true },
  *   (chunk) => console.log(chunk.start, chunk.indices.slice(0, 5)));
  */
 export function forEachNeighbourChunk(search: NeighbourSearch, visit: (chunk: NeighbourChunk) => void): void {
-  const { query, reference, k, distance, excludeSelf, batchSize, withDistances } = search;
+  const { query, reference, k, distance, excludeSelf, withDistances } = search;
   const [numQueries, dim] = query.shape;
   const taken = excludeSelf ? k + 1 : k;
   const ranking = makeRanking(distance, reference);
+  const batchSize = search.batchSize ?? defaultBatchSize(numQueries, ranking.entriesPerQuery);
   try {
     for (let start = 0; start < numQueries; start += batchSize) {
       const rows = Math.min(batchSize, numQueries - start);

@@ -14,6 +14,12 @@ export interface ChunkScores {
  * `toDistance` turns a picked score back into the distance or similarity the distance object defines.
  */
 export interface Ranking {
+  /**
+   * The size of the largest intermediate per query row: the number of references for the
+   * matrix-product rankings, references x dimensions for `pairwise` Lp distances (p != 2), which
+   * form every difference. Chunk sizes are set from it.
+   */
+  entriesPerQuery: number;
   /** Called inside the caller's `tf.tidy`, which owns every tensor it makes. */
   chunk(query: tf.Tensor2D): ChunkScores;
   toDistance(score: number, rowTerm: number): number;
@@ -55,6 +61,7 @@ function euclideanRanking(distance: LpDistance, reference: tf.Tensor2D): Ranking
   });
   const power = distance.power;
   return {
+    entriesPerQuery: reference.shape[0],
     chunk: (query) => {
       const qc = tf.sub(distance.maybeNormalize(query), center) as tf.Tensor2D;
       const withOne = tf.concat([qc, tf.ones([qc.shape[0], 1])], 1);
@@ -73,6 +80,7 @@ function euclideanRanking(distance: LpDistance, reference: tf.Tensor2D): Ranking
 function dotRanking(distance: DotProductSimilarity, reference: tf.Tensor2D): Ranking {
   const transposed = tf.tidy(() => tf.transpose(distance.maybeNormalize(reference)));
   return {
+    entriesPerQuery: reference.shape[0],
     chunk: (query) => ({ scores: tf.matMul(distance.maybeNormalize(query), transposed) }),
     toDistance: (score) => score,
     dispose: () => transposed.dispose(),
@@ -81,7 +89,9 @@ function dotRanking(distance: DotProductSimilarity, reference: tf.Tensor2D): Ran
 
 function pairwiseRanking(distance: BaseDistance, reference: tf.Tensor2D): Ranking {
   const sign = distance.isInverted ? 1 : -1;
+  const [numReferences, dim] = reference.shape;
   return {
+    entriesPerQuery: distance instanceof LpDistance ? numReferences * dim : numReferences,
     chunk: (query) => {
       const mat = distance.pairwise(query, reference);
       return { scores: sign === 1 ? mat : tf.neg(mat) };

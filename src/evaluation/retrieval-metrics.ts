@@ -4,7 +4,6 @@ import { invalidArgument } from '../errors.js';
 import type { BaseDistance } from '../distances/index.js';
 import {
   checkSearchInputs,
-  defaultBatchSize,
   defaultKnnDistance,
   forEachNeighbourChunk,
 } from './neighbour-chunks.js';
@@ -33,7 +32,7 @@ export interface RetrievalMetricsOptions {
   distance?: BaseDistance;
   /** Average each metric per class first, then over classes. Default: false. */
   avgOfAvgs?: boolean;
-  /** Query rows per k-NN chunk. Default: as many as keep a chunk x references block under 2^23 entries. */
+  /** Query rows per k-NN chunk. Default: as many as keep a chunk's largest intermediate under 2^23 entries. */
   batchSize?: number;
 }
 
@@ -147,7 +146,7 @@ export function retrievalMetrics(options: RetrievalMetricsOptions): RetrievalMet
       k,
       distance,
       excludeSelf: refIncludesQuery,
-      batchSize: batchSize ?? defaultBatchSize(numQueries, numReferences),
+      batchSize,
       withDistances: false,
     },
     (chunk) => {

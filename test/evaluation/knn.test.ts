@@ -4,6 +4,8 @@ import { tf } from '../../src/tf.js';
 import { knn, type KnnResult } from '../../src/evaluation/index.js';
 import { CosineSimilarity, DotProductSimilarity, LpDistance, type BaseDistance } from '../../src/distances/index.js';
 import { DeepmetricError } from '../../src/errors.js';
+import { defaultBatchSize } from '../../src/evaluation/neighbour-chunks.js';
+import { makeRanking } from '../../src/evaluation/ranking.js';
 import { Random } from '../../src/random.js';
 import { describeBackends, expectNoLeak, matrix } from '../helpers/tensors.js';
 import { knnReference, pairDistance, type ReferenceDistance } from '../reference/evaluation.js';
@@ -146,6 +148,25 @@ describeBackends(['cpu', 'wasm'], 'knn', () => {
     }
     assert.ok(peaks[0] < peaks[1] / 3, `peak bytes ${peaks[0]} (batch 32) vs ${peaks[1]} (batch 300)`);
     tf.dispose([query, reference]);
+  });
+
+  it('sizes default chunks by the largest intermediate: references, or references x dims for pairwise Lp', () => {
+    const reference = tf.zeros([60000, 128]) as tf.Tensor2D;
+    const cases: Array<[BaseDistance, number]> = [
+      [new LpDistance({ normalizeEmbeddings: false }), 60000],
+      [new CosineSimilarity(), 60000],
+      [new DotProductSimilarity({ power: 2 }), 60000],
+      [new LpDistance({ p: 1 }), 60000 * 128],
+    ];
+    for (const [distance, entries] of cases) {
+      const ranking = makeRanking(distance, reference);
+      assert.equal(ranking.entriesPerQuery, entries, distance.constructor.name);
+      ranking.dispose();
+    }
+    assert.equal(defaultBatchSize(60000, 60000), 139);
+    assert.equal(defaultBatchSize(60000, 60000 * 128), 1);
+    assert.equal(defaultBatchSize(50, 100), 50);
+    reference.dispose();
   });
 
   it('rejects bad input with a clear error', () => {
