@@ -22,6 +22,7 @@ export type { ReadCsvDatasetOptions } from './read-csv-dataset.js';
 export { readImageFolder } from './read-image-folder.js';
 export type { ReadImageFolderOptions } from './read-image-folder.js';
 export { subset } from './subset.js';
+export { batchTensor } from './batch-tensor.js';
 export { stratifiedSplit } from './stratified-split.js';
 export type { StratifiedSplitOptions } from './stratified-split.js';
 export { classDisjointSplit, holdoutClassIds } from './class-disjoint-split.js';
