@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, writeFile, open } from 'node:fs/promises';
+import { mkdir, rename, rm, open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -9,13 +9,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   await mkdir(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    const handle = await open(tmp, 'w');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSynced(tmp, data);
     await rename(tmp, path);
   } catch (error) {
     await rm(tmp, { force: true });
@@ -37,7 +31,7 @@ export async function writeDirAtomic(path: string, files: Record<string, string 
     for (const [name, data] of Object.entries(files)) {
       const file = join(tmp, name);
       await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, data);
+      await writeSynced(file, data);
     }
     const hadOld = await rename(path, old).then(
       () => true,
@@ -51,5 +45,16 @@ export async function writeDirAtomic(path: string, files: Record<string, string 
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/** Writes and flushes to disk, so the rename that follows never publishes data still in a cache. */
+async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

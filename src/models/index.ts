@@ -4,5 +4,5 @@ export { parseModelSpec, DEFAULT_MLP_HIDDEN, DEFAULT_CONVNET } from './parse-mod
 export type { ModelSpec } from './parse-model-spec.js';
 export { L2Normalize } from './l2-normalize-layer.js';
 export type { L2NormalizeArgs } from './l2-normalize-layer.js';
-export { saveModel, MODEL_JSON, WEIGHTS_BIN } from './save-model.js';
+export { saveModel, modelFiles, MODEL_JSON, WEIGHTS_BIN } from './save-model.js';
 export { loadModel } from './load-model.js';

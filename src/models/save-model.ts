@@ -25,12 +25,21 @@ export const WEIGHTS_BIN = 'weights.bin';
  * const again = await loadModel('runs/1/model');
  */
 export async function saveModel(model: tfl.LayersModel, dir: string): Promise<void> {
-  if (!(model instanceof tfl.LayersModel)) {
-    throw invalidArgument(`Argument \`model\` must be a tfjs-layers LayersModel. Received: model=${String(model)}`);
-  }
   if (typeof dir !== 'string' || dir.length === 0) {
     throw invalidArgument(`Argument \`dir\` must be a non-empty folder path. Received: dir=${String(dir)}`);
   }
+  await writeDirAtomic(dir, await modelFiles(model));
+}
+
+/**
+ * The files `saveModel` writes (`model.json`, `weights.bin`), in memory: for writers that put a
+ * model into a larger folder written in one atomic swap, such as a training checkpoint.
+ */
+export async function modelFiles(model: tfl.LayersModel): Promise<Record<string, string | Uint8Array>> {
+  if (!(model instanceof tfl.LayersModel)) {
+    throw invalidArgument(`Argument \`model\` must be a tfjs-layers LayersModel. Received: model=${String(model)}`);
+  }
+  let files: Record<string, string | Uint8Array> = {};
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const topology = artifacts.modelTopology;
@@ -49,11 +58,9 @@ export async function saveModel(model: tfl.LayersModel, dir: string): Promise<vo
         ...(artifacts.trainingConfig === undefined ? {} : { trainingConfig: artifacts.trainingConfig }),
         ...(artifacts.userDefinedMetadata === undefined ? {} : { userDefinedMetadata: artifacts.userDefinedMetadata }),
       };
-      await writeDirAtomic(dir, {
-        [MODEL_JSON]: JSON.stringify(modelJson),
-        [WEIGHTS_BIN]: new Uint8Array(weightData),
-      });
+      files = { [MODEL_JSON]: JSON.stringify(modelJson), [WEIGHTS_BIN]: new Uint8Array(weightData) };
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
   );
+  return files;
 }
