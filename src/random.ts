@@ -39,6 +39,14 @@ export class Random {
     return r;
   }
 
+  /** Continues from a saved state in place, so every holder of this generator resumes together. */
+  setState(state: RandomState): void {
+    if (!(Array.isArray(state) && state.length === 4 && state.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32))) {
+      throw invalidArgument(`Argument \`state\` must be four unsigned 32-bit integers from state(). Received: ${JSON.stringify(state)}`);
+    }
+    this.s = Uint32Array.from(state);
+  }
+
   state(): RandomState {
     return [this.s[0], this.s[1], this.s[2], this.s[3]];
   }

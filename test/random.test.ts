@@ -19,6 +19,15 @@ describe('Random', () => {
     assert.deepEqual(Array.from({ length: 10 }, () => a.int(1000)), Array.from({ length: 10 }, () => b.int(1000)));
   });
 
+  it('continues in place from a saved state, and rejects a malformed one', () => {
+    const a = new Random(4);
+    const saved = a.state();
+    const first = Array.from({ length: 5 }, () => a.nextUint32());
+    a.setState(saved);
+    assert.deepEqual(Array.from({ length: 5 }, () => a.nextUint32()), first);
+    assert.throws(() => a.setState([1, 2, 3] as unknown as [number, number, number, number]), /four unsigned 32-bit integers/);
+  });
+
   it('draws uniformly: chi-square over 10 bins, and floats in [0, 1)', () => {
     const r = new Random(11);
     const counts = new Array(10).fill(0);
