@@ -1,33 +1,54 @@
 /**
- * The deepmetric command line. The only module that reads process.argv or calls process.exit:
- * every command is a function in its own file that takes parsed options and returns a result.
+ * The deepmetric command line. The only module that reads process.argv, listens for signals or
+ * sets the exit status: every command is a function in its own file that takes parsed options and
+ * returns a result.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { DeepmetricError } from '../errors.js';
+import type { CommandContext } from './command-context.js';
+import { exitCodeFor } from './exit-code.js';
+import { formatTrainSummary } from './format-summary.js';
+import { trainCommand, trainCommandSpec } from './train-command.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
-/** Exit status for an error: 2 when the input was bad, 1 otherwise. */
-export function exitCodeFor(error: unknown): number {
-  if (error instanceof DeepmetricError) {
-    return error.code === 'invalid-argument' || error.code === 'invalid-input' ? 2 : 1;
-  }
-  return 1;
-}
-
-export function buildProgram(): Command {
-  return new Command('deepmetric')
-    .description('Deep metric learning on TensorFlow.js, with embedding-collapse diagnosis.')
-    .version(version);
-}
+/** Exit status of a run stopped by Ctrl-C (128 + SIGINT), after its checkpoint was saved. */
+const INTERRUPTED = 130;
 
 async function main(argv: string[]): Promise<void> {
+  const abort = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\ninterrupted: finishing the step and saving a checkpoint (Ctrl-C again to quit now)\n');
+    abort.abort();
+    process.once('SIGINT', () => process.exit(INTERRUPTED));
+  });
+  const context: CommandContext = {
+    signal: abort.signal,
+    progress: process.stderr,
+    out: (text) => process.stdout.write(text),
+  };
+  const program = new Command('deepmetric')
+    .description('Deep metric learning on TensorFlow.js, with embedding-collapse diagnosis.')
+    .version(version)
+    .showHelpAfterError();
+  program.addCommand(
+    trainCommandSpec(async (flags) => {
+      const summary = await trainCommand(flags, context);
+      context.out(formatTrainSummary(summary));
+      if (summary.stoppedBecause !== null) process.exitCode = INTERRUPTED;
+    }),
+  );
+  // Commander exits on its own by default; route its usage errors to exit status 2 like ours.
+  for (const command of [program, ...program.commands]) command.exitOverride();
   try {
-    await buildProgram().parseAsync(argv);
+    await program.parseAsync(argv);
   } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
     process.stderr.write(`deepmetric: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(exitCodeFor(error));
+    process.exitCode = exitCodeFor(error);
   }
 }
 

@@ -6,3 +6,4 @@ export { L2Normalize } from './l2-normalize-layer.js';
 export type { L2NormalizeArgs } from './l2-normalize-layer.js';
 export { saveModel, modelFiles, MODEL_JSON, WEIGHTS_BIN } from './save-model.js';
 export { loadModel } from './load-model.js';
+export { embedDataset } from './embed-dataset.js';

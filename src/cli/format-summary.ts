@@ -1,0 +1,20 @@
+import type { TrainSummary } from '../training/run-training.js';
+
+/** The lines `deepmetric train` prints at its end. */
+export function formatTrainSummary(summary: TrainSummary): string {
+  const lines = [`run directory: ${summary.runDir}`];
+  if (summary.stoppedBecause !== null) {
+    lines.push(
+      `stopped (${summary.stoppedBecause}) after ${summary.steps} of ${summary.plannedSteps} steps; checkpoint saved.`,
+      `continue with: deepmetric train --resume ${summary.runDir}`,
+    );
+    return `${lines.join('\n')}\n`;
+  }
+  const p = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(4));
+  lines.push(
+    `trained ${summary.steps} steps in ${summary.seconds.toFixed(1)} s on ${summary.backend}`,
+    `held-out precision@1 (leave-one-out 1-NN, ${summary.testSize} test samples): ${p(summary.test?.precisionAt1)}  (raw input: ${p(summary.rawTest?.precisionAt1)})`,
+    `held-out MAP@R: ${p(summary.test?.meanAveragePrecisionAtR)}  (raw input: ${p(summary.rawTest?.meanAveragePrecisionAtR)})`,
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { invalidArgument, invalidInput } from '../errors.js';
+import {
+  BACKENDS,
+  DISTANCES,
+  GUARDS,
+  LOSSES,
+  MINERS,
+  OPTIMIZERS,
+  SCHEDULES,
+  resolveConfig,
+  type TrainConfig,
+} from '../training/train-config.js';
+import { CONFIG_JSON, runTraining, type TrainSummary } from '../training/run-training.js';
+import type { CommandContext } from './command-context.js';
+
+/** The flags of `deepmetric train` as commander parses them. */
+export interface TrainFlags extends Partial<Omit<TrainConfig, 'classesPerBatch' | 'samplesPerClass'>> {
+  batch?: [number, number];
+  config?: string;
+  resume?: string;
+}
+
+/**
+ * `deepmetric train`: the settings are the defaults, then a `--config` file, then the flags; with
+ * `--resume RUN_DIR` they are the run's own `config.json`. Returns the run's summary.
+ */
+export async function trainCommand(flags: TrainFlags, context: CommandContext): Promise<TrainSummary> {
+  const { batch, config: configFile, resume, ...rest } = flags;
+  const fromFlags: Partial<TrainConfig> = { ...rest };
+  if (batch) [fromFlags.classesPerBatch, fromFlags.samplesPerClass] = batch;
+  let config: TrainConfig;
+  if (resume !== undefined) {
+    const given = Object.keys(fromFlags).filter((k) => fromFlags[k as keyof TrainConfig] !== undefined);
+    if (given.length > 0 || configFile !== undefined) {
+      throw invalidArgument(
+        `--resume continues a run with its own settings (${join(resume, CONFIG_JSON)}); drop the other flags: ${given.map((k) => `--${kebab(k)}`).join(', ') || '--config'}`,
+      );
+    }
+    const path = join(resume, CONFIG_JSON);
+    config = resolveConfig({ ...(await readJsonObject(path)), out: resume }, {}, path);
+  } else {
+    const file = configFile === undefined ? {} : await readJsonObject(configFile);
+    config = resolveConfig(file, fromFlags, configFile);
+  }
+  return runTraining(config, { resume: resume !== undefined, signal: context.signal, progress: context.progress });
+}
+
+/** The `train` command for commander, with every flag documented in docs/cli.md. */
+export function trainCommandSpec(run: (flags: TrainFlags) => Promise<void>): Command {
+  return new Command('train')
+    .description('Train an embedding network with triplet loss; writes a run directory (config, log, checkpoints, model, summary).')
+    .option('--data <spec>', "'fashion-mnist' (the bundled sample), a folder of IDX files, an image folder, a .npy or a .csv")
+    .option('--holdout-classes <classes>', 'hold these classes out for evaluation: a count, a fraction, or comma-separated names')
+    .option('--test-fraction <f>', 'share of each class kept for testing when the data has no test split', float)
+    .option('--model <spec>', "'convnet' or 'mlp:<hidden sizes>', e.g. mlp:256,128")
+    .option('--embedding-dim <n>', 'size of the embedding', int)
+    .option('--normalize', 'end the model with an L2-normalize layer (the default)')
+    .option('--no-normalize', 'do not end the model with an L2-normalize layer')
+    .addOption(choice('--loss <name>', 'triplet loss: hinge or soft margin', LOSSES))
+    .option('--margin <m>', 'triplet margin', float)
+    .addOption(choice('--distance <name>', 'distance the loss and miner use', DISTANCES))
+    .addOption(choice('--miner <name>', 'how triplets are chosen in a batch', MINERS))
+    .option('--miner-margin <m>', 'margin of the all/hard/semihard/easy miners', float)
+    .option('--batch <P,K>', 'P classes x K samples per batch', pair)
+    .option('--epochs <n>', 'epochs of --steps-per-epoch steps', int)
+    .option('--steps <n>', 'total optimizer steps (overrides --epochs)', int)
+    .option('--steps-per-epoch <n>', 'steps per epoch (checkpoints and plateau schedules count epochs)', int)
+    .option('--lr <rate>', 'learning rate', float)
+    .addOption(choice('--optimizer <name>', 'optimizer', OPTIMIZERS))
+    .option('--momentum <m>', 'SGD momentum', float)
+    .option('--weight-decay <wd>', 'decoupled weight decay', float)
+    .addOption(choice('--schedule <name>', 'learning-rate schedule', SCHEDULES))
+    .option('--warmup-steps <n>', 'linear warmup steps before the schedule', int)
+    .option('--seed <n>', 'seed of initialization, sampling and splits', int)
+    .addOption(choice('--backend <name>', 'tfjs backend', BACKENDS))
+    .addOption(choice('--guard <mode>', 'what the collapse guard does', GUARDS))
+    .option('--log-every <n>', 'log a record every n steps', int)
+    .option('--probe-every <n>', 'measure embedding health every n steps', int)
+    .option('--out <dir>', 'run directory (default runs/<date>-<time>)')
+    .option('--config <file>', 'JSON file of settings (flags win over it)')
+    .option('--resume <dir>', 'continue an interrupted run from its last checkpoint')
+    .action(async (flags: TrainFlags) => run(flags));
+}
+
+function choice(flags: string, description: string, allowed: readonly string[]): Option {
+  return new Option(flags, description).choices(allowed);
+}
+
+function int(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('expected an integer.');
+  return Number(value);
+}
+
+function float(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');
+  return n;
+}
+
+function pair(value: string): [number, number] {
+  const match = /^(\d+)\s*[,x]\s*(\d+)$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('expected P,K (classes per batch, samples per class), e.g. 10,8.');
+  return [Number(match[1]), Number(match[2])];
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+async function readJsonObject(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw invalidInput(path, 'cannot be read', cause);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw invalidInput(path, `is not valid JSON: ${(cause as Error).message}`, cause);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidInput(path, 'must hold a JSON object of settings, e.g. {"lr": 0.001}');
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,20 @@
+import type { Callback } from './callback.js';
+import type { RunLog } from './run-log.js';
+import type { StepRecord } from './step-record.js';
+
+/**
+ * Appends a record to `log.jsonl` every `every` steps, and at every step that carries health or
+ * guard numbers (those are rare and are what a later diagnosis reads).
+ */
+export class LogCallback<T> implements Callback<T> {
+  constructor(
+    private readonly log: RunLog,
+    private readonly every: number,
+  ) {}
+
+  async onStepEnd(_trainer: T, record: StepRecord): Promise<void> {
+    if (record.step % this.every === 0 || record.health !== undefined || record.guard !== undefined) {
+      await this.log.append(record);
+    }
+  }
+}

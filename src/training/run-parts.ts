@@ -1,0 +1,108 @@
+import { invalidArgument } from '../errors.js';
+import { CosineSimilarity, LpDistance, type BaseDistance } from '../distances/index.js';
+import { TripletMarginLoss } from '../losses/index.js';
+import {
+  BatchEasyHardMiner,
+  BatchHardMiner,
+  DistanceWeightedMiner,
+  MultiSimilarityMiner,
+  TripletMarginMiner,
+  type BaseMiner,
+} from '../miners/index.js';
+import {
+  CosineAnnealingLR,
+  LinearWarmup,
+  ReduceLROnPlateau,
+  StepLR,
+  type Scheduler,
+} from '../schedulers/index.js';
+import { Random } from '../random.js';
+import { totalSteps, type DistanceName, type MinerName, type TrainConfig } from './train-config.js';
+
+/** The distance a run's loss and miner measure with. */
+export function distanceFor(name: DistanceName): BaseDistance {
+  switch (name) {
+    case 'euclidean':
+      return new LpDistance();
+    case 'squared-euclidean':
+      return new LpDistance({ power: 2 });
+    case 'cosine':
+      return new CosineSimilarity();
+    default:
+      return unreachable(name);
+  }
+}
+
+export function lossFor(config: TrainConfig): TripletMarginLoss {
+  return new TripletMarginLoss({
+    margin: config.margin,
+    smoothLoss: config.loss === 'soft-triplet',
+    distance: distanceFor(config.distance),
+  });
+}
+
+/** The miner for a run; null for `none` (every triplet of the batch). Seeded from the run's seed. */
+export function minerFor(name: MinerName, config: TrainConfig): BaseMiner | null {
+  const distance = distanceFor(config.distance);
+  switch (name) {
+    case 'none':
+      return null;
+    case 'all':
+    case 'hard':
+    case 'semihard':
+    case 'easy':
+      return new TripletMarginMiner({ margin: config.minerMargin, typeOfTriplets: name, distance });
+    case 'batch-hard':
+      return new BatchHardMiner({ distance });
+    case 'batch-easy-hard':
+      return new BatchEasyHardMiner({ distance });
+    case 'multi-similarity':
+      return new MultiSimilarityMiner({ distance });
+    case 'distance-weighted':
+      if (config.distance !== 'euclidean') {
+        throw invalidArgument(
+          `Setting \`miner\`=distance-weighted needs distance=euclidean (it assumes unit-norm embeddings). Received: distance=${config.distance}`,
+        );
+      }
+      return new DistanceWeightedMiner({ rng: new Random(config.seed + 1) });
+    default:
+      return unreachable(name);
+  }
+}
+
+/**
+ * The learning-rate schedule of a run, warmup included: per-step schedules count optimizer steps,
+ * `plateau` watches the epoch's mean loss.
+ */
+export function schedulerFor(config: TrainConfig): Scheduler {
+  const steps = totalSteps(config);
+  const afterWarmup = steps - config.warmupSteps;
+  if (afterWarmup < 1) {
+    throw invalidArgument(
+      `Setting \`warmupSteps\` must be smaller than the run's ${steps} steps. Received: warmupSteps=${config.warmupSteps}`,
+    );
+  }
+  let schedule: Scheduler;
+  switch (config.schedule) {
+    case 'none':
+      return new LinearWarmup({ warmupSteps: config.warmupSteps, lr: config.lr });
+    case 'step':
+      schedule = new StepLR({ lr: config.lr, stepSize: Math.max(1, Math.ceil(afterWarmup / 3)), gamma: 0.1 });
+      break;
+    case 'cosine':
+      schedule = new CosineAnnealingLR({ lr: config.lr, tMax: afterWarmup });
+      break;
+    case 'plateau':
+      if (config.warmupSteps > 0) {
+        throw invalidArgument('Settings `schedule`=plateau and `warmupSteps` > 0 cannot be combined: plateau steps once per epoch. Use warmupSteps=0, or schedule=cosine or step.');
+      }
+      return new ReduceLROnPlateau({ lr: config.lr, factor: 0.5, patience: 1 });
+    default:
+      return unreachable(config.schedule);
+  }
+  return config.warmupSteps > 0 ? new LinearWarmup({ warmupSteps: config.warmupSteps, after: schedule }) : schedule;
+}
+
+function unreachable(value: never): never {
+  throw invalidArgument(`Unexpected setting value ${String(value)}`);
+}

@@ -1,0 +1,220 @@
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tf } from '../tf.js';
+import { DeepmetricError, invalidArgument } from '../errors.js';
+import { initBackend, type BackendName } from '../backend/index.js';
+import { loadData, type Dataset, type LoadDataOptions } from '../data/index.js';
+import { buildModel, embedDataset, saveModel } from '../models/index.js';
+import { createOptimizer } from '../optimizers/index.js';
+import { MPerClassSampler } from '../samplers/index.js';
+import { retrievalMetrics, type RetrievalMetrics } from '../evaluation/index.js';
+import { Random } from '../random.js';
+import { writeFileAtomic } from '../io/index.js';
+import type { Callback } from './callback.js';
+import { CheckpointCallback, type Stateful } from './checkpoint-callback.js';
+import { loadCheckpoint } from './checkpoint.js';
+import { LogCallback } from './log-callback.js';
+import { ProgressCallback } from './progress-callback.js';
+import { RunLog } from './run-log.js';
+import { lossFor, minerFor, schedulerFor } from './run-parts.js';
+import { ScheduleCallback } from './schedule-callback.js';
+import { totalSteps, type TrainConfig } from './train-config.js';
+import { Trainer } from './trainer.js';
+
+export interface RunTrainingOptions {
+  /** Continue the run in `config.out` from its last checkpoint. */
+  resume?: boolean;
+  /** Where progress goes (a bar on a terminal, lines otherwise); null for none. Default stderr. */
+  progress?: NodeJS.WriteStream | null;
+  /** Aborting ends the run after the current step with a checkpoint (what Ctrl-C does in the CLI). */
+  signal?: AbortSignal;
+  /** More callbacks, after the run's own. */
+  callbacks?: Array<Callback<Trainer>>;
+}
+
+/** What a run reports at its end, also written to `summary.json`. */
+export interface TrainSummary {
+  runDir: string;
+  backend: BackendName;
+  /** Steps completed; fewer than planned when the run was interrupted. */
+  steps: number;
+  plannedSteps: number;
+  seconds: number;
+  /** Why the run stopped early, or null when it finished. */
+  stoppedBecause: string | null;
+  /** Held-out retrieval of the trained embeddings (leave-one-out on the test split); null if interrupted. */
+  test: RetrievalMetrics | null;
+  /** The same metrics on the raw input features: what training bought. */
+  rawTest: RetrievalMetrics | null;
+  testSize: number;
+}
+
+export const CONFIG_JSON = 'config.json';
+export const SUMMARY_JSON = 'summary.json';
+export const LOG_JSONL = 'log.jsonl';
+export const MODEL_DIR = 'model';
+export const CHECKPOINT_DIR = join('checkpoints', 'latest');
+
+/**
+ * Runs `deepmetric train`: loads the data, builds the model and the parts from `config`, trains
+ * with logging, schedules and checkpoints, then saves the model and measures held-out
+ * precision@1 against the raw input. Writes the run directory described in docs/cli.md.
+ *
+ * @example
+ * const summary = await runTraining(resolveConfig({}, { steps: 100, out: 'runs/try' }));
+ * console.log(summary.test?.precisionAt1, summary.rawTest?.precisionAt1);
+ */
+export async function runTraining(config: TrainConfig, options: RunTrainingOptions = {}): Promise<TrainSummary> {
+  const runDir = config.out === '' ? defaultRunDir() : config.out;
+  await prepareRunDir(runDir, options.resume ?? false);
+  const backend = await initBackend(config.backend);
+  const { train, test } = await loadData(config.data, dataOptions(config));
+
+  const model = buildModel(config.model, {
+    inputShape: train.sampleShape,
+    embeddingDim: config.embeddingDim,
+    normalize: config.normalize,
+    seed: config.seed,
+  });
+  const optimizer =
+    config.optimizer === 'adam'
+      ? createOptimizer({ name: 'adam', lr: config.lr, weightDecay: config.weightDecay })
+      : createOptimizer({ name: 'sgd', lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay });
+  const loss = lossFor(config);
+  const miner = minerFor(config.miner, config);
+  const batchSize = config.classesPerBatch * config.samplesPerClass;
+  const sampler = new MPerClassSampler(train.labels, {
+    m: config.samplesPerClass,
+    batchSize,
+    lengthBeforeNewIter: config.stepsPerEpoch * batchSize,
+    rng: new Random(config.seed),
+  });
+  const schedule = new ScheduleCallback(schedulerFor(config));
+  const parts: Record<string, Stateful> = {
+    sampler: sampler as Stateful,
+    schedule: schedule as Stateful,
+    lossRng: rngPart(loss.rng),
+    ...(miner !== null && 'rng' in miner && miner.rng instanceof Random ? { minerRng: rngPart(miner.rng) } : {}),
+  };
+
+  const log = new RunLog(join(runDir, LOG_JSONL));
+  let startStep = 0;
+  let seconds = 0;
+  if (options.resume) {
+    const state = await loadCheckpoint(join(runDir, CHECKPOINT_DIR), model, optimizer);
+    for (const [name, part] of Object.entries(parts)) part.loadState(state.parts[name]);
+    startStep = state.step;
+    seconds = state.seconds;
+    await log.truncateTo(startStep);
+  } else {
+    await writeFileAtomic(join(runDir, CONFIG_JSON), `${JSON.stringify({ ...config, out: runDir }, null, 2)}\n`);
+    await log.reset();
+  }
+
+  const callbacks: Array<Callback<Trainer>> = [
+    schedule,
+    new LogCallback(log, config.logEvery),
+    new CheckpointCallback(join(runDir, CHECKPOINT_DIR), parts),
+    ...(options.progress === null ? [] : [new ProgressCallback<Trainer>(options.progress ?? process.stderr)]),
+    ...(options.callbacks ?? []),
+  ];
+  const trainer = new Trainer({
+    model,
+    optimizer,
+    loss,
+    miner,
+    sampler,
+    train,
+    totalSteps: totalSteps(config),
+    stepsPerEpoch: config.stepsPerEpoch,
+    logEvery: config.logEvery,
+    callbacks,
+    startStep,
+  });
+  trainer.seconds = seconds;
+  const stop = () => trainer.requestStop('interrupted');
+  options.signal?.addEventListener('abort', stop);
+  try {
+    await trainer.fit();
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+  }
+
+  const finished = trainer.stoppedBecause === null;
+  if (finished) await saveModel(model, join(runDir, MODEL_DIR));
+  const summary: TrainSummary = {
+    runDir,
+    backend,
+    steps: trainer.step,
+    plannedSteps: trainer.totalSteps,
+    seconds: trainer.seconds,
+    stoppedBecause: trainer.stoppedBecause,
+    test: finished ? evaluate(test, (d) => embedDataset(model, d)) : null,
+    rawTest: finished ? evaluate(test, rawFeatures) : null,
+    testSize: test.labels.length,
+  };
+  if (finished) await writeFileAtomic(join(runDir, SUMMARY_JSON), `${JSON.stringify(summary, null, 2)}\n`);
+  model.dispose();
+  optimizer.dispose();
+  return summary;
+}
+
+/** Leave-one-out retrieval on a dataset's rows as `embed` maps them. */
+function evaluate(dataset: Dataset, embed: (d: Dataset) => tf.Tensor2D): RetrievalMetrics {
+  const embeddings = embed(dataset);
+  try {
+    return retrievalMetrics({ query: embeddings, queryLabels: dataset.labels });
+  } finally {
+    embeddings.dispose();
+  }
+}
+
+function rawFeatures(dataset: Dataset): tf.Tensor2D {
+  const n = dataset.labels.length;
+  return tf.tensor2d(dataset.features, [n, dataset.features.length / n]);
+}
+
+function rngPart(rng: Random): Stateful {
+  return { state: () => rng.state(), loadState: (s) => rng.setState(s as ReturnType<Random['state']>) };
+}
+
+/** Only the options the config sets: the reader rejects options that do not apply to a source. */
+function dataOptions(config: TrainConfig): LoadDataOptions {
+  const options: LoadDataOptions = { seed: config.seed };
+  if (config.testFraction !== null) options.testFraction = config.testFraction;
+  if (config.holdoutClasses !== null) options.holdoutClasses = parseHoldoutClasses(config.holdoutClasses);
+  return options;
+}
+
+/** `--holdout-classes`: a count (`3`), a fraction (`0.5`), or comma-separated class names or ids. */
+export function parseHoldoutClasses(value: string): number | string[] {
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  const names = trimmed.split(',').map((s) => s.trim());
+  if (names.some((s) => s === '')) {
+    throw invalidArgument(`Setting \`holdoutClasses\` must be a count, a fraction or comma-separated class names. Received: ${JSON.stringify(value)}`);
+  }
+  return names;
+}
+
+async function prepareRunDir(dir: string, resume: boolean): Promise<void> {
+  const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (resume) {
+    if (entries === null || !entries.includes('checkpoints')) {
+      throw new DeepmetricError('invalid-input', `${dir}: no checkpoint to resume from (expected ${CHECKPOINT_DIR} written by \`deepmetric train\`)`);
+    }
+    return;
+  }
+  if (entries !== null && entries.length > 0) {
+    throw invalidArgument(`Run directory ${dir} already holds files: give another --out, or --resume ${dir} to continue it.`);
+  }
+  await mkdir(dir, { recursive: true });
+}
+
+function defaultRunDir(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return join('runs', stamp);
+}

@@ -1,0 +1,187 @@
+import { invalidArgument } from '../errors.js';
+
+export const LOSSES = ['triplet', 'soft-triplet'] as const;
+export const DISTANCES = ['euclidean', 'squared-euclidean', 'cosine'] as const;
+export const MINERS = [
+  'none',
+  'all',
+  'hard',
+  'semihard',
+  'easy',
+  'batch-hard',
+  'batch-easy-hard',
+  'multi-similarity',
+  'distance-weighted',
+] as const;
+export const OPTIMIZERS = ['adam', 'sgd'] as const;
+export const SCHEDULES = ['none', 'step', 'cosine', 'plateau'] as const;
+export const GUARDS = ['off', 'warn', 'stop', 'recover'] as const;
+export const BACKENDS = ['auto', 'wasm', 'cpu', 'node'] as const;
+
+export type LossName = (typeof LOSSES)[number];
+export type DistanceName = (typeof DISTANCES)[number];
+export type MinerName = (typeof MINERS)[number];
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+export type ScheduleName = (typeof SCHEDULES)[number];
+export type GuardMode = (typeof GUARDS)[number];
+
+/** Every setting of a training run, resolved: what `config.json` in the run directory records. */
+export interface TrainConfig {
+  /** `fashion-mnist` (the bundled sample) or a path: a folder of IDX files, a .npy, a .csv or an image folder. */
+  data: string;
+  /** Classes kept out of training and used only for evaluation: a count, or comma-separated class names or ids. */
+  holdoutClasses: string | null;
+  /** Share of each class held out for testing when the data has no test split of its own (null: the reader's default, 0.2). */
+  testFraction: number | null;
+  /** `convnet` or `mlp:<hidden sizes>`, e.g. `mlp:256,128`. */
+  model: string;
+  embeddingDim: number;
+  /** End the model with an L2-normalize layer. */
+  normalize: boolean;
+  loss: LossName;
+  margin: number;
+  distance: DistanceName;
+  miner: MinerName;
+  /** The margin a TripletMarginMiner selects by. */
+  minerMargin: number;
+  /** P classes x K samples per batch. */
+  classesPerBatch: number;
+  samplesPerClass: number;
+  /** Length of the run: epochs of `stepsPerEpoch` steps, unless `steps` is set. */
+  epochs: number;
+  steps: number | null;
+  stepsPerEpoch: number;
+  lr: number;
+  optimizer: OptimizerName;
+  momentum: number;
+  weightDecay: number;
+  schedule: ScheduleName;
+  warmupSteps: number;
+  seed: number;
+  backend: (typeof BACKENDS)[number];
+  /** The run directory; empty: `runs/<date>-<time>`. */
+  out: string;
+  guard: GuardMode;
+  /** Log a record every this many steps. */
+  logEvery: number;
+  /** Measure health on the fixed probe batch every this many steps. */
+  probeEvery: number;
+}
+
+export const DEFAULT_CONFIG: TrainConfig = {
+  data: 'fashion-mnist',
+  holdoutClasses: null,
+  testFraction: null,
+  model: 'convnet',
+  embeddingDim: 64,
+  normalize: true,
+  loss: 'triplet',
+  margin: 0.2,
+  distance: 'euclidean',
+  miner: 'semihard',
+  minerMargin: 0.2,
+  classesPerBatch: 10,
+  samplesPerClass: 8,
+  epochs: 6,
+  steps: null,
+  stepsPerEpoch: 150,
+  lr: 1e-3,
+  optimizer: 'adam',
+  momentum: 0.9,
+  weightDecay: 0,
+  schedule: 'cosine',
+  warmupSteps: 0,
+  seed: 0,
+  backend: 'auto',
+  out: '',
+  guard: 'warn',
+  logEvery: 10,
+  probeEvery: 25,
+};
+
+type Check = (value: unknown) => string | null;
+
+const positiveInt: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'an integer > 0');
+const nonNegativeInt: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 ? null : 'an integer >= 0');
+const positiveNumber: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? null : 'a number > 0');
+const nonNegativeNumber: Check = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? null : 'a number >= 0';
+const fraction: Check = (v) => (typeof v === 'number' && v > 0 && v < 1 ? null : 'a number in (0, 1)');
+const text: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'a non-empty string');
+const bool: Check = (v) => (typeof v === 'boolean' ? null : 'true or false');
+const oneOf =
+  (allowed: readonly string[]): Check =>
+  (v) =>
+    typeof v === 'string' && allowed.includes(v) ? null : `one of ${allowed.join(', ')}`;
+const orNull =
+  (check: Check): Check =>
+  (v) =>
+    v === null ? null : check(v) && `${check(v)} or null`;
+
+const CHECKS: { [K in keyof TrainConfig]: Check } = {
+  data: text,
+  holdoutClasses: orNull(text),
+  testFraction: orNull(fraction),
+  model: text,
+  embeddingDim: positiveInt,
+  normalize: bool,
+  loss: oneOf(LOSSES),
+  margin: nonNegativeNumber,
+  distance: oneOf(DISTANCES),
+  miner: oneOf(MINERS),
+  minerMargin: nonNegativeNumber,
+  classesPerBatch: (v) => (Number.isInteger(v) && (v as number) >= 2 ? null : 'an integer >= 2'),
+  samplesPerClass: (v) => (Number.isInteger(v) && (v as number) >= 2 ? null : 'an integer >= 2'),
+  epochs: positiveInt,
+  steps: orNull(positiveInt),
+  stepsPerEpoch: positiveInt,
+  lr: positiveNumber,
+  optimizer: oneOf(OPTIMIZERS),
+  momentum: (v) => (typeof v === 'number' && v >= 0 && v < 1 ? null : 'a number in [0, 1)'),
+  weightDecay: nonNegativeNumber,
+  schedule: oneOf(SCHEDULES),
+  warmupSteps: nonNegativeInt,
+  seed: (v) => (Number.isInteger(v) ? null : 'an integer'),
+  backend: oneOf(BACKENDS),
+  out: (v) => (typeof v === 'string' ? null : 'a path'),
+  guard: oneOf(GUARDS),
+  logEvery: positiveInt,
+  probeEvery: positiveInt,
+};
+
+/**
+ * The defaults, overridden by a config file's settings, overridden by command-line flags; every
+ * field checked. `source` names where `file` came from, for the error message.
+ */
+export function resolveConfig(
+  file: Record<string, unknown> = {},
+  flags: Partial<TrainConfig> = {},
+  source = 'config file',
+): TrainConfig {
+  for (const key of Object.keys(file)) {
+    if (!(key in CHECKS)) {
+      throw invalidArgument(
+        `${source}: unknown setting \`${key}\`. Allowed: ${Object.keys(CHECKS).join(', ')}`,
+      );
+    }
+  }
+  const merged: Record<string, unknown> = { ...DEFAULT_CONFIG, ...file };
+  for (const [key, value] of Object.entries(flags)) {
+    if (value !== undefined) merged[key] = value;
+  }
+  for (const [key, check] of Object.entries(CHECKS)) {
+    const problem = check(merged[key]);
+    if (problem !== null) {
+      const from = key in flags && flags[key as keyof TrainConfig] !== undefined ? 'flag' : key in file ? source : 'default';
+      throw invalidArgument(
+        `Setting \`${key}\` must be ${problem}. Received: ${key}=${JSON.stringify(merged[key])} (from ${from})`,
+      );
+    }
+  }
+  return merged as unknown as TrainConfig;
+}
+
+/** The number of optimizer steps the run makes. */
+export function totalSteps(config: TrainConfig): number {
+  return config.steps ?? config.epochs * config.stepsPerEpoch;
+}

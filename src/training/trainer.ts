@@ -1,0 +1,185 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { tf } from '../tf.js';
+import { invalidArgument } from '../errors.js';
+import { batchTensor, type Dataset } from '../data/index.js';
+import type { BaseMiner } from '../miners/index.js';
+import type { TripletMarginLoss } from '../losses/index.js';
+import { gradientNorm, type Optimizer } from '../optimizers/index.js';
+import type { MPerClassSampler } from '../samplers/index.js';
+import type { Callback } from './callback.js';
+import type { StepRecord } from './step-record.js';
+
+export interface TrainerOptions {
+  model: tfl.LayersModel;
+  optimizer: Optimizer;
+  loss: TripletMarginLoss;
+  /** Chooses the tuples the loss sees; null means every triplet of the batch. */
+  miner: BaseMiner | null;
+  /** Draws the P x K batches; its state is part of every checkpoint. */
+  sampler: MPerClassSampler;
+  train: Dataset;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  /** Measure the weight-update ratio (one copy of the weights) every this many steps. */
+  logEvery?: number;
+  callbacks?: Array<Callback<Trainer>>;
+  /** The step to start from (a resumed run); the parts must already hold that step's state. */
+  startStep?: number;
+}
+
+/**
+ * The training loop: draws a P x K batch, embeds it, mines, computes the loss and its gradient in
+ * one pass, steps the optimizer, and hands a `StepRecord` to the callbacks, which do everything
+ * else (log, schedules, checkpoints, progress, the collapse guard).
+ *
+ * Mining runs inside the gradient function on the same forward pass: miners read the distance
+ * matrix synchronously (cpu, wasm and node backends), so the batch is embedded once per step.
+ *
+ * @example
+ * const trainer = new Trainer({ model, optimizer, loss, miner, sampler, train, totalSteps: 900, stepsPerEpoch: 150 });
+ * await trainer.fit();
+ */
+export class Trainer {
+  readonly model: tfl.LayersModel;
+  readonly optimizer: Optimizer;
+  loss: TripletMarginLoss;
+  miner: BaseMiner | null;
+  readonly sampler: MPerClassSampler;
+  readonly train: Dataset;
+  readonly totalSteps: number;
+  readonly stepsPerEpoch: number;
+  readonly startStep: number;
+  readonly logEvery: number;
+  readonly callbacks: Array<Callback<Trainer>>;
+  /** Steps completed so far (the index of the next step). */
+  step: number;
+  private stopReason: string | null = null;
+  private secondsBefore = 0;
+  private started = 0;
+
+  constructor(options: TrainerOptions) {
+    for (const key of ['totalSteps', 'stepsPerEpoch'] as const) {
+      if (!(Number.isInteger(options[key]) && options[key] > 0)) {
+        throw invalidArgument(`Option \`${key}\` must be an integer > 0. Received: ${key}=${String(options[key])}`);
+      }
+    }
+    this.model = options.model;
+    this.optimizer = options.optimizer;
+    this.loss = options.loss;
+    this.miner = options.miner;
+    this.sampler = options.sampler;
+    this.train = options.train;
+    this.totalSteps = options.totalSteps;
+    this.stepsPerEpoch = options.stepsPerEpoch;
+    this.startStep = options.startStep ?? 0;
+    this.step = this.startStep;
+    this.logEvery = options.logEvery ?? 10;
+    this.callbacks = options.callbacks ?? [];
+  }
+
+  get batchSize(): number {
+    return this.sampler.batchSize;
+  }
+
+  /** The epoch the next step belongs to. */
+  get epoch(): number {
+    return Math.floor(this.step / this.stepsPerEpoch);
+  }
+
+  /** Why the run ended early (a callback's request, an interrupt), or null. */
+  get stoppedBecause(): string | null {
+    return this.stopReason;
+  }
+
+  /** Ends the run after the current step; callbacks then see `onTrainEnd` (not `onEpochEnd`: the epoch did not end). */
+  requestStop(reason: string): void {
+    this.stopReason ??= reason;
+  }
+
+  /** Seconds of training so far, across resumes (the resumed run adds to the checkpoint's). */
+  get seconds(): number {
+    return this.secondsBefore + (this.started === 0 ? 0 : (performance.now() - this.started) / 1000);
+  }
+
+  set seconds(value: number) {
+    this.secondsBefore = value;
+    if (this.started !== 0) this.started = performance.now();
+  }
+
+  async fit(): Promise<void> {
+    this.started = performance.now();
+    await this.emit('onTrainBegin');
+    while (this.step < this.totalSteps && this.stopReason === null) {
+      const epoch = this.epoch;
+      if (this.step % this.stepsPerEpoch === 0) await this.emit('onEpochBegin', epoch);
+      const record = this.trainStep();
+      this.step += 1;
+      await this.emit('onStepEnd', record);
+      if (this.step % this.stepsPerEpoch === 0 || this.step === this.totalSteps) {
+        await this.emit('onEpochEnd', epoch);
+      }
+    }
+    await this.emit('onTrainEnd');
+  }
+
+  /** One optimizer step on the next batch of the sampler. */
+  trainStep(): StepRecord {
+    const rows = this.sampler.nextBatch();
+    const labels = new Int32Array(rows.length);
+    rows.forEach((row, i) => (labels[i] = this.train.labels[row]));
+    const measureUpdate = this.step % this.logEvery === 0;
+    const lr = this.optimizer.learningRate;
+    const variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const x = batchTensor(this.train, rows);
+    try {
+      const { value, grads } = this.optimizer.computeGradients(() => {
+        const embeddings = this.model.apply(x, { training: true }) as tf.Tensor2D;
+        const indices = this.miner === null ? undefined : this.miner.mine(embeddings, labels);
+        return this.loss.compute(embeddings, labels, indices);
+      }, variables);
+      const norms = tf.tidy(() => {
+        const gradNorm = gradientNorm(grads);
+        return measureUpdate ? [gradNorm, gradientNorm(variables)] : [gradNorm];
+      });
+      const [loss, gradNorm, weightNorm] = [value, ...norms].map((t) => t.dataSync()[0]);
+      let updateRatio = NaN;
+      // A step with a non-finite gradient is not applied: it would turn every weight into NaN.
+      if (Number.isFinite(loss) && Number.isFinite(gradNorm)) {
+        if (measureUpdate) {
+          const updateNorm = this.optimizer.applyGradientsWithUpdateNorm(grads);
+          updateRatio = updateNorm.dataSync()[0] / weightNorm;
+          updateNorm.dispose();
+        } else {
+          this.optimizer.applyGradients(grads);
+        }
+      }
+      tf.dispose([value, grads, norms]);
+      const stats = this.loss.lastStats;
+      return {
+        step: this.step,
+        epoch: this.epoch,
+        loss,
+        lr,
+        numTriplets: stats?.numTriplets ?? 0,
+        activeFraction: stats && stats.numTriplets > 0 ? stats.numNonZero / stats.numTriplets : 0,
+        meanAP: stats?.meanAP ?? NaN,
+        meanAN: stats?.meanAN ?? NaN,
+        gradNorm,
+        updateRatio,
+        seconds: this.seconds,
+      };
+    } finally {
+      x.dispose();
+    }
+  }
+
+  private async emit<K extends keyof Callback<Trainer>>(
+    hook: K,
+    ...args: Parameters<NonNullable<Callback<Trainer>[K]>> extends [Trainer, ...infer Rest] ? Rest : never
+  ): Promise<void> {
+    for (const callback of this.callbacks) {
+      const fn = callback[hook] as ((trainer: Trainer, ...rest: unknown[]) => void | Promise<void>) | undefined;
+      if (fn) await fn.call(callback, this, ...args);
+    }
+  }
+}
