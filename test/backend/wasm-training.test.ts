@@ -10,15 +10,17 @@ const CLASSES = 10;
 const BATCH = 16;
 const STEPS = 20;
 
+/** conv-pool-conv-pool-dense with seeded Glorot kernels, so that every run starts alike. */
 function convNet(): tfl.Sequential {
+  const kernel = (seed: number) => ({ kernelInitializer: tfl.initializers.glorotUniform({ seed }) });
   return tfl.sequential({
     layers: [
-      tfl.layers.conv2d({ inputShape: [SIZE, SIZE, 1], filters: 6, kernelSize: 3, activation: 'relu' }),
+      tfl.layers.conv2d({ inputShape: [SIZE, SIZE, 1], filters: 6, kernelSize: 3, activation: 'relu', ...kernel(1) }),
       tfl.layers.maxPooling2d({ poolSize: 2 }),
-      tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu' }),
+      tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu', ...kernel(2) }),
       tfl.layers.maxPooling2d({ poolSize: 2 }),
       tfl.layers.flatten(),
-      tfl.layers.dense({ units: CLASSES }),
+      tfl.layers.dense({ units: CLASSES, ...kernel(3) }),
     ],
   });
 }
@@ -48,7 +50,10 @@ function batches(seed: number): Batch[] {
   });
 }
 
-/** Losses of STEPS Adam steps from `initial` weights, on the current backend; the model is disposed after. */
+/**
+ * Losses of STEPS Adam steps from `initial` weights (read from a model built on cpu and set on
+ * both backends), on the current backend; the model is disposed after.
+ */
 function train(initial: Array<{ values: Float32Array; shape: number[] }>, data: Batch[]): number[] {
   const model = convNet();
   const weights = initial.map((w) => tf.tensor(w.values, w.shape));
