@@ -62,6 +62,8 @@ export function trainCommandSpec(run: (flags: TrainFlags) => Promise<void>): Com
     .addOption(choice('--loss <name>', 'triplet loss: hinge or soft margin', LOSSES))
     .option('--margin <m>', 'triplet margin', float)
     .addOption(choice('--distance <name>', 'distance the loss and miner use', DISTANCES))
+    .option('--normalize-embeddings', 'the distance L2-normalizes embeddings first (the default)')
+    .option('--no-normalize-embeddings', 'the distance measures raw embeddings')
     .addOption(choice('--miner <name>', 'how triplets are chosen in a batch', MINERS))
     .option('--miner-margin <m>', 'margin of the all/hard/semihard/easy miners', float)
     .option('--batch <P,K>', 'P classes x K samples per batch', pair)

@@ -20,14 +20,14 @@ import { Random } from '../random.js';
 import { totalSteps, type DistanceName, type MinerName, type TrainConfig } from './train-config.js';
 
 /** The distance a run's loss and miner measure with. */
-export function distanceFor(name: DistanceName): BaseDistance {
+export function distanceFor(name: DistanceName, normalizeEmbeddings: boolean): BaseDistance {
   switch (name) {
     case 'euclidean':
-      return new LpDistance();
+      return new LpDistance({ normalizeEmbeddings });
     case 'squared-euclidean':
-      return new LpDistance({ power: 2 });
+      return new LpDistance({ normalizeEmbeddings, power: 2 });
     case 'cosine':
-      return new CosineSimilarity();
+      return new CosineSimilarity({ normalizeEmbeddings });
     default:
       return unreachable(name);
   }
@@ -37,13 +37,13 @@ export function lossFor(config: TrainConfig): TripletMarginLoss {
   return new TripletMarginLoss({
     margin: config.margin,
     smoothLoss: config.loss === 'soft-triplet',
-    distance: distanceFor(config.distance),
+    distance: distanceFor(config.distance, config.normalizeEmbeddings),
   });
 }
 
 /** The miner for a run; null for `none` (every triplet of the batch). Seeded from the run's seed. */
 export function minerFor(name: MinerName, config: TrainConfig): BaseMiner | null {
-  const distance = distanceFor(config.distance);
+  const distance = distanceFor(config.distance, config.normalizeEmbeddings);
   switch (name) {
     case 'none':
       return null;
@@ -59,9 +59,9 @@ export function minerFor(name: MinerName, config: TrainConfig): BaseMiner | null
     case 'multi-similarity':
       return new MultiSimilarityMiner({ distance });
     case 'distance-weighted':
-      if (config.distance !== 'euclidean') {
+      if (config.distance !== 'euclidean' || !config.normalizeEmbeddings) {
         throw invalidArgument(
-          `Setting \`miner\`=distance-weighted needs distance=euclidean (it assumes unit-norm embeddings). Received: distance=${config.distance}`,
+          `Setting \`miner\`=distance-weighted needs distance=euclidean with normalizeEmbeddings (it assumes unit-norm embeddings). Received: distance=${config.distance}, normalizeEmbeddings=${config.normalizeEmbeddings}`,
         );
       }
       return new DistanceWeightedMiner({ rng: new Random(config.seed + 1) });

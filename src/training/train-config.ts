@@ -41,6 +41,8 @@ export interface TrainConfig {
   loss: LossName;
   margin: number;
   distance: DistanceName;
+  /** The distance L2-normalizes embeddings before measuring (PML's `normalize_embeddings`). */
+  normalizeEmbeddings: boolean;
   miner: MinerName;
   /** The margin a TripletMarginMiner selects by. */
   minerMargin: number;
@@ -78,6 +80,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   loss: 'triplet',
   margin: 0.2,
   distance: 'euclidean',
+  normalizeEmbeddings: true,
   miner: 'semihard',
   minerMargin: 0.2,
   classesPerBatch: 10,
@@ -128,6 +131,7 @@ const CHECKS: { [K in keyof TrainConfig]: Check } = {
   loss: oneOf(LOSSES),
   margin: nonNegativeNumber,
   distance: oneOf(DISTANCES),
+  normalizeEmbeddings: bool,
   miner: oneOf(MINERS),
   minerMargin: nonNegativeNumber,
   classesPerBatch: (v) => (Number.isInteger(v) && (v as number) >= 2 ? null : 'an integer >= 2'),
