@@ -9,6 +9,7 @@ import type { CommandContext } from './command-context.js';
 import { exitCodeFor } from './exit-code.js';
 import { formatTrainSummary } from './format-summary.js';
 import { trainCommand, trainCommandSpec } from './train-command.js';
+import { embedCommand, embedCommandSpec } from './embed-command.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -36,6 +37,12 @@ async function main(argv: string[]): Promise<void> {
       const summary = await trainCommand(flags, context);
       context.out(formatTrainSummary(summary));
       if (summary.stoppedBecause !== null) process.exitCode = INTERRUPTED;
+    }),
+  );
+  program.addCommand(
+    embedCommandSpec(async (flags) => {
+      const result = await embedCommand(flags);
+      context.out(`wrote ${result.rows} x ${result.dim} embeddings to ${result.embeddingsPath} and labels to ${result.labelsPath}\n`);
     }),
   );
   // Commander exits on its own by default; route its usage errors to exit status 2 like ours.

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { float, int } from './flag-parsers.js';
 import { invalidArgument, invalidInput } from '../errors.js';
 import {
   BACKENDS,
@@ -89,17 +90,6 @@ export function trainCommandSpec(run: (flags: TrainFlags) => Promise<void>): Com
 
 function choice(flags: string, description: string, allowed: readonly string[]): Option {
   return new Option(flags, description).choices(allowed);
-}
-
-function int(value: string): number {
-  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('expected an integer.');
-  return Number(value);
-}
-
-function float(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');
-  return n;
 }
 
 function pair(value: string): [number, number] {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { tf } from '../tf.js';
 import { DeepmetricError, invalidArgument } from '../errors.js';
 import { initBackend, type BackendName } from '../backend/index.js';
-import { loadData, type Dataset, type LoadDataOptions } from '../data/index.js';
+import { loadData, type Dataset } from '../data/index.js';
+import { dataOptions } from './data-options.js';
 import { buildModel, embedDataset, saveModel } from '../models/index.js';
 import { createOptimizer } from '../optimizers/index.js';
 import { MPerClassSampler } from '../samplers/index.js';
@@ -176,25 +177,6 @@ function rawFeatures(dataset: Dataset): tf.Tensor2D {
 
 function rngPart(rng: Random): Stateful {
   return { state: () => rng.state(), loadState: (s) => rng.setState(s as ReturnType<Random['state']>) };
-}
-
-/** Only the options the config sets: the reader rejects options that do not apply to a source. */
-function dataOptions(config: TrainConfig): LoadDataOptions {
-  const options: LoadDataOptions = { seed: config.seed };
-  if (config.testFraction !== null) options.testFraction = config.testFraction;
-  if (config.holdoutClasses !== null) options.holdoutClasses = parseHoldoutClasses(config.holdoutClasses);
-  return options;
-}
-
-/** `--holdout-classes`: a count (`3`), a fraction (`0.5`), or comma-separated class names or ids. */
-export function parseHoldoutClasses(value: string): number | string[] {
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
-  const names = trimmed.split(',').map((s) => s.trim());
-  if (names.some((s) => s === '')) {
-    throw invalidArgument(`Setting \`holdoutClasses\` must be a count, a fraction or comma-separated class names. Received: ${JSON.stringify(value)}`);
-  }
-  return names;
 }
 
 async function prepareRunDir(dir: string, resume: boolean): Promise<void> {

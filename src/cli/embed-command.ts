@@ -1,0 +1,85 @@
+import { Command, Option } from 'commander';
+import { float, int } from './flag-parsers.js';
+import { initBackend, type BackendChoice } from '../backend/index.js';
+import { invalidArgument } from '../errors.js';
+import { loadData, writeNpy, type Dataset } from '../data/index.js';
+import { embedDataset, loadModel } from '../models/index.js';
+import { dataOptions } from '../training/data-options.js';
+import { BACKENDS } from '../training/train-config.js';
+
+export interface EmbedFlags {
+  model: string;
+  data: string;
+  out: string;
+  split: 'train' | 'test' | 'all';
+  holdoutClasses?: string;
+  testFraction?: number;
+  seed: number;
+  batchSize: number;
+  backend: BackendChoice;
+}
+
+export interface EmbedResult {
+  embeddingsPath: string;
+  labelsPath: string;
+  rows: number;
+  dim: number;
+}
+
+/**
+ * `deepmetric embed`: runs a saved model over a dataset split and writes the embeddings as a
+ * float32 `.npy` of shape [n, dim] and the labels as an int32 `.npy` beside it (`<out>.labels.npy`
+ * for `<out>.npy`), both readable with `numpy.load`.
+ */
+export async function embedCommand(flags: EmbedFlags): Promise<EmbedResult> {
+  if (!flags.out.endsWith('.npy')) {
+    throw invalidArgument(`--out must name a .npy file. Received: ${flags.out}`);
+  }
+  await initBackend(flags.backend);
+  const model = await loadModel(flags.model);
+  const { train, test } = await loadData(
+    flags.data,
+    dataOptions({ seed: flags.seed, testFraction: flags.testFraction ?? null, holdoutClasses: flags.holdoutClasses ?? null }),
+  );
+  const parts: Dataset[] = flags.split === 'all' ? [train, test] : [flags.split === 'train' ? train : test];
+  const arrays: Float32Array[] = [];
+  let dim = 0;
+  try {
+    for (const part of parts) {
+      const embeddings = embedDataset(model, part, flags.batchSize);
+      dim = embeddings.shape[1];
+      arrays.push(embeddings.dataSync() as Float32Array);
+      embeddings.dispose();
+    }
+  } finally {
+    model.dispose();
+  }
+  const rows = parts.reduce((n, p) => n + p.labels.length, 0);
+  const values = new Float32Array(rows * dim);
+  const labels = new Int32Array(rows);
+  let offset = 0;
+  parts.forEach((part, i) => {
+    values.set(arrays[i], offset * dim);
+    labels.set(part.labels, offset);
+    offset += part.labels.length;
+  });
+  const labelsPath = flags.out.replace(/\.npy$/, '.labels.npy');
+  await writeNpy(labelsPath, labels, [rows], 'int32');
+  await writeNpy(flags.out, values, [rows, dim], 'float32');
+  return { embeddingsPath: flags.out, labelsPath, rows, dim };
+}
+
+export function embedCommandSpec(run: (flags: EmbedFlags) => Promise<void>): Command {
+  return new Command('embed')
+    .description('Embed a dataset with a trained model; writes <out>.npy (float32 [n, dim]) and <out>.labels.npy (int32 [n]).')
+    .requiredOption('--model <dir>', 'a saved model folder, e.g. RUN_DIR/model')
+    .option('--data <spec>', "'fashion-mnist', a folder of IDX files, an image folder, a .npy or a .csv", 'fashion-mnist')
+    .requiredOption('--out <file.npy>', 'where to write the embeddings')
+    .addOption(new Option('--split <name>', 'which part of the data').choices(['train', 'test', 'all']).default('all'))
+    .option('--holdout-classes <classes>', 'split off these classes as the test part (count, fraction or names)')
+    .option('--test-fraction <f>', 'share of each class in the test part, for data without a test split', float)
+    .option('--seed <n>', 'seed of the split', int, 0)
+    .option('--batch-size <n>', 'rows per forward pass', int, 256)
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
+    .action(async (flags: EmbedFlags) => run(flags));
+}
