@@ -35,8 +35,8 @@ describe('deepmetric embed', () => {
       return values;
     });
     model.dispose();
-    assert.deepEqual(Array.from(embeddings.data), expected);
-    assert.deepEqual(Array.from(labels.data), [...train.labels, ...test.labels]);
+    assert.deepEqual(Array.from(embeddings.data as Float32Array), expected);
+    assert.deepEqual(Array.from(labels.data as Int32Array), [...train.labels, ...test.labels]);
     assert.equal(tf.memory().numTensors, 0);
   });
 
