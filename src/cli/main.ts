@@ -10,6 +10,7 @@ import { exitCodeFor } from './exit-code.js';
 import { formatTrainSummary } from './format-summary.js';
 import { trainCommand, trainCommandSpec } from './train-command.js';
 import { embedCommand, embedCommandSpec } from './embed-command.js';
+import { mineCommand, mineCommandSpec } from './mine-command.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -43,6 +44,12 @@ async function main(argv: string[]): Promise<void> {
     embedCommandSpec(async (flags) => {
       const result = await embedCommand(flags);
       context.out(`wrote ${result.rows} x ${result.dim} embeddings to ${result.embeddingsPath} and labels to ${result.labelsPath}\n`);
+    }),
+  );
+  program.addCommand(
+    mineCommandSpec(async (embeddings, flags) => {
+      const result = await mineCommand(embeddings, flags);
+      context.out(`wrote ${result.triplets} triplets (of ${result.anchors} anchors) to ${result.path}\n`);
     }),
   );
   // Commander exits on its own by default; route its usage errors to exit status 2 like ours.
