@@ -1,0 +1,18 @@
+export { Trainer } from './trainer.js';
+export type { TrainerOptions } from './trainer.js';
+export type { Callback } from './callback.js';
+export type { StepRecord } from './step-record.js';
+export { runTraining, CONFIG_JSON, SUMMARY_JSON, LOG_JSONL, MODEL_DIR, CHECKPOINT_DIR } from './run-training.js';
+export type { RunTrainingOptions, TrainSummary } from './run-training.js';
+export { resolveConfig, totalSteps, DEFAULT_CONFIG } from './train-config.js';
+export type { TrainConfig, LossName, DistanceName, MinerName, OptimizerName, ScheduleName, GuardMode } from './train-config.js';
+export { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
+export type { TrainingState } from './checkpoint.js';
+export { CheckpointCallback } from './checkpoint-callback.js';
+export type { Stateful } from './checkpoint-callback.js';
+export { LogCallback } from './log-callback.js';
+export { ProgressCallback } from './progress-callback.js';
+export { ScheduleCallback } from './schedule-callback.js';
+export { RunLog, readRunLog } from './run-log.js';
+export { dataOptions, parseHoldoutClasses } from './data-options.js';
+export { distanceFor, lossFor, minerFor, schedulerFor } from './run-parts.js';
