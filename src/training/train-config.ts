@@ -74,7 +74,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   data: 'fashion-mnist',
   holdoutClasses: null,
   testFraction: null,
-  model: 'convnet',
+  model: 'convnet:16,32,128',
   embeddingDim: 64,
   normalize: true,
   loss: 'triplet',
