@@ -105,21 +105,25 @@ describeBackends(['cpu'], 'saveModel / loadModel failures', () => {
     const saved = await filesOf(dir);
     // Fail the write of weights.bin, after model.json was written: a full disk, a crash.
     const fs = createRequire(import.meta.url)('node:fs/promises') as typeof import('node:fs/promises');
-    const original = fs.writeFile;
+    const original = fs.open;
     let failed = 0;
-    fs.writeFile = ((file: Parameters<typeof original>[0], ...rest: unknown[]) => {
+    fs.open = (async (file: Parameters<typeof original>[0], ...rest: unknown[]) => {
+      const handle = await (original as (...args: unknown[]) => ReturnType<typeof original>)(file, ...rest);
       if (String(file).endsWith('weights.bin')) {
-        failed++;
-        return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+        // The file exists, then the write fails: a full disk, a crash.
+        handle.writeFile = async () => {
+          failed++;
+          throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        };
       }
-      return (original as (...args: unknown[]) => Promise<void>)(file, ...rest);
+      return handle;
     }) as typeof original;
     syncBuiltinESMExports();
     const other = buildModel('mlp:8', { inputShape: [4], embeddingDim: 3, seed: 2 });
     try {
       await assert.rejects(saveModel(other, dir), /ENOSPC/);
     } finally {
-      fs.writeFile = original;
+      fs.open = original;
       syncBuiltinESMExports();
     }
     assert.equal(failed, 1, 'the write of weights.bin was attempted and failed');
