@@ -1,0 +1,115 @@
+import { tf } from '../tf.js';
+import { invalidArgument, invalidInput } from '../errors.js';
+import type { Dataset } from '../data/index.js';
+import {
+  clusteringMetrics,
+  kMeans,
+  retrievalMetrics,
+  type ClusteringMetrics,
+  type RetrievalMetrics,
+} from '../evaluation/index.js';
+import { Random } from '../random.js';
+
+/** Retrieval and clustering quality of one set of vectors. */
+export interface EvaluationMetrics extends RetrievalMetrics, ClusteringMetrics {}
+
+/** The same metrics for the embeddings and for the raw input features of the same rows. */
+export interface RawComparison {
+  embedding: EvaluationMetrics;
+  /** The baseline: what the input features give without any model. */
+  raw: EvaluationMetrics;
+  samples: number;
+  /** Classes present among the rows (k of k-means). */
+  classes: number;
+}
+
+export interface CompareWithRawOptions {
+  /** Neighbours per query, as `retrievalMetrics` takes it. Default: every other row. */
+  k?: number | 'maxBinCount' | null;
+  /** Seed of k-means. Default 0. */
+  seed?: number;
+  /** Where the embeddings came from (e.g. the model folder), for error messages. Default 'embeddings'. */
+  embeddingsName?: string;
+}
+
+/**
+ * Evaluates embeddings of a dataset's rows next to the dataset's raw features, with the same
+ * metrics: leave-one-out retrieval (`retrievalMetrics`, each row a query against all the others,
+ * unnormalized Euclidean as PML's AccuracyCalculator) and clustering (`kMeans` with one cluster
+ * per class present, scored by `clusteringMetrics` as NMI and AMI). The difference between the
+ * two columns is what the model learned.
+ *
+ * Bad input is an `invalid-input` error naming the dataset: embedding rows that differ from the
+ * label count, non-finite embeddings (a model whose weights went NaN), fewer than 2 classes.
+ *
+ * @example
+ * const embeddings = embedDataset(model, test);
+ * const { embedding, raw } = compareWithRaw(embeddings, test, { seed: 0 });
+ * console.log(embedding.precisionAt1, raw.precisionAt1, embedding.ami, raw.ami);
+ * embeddings.dispose();
+ */
+export function compareWithRaw(embeddings: tf.Tensor2D, dataset: Dataset, options: CompareWithRawOptions = {}): RawComparison {
+  const { k = null, seed = 0, embeddingsName = 'embeddings' } = options;
+  if (!(embeddings instanceof tf.Tensor) || embeddings.rank !== 2) {
+    throw invalidArgument(`Argument \`embeddings\` must be a 2-D tensor (rows x dimensions). Received: ${describeValue(embeddings)}`);
+  }
+  if (!Number.isInteger(seed)) throw invalidArgument(`Option \`seed\` must be an integer. Received: seed=${String(seed)}`);
+  const n = dataset.labels.length;
+  if (embeddings.shape[0] !== n) {
+    throw invalidInput(
+      dataset.source,
+      `has ${n} labels but ${embeddingsName} has ${embeddings.shape[0]} rows; evaluation needs one embedding per labelled sample`,
+    );
+  }
+  checkFiniteRows(embeddings, dataset, embeddingsName);
+  const classes = new Set(dataset.labels).size;
+  if (classes < 2) {
+    throw invalidInput(
+      dataset.source,
+      `the evaluated samples all have class '${dataset.classNames[dataset.labels[0]]}'; retrieval and clustering need at least 2 classes (evaluate a split with more classes)`,
+    );
+  }
+  const raw = tf.tensor2d(dataset.features, [n, dataset.features.length / n]);
+  try {
+    return {
+      embedding: evaluate(embeddings, dataset.labels, classes, k, seed),
+      raw: evaluate(raw, dataset.labels, classes, k, seed),
+      samples: n,
+      classes,
+    };
+  } finally {
+    raw.dispose();
+  }
+}
+
+function evaluate(x: tf.Tensor2D, labels: Int32Array, classes: number, k: CompareWithRawOptions['k'], seed: number): EvaluationMetrics {
+  const retrieval = retrievalMetrics({ query: x, queryLabels: labels, k });
+  const clusters = kMeans(x, classes, { rng: new Random(seed) }).labels;
+  return { ...retrieval, ...clusteringMetrics(labels, clusters) };
+}
+
+function checkFiniteRows(embeddings: tf.Tensor2D, dataset: Dataset, name: string): void {
+  const values = embeddings.dataSync();
+  const dim = embeddings.shape[1];
+  let bad = 0;
+  let first = -1;
+  for (let i = 0; i < embeddings.shape[0]; i++) {
+    for (let j = 0; j < dim; j++) {
+      if (!Number.isFinite(values[i * dim + j])) {
+        bad++;
+        if (first < 0) first = i;
+        break;
+      }
+    }
+  }
+  if (bad > 0) {
+    throw invalidInput(
+      dataset.source,
+      `${name} hold NaN or Infinity in ${bad} of ${embeddings.shape[0]} rows (first: sample ${first}); a model with non-finite weights (a diverged run) gives these`,
+    );
+  }
+}
+
+function describeValue(x: unknown): string {
+  return x instanceof tf.Tensor ? `shape [${x.shape.join(', ')}]` : String(x);
+}

@@ -1,0 +1,80 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { invalidInput } from '../errors.js';
+import {
+  CONFIG_JSON,
+  LOG_JSONL,
+  MODEL_DIR,
+  SUMMARY_JSON,
+  readRunLog,
+  resolveConfig,
+  type StepRecord,
+  type TrainConfig,
+  type TrainSummary,
+} from '../training/index.js';
+import { MODEL_JSON } from '../models/index.js';
+
+/** The files of a run directory that a report reads. */
+export interface RunFiles {
+  runDir: string;
+  /** `config.json`, checked and completed with the defaults of settings added since the run. */
+  config: TrainConfig;
+  /** `log.jsonl`, one record per logged step. */
+  log: StepRecord[];
+  /** `summary.json`; null when the run has not finished (interrupted, or still running). */
+  summary: TrainSummary | null;
+  /** The trained model's folder; null when the run has not saved one. */
+  modelDir: string | null;
+}
+
+/**
+ * Reads a run directory written by `deepmetric train`. `config.json` and `log.jsonl` are required
+ * (their absence means this is not a run directory: an `invalid-input` error naming the file);
+ * `summary.json` and `model/` exist only once the run has finished.
+ *
+ * @example
+ * const { config, log, summary } = await readRun('runs/20250101-120000');
+ */
+export async function readRun(runDir: string): Promise<RunFiles> {
+  const configPath = join(runDir, CONFIG_JSON);
+  const configFile = await readJson(configPath, 'not a run directory: expected the config.json that `deepmetric train` writes');
+  if (typeof configFile !== 'object' || configFile === null || Array.isArray(configFile)) {
+    throw invalidInput(configPath, 'must hold a JSON object of settings');
+  }
+  const config = resolveConfig(configFile as Record<string, unknown>, {}, configPath);
+  const log = await readRunLog(join(runDir, LOG_JSONL));
+  const summaryPath = join(runDir, SUMMARY_JSON);
+  const summary = (await exists(summaryPath)) ? await readJson(summaryPath, 'cannot be read') : null;
+  if (summary !== null && (typeof summary !== 'object' || Array.isArray(summary))) {
+    throw invalidInput(summaryPath, 'must hold the JSON object `deepmetric train` writes');
+  }
+  const modelDir = join(runDir, MODEL_DIR);
+  return {
+    runDir,
+    config,
+    log,
+    summary: summary as TrainSummary | null,
+    modelDir: (await exists(join(modelDir, MODEL_JSON))) ? modelDir : null,
+  };
+}
+
+async function readJson(path: string, whenMissing: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw invalidInput(path, whenMissing, cause);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw invalidInput(path, `is not valid JSON: ${(cause as Error).message}`, cause);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
