@@ -1,6 +1,7 @@
 import { tf } from '../../tf.js';
 import { convAxes, inputGradientAxis } from './conv-axis.js';
-import { type WasmKernelScope, wasmKernelConfig } from './wasm-kernel-scope.js';
+import { upsample } from './upsample.js';
+import { wasmKernelConfig } from './wasm-kernel-scope.js';
 
 /**
  * `DepthwiseConv2dNativeBackpropInput` for the wasm backend (the gradient of `tf.depthwiseConv2d`
@@ -44,35 +45,3 @@ export const depthwiseConv2dNativeBackpropInputConfig = wasmKernelConfig<
   }
   return scope.crop(dx, [0, gr.cropBefore, gc.cropBefore, 0], [batch, height, width, channels]);
 });
-
-/**
- * dy with `stride − 1` zeros around each value along height and width, `zerosBefore` of them in
- * front: each axis is one `PadV2` of a size-1 axis placed after it (the 4-D pad is a memcpy loop).
- */
-function upsample(
-  scope: WasmKernelScope,
-  dy: tf.TensorInfo,
-  [sH, sW]: [number, number],
-  [zH, zW]: [number, number],
-): tf.TensorInfo {
-  const [batch, outH, outW, channels] = dy.shape;
-  let up = dy;
-  if (sW > 1) {
-    const padded = scope.run(
-      'PadV2',
-      { x: scope.reshape(up, [batch * outH, outW, 1, channels]) },
-      { paddings: [[0, 0], [0, 0], [zW, sW - 1 - zW], [0, 0]], constantValue: 0 },
-    );
-    up = scope.reshape(padded, [batch, outH, outW * sW, channels]);
-  }
-  if (sH > 1) {
-    const rowSize = up.shape[2] * channels;
-    const padded = scope.run(
-      'PadV2',
-      { x: scope.reshape(up, [batch, outH, 1, rowSize]) },
-      { paddings: [[0, 0], [0, 0], [zH, sH - 1 - zH], [0, 0]], constantValue: 0 },
-    );
-    up = scope.reshape(padded, [batch, outH * sH, up.shape[2], channels]);
-  }
-  return up;
-}

@@ -17,19 +17,42 @@ export class WasmKernelScope {
 
   constructor(readonly backend: BackendWasm) {}
 
-  /** Runs the wasm kernel `kernelName` and returns its single output. */
+  /** Runs the wasm kernel registered as `kernelName` and returns its single output. */
   run(kernelName: string, inputs: Record<string, tf.TensorInfo>, attrs: object = {}): tf.TensorInfo {
     const kernel = tf.getKernel(kernelName, 'wasm') as tf.KernelConfig | undefined;
     if (kernel === undefined) {
       throw new DeepmetricError('backend', `The wasm backend has no ${kernelName} kernel, which deepmetric's wasm gradient kernels are built from.`);
     }
-    const out = kernel.kernelFunc({ inputs, backend: this.backend, attrs: attrs as tf.NamedAttrMap });
+    return this.runConfig(kernel, inputs, attrs);
+  }
+
+  /**
+   * Runs the kernel `config` (not necessarily the registered one: a replacement kernel delegates
+   * to the tfjs kernel it replaced this way) and returns its single output.
+   */
+  runConfig(config: tf.KernelConfig, inputs: Record<string, tf.TensorInfo>, attrs: object = {}): tf.TensorInfo {
+    const out = config.kernelFunc({ inputs, backend: this.backend, attrs: attrs as tf.NamedAttrMap });
     const outputs = Array.isArray(out) ? out : [out];
     this.made.push(...outputs);
     if (outputs.length !== 1) {
-      throw new DeepmetricError('backend', `The wasm ${kernelName} kernel returned ${outputs.length} outputs; one was expected.`);
+      throw new DeepmetricError('backend', `The wasm ${config.kernelName} kernel returned ${outputs.length} outputs; one was expected.`);
     }
     return outputs[0];
+  }
+
+  /** A new tensor of `shape` on the wasm heap, its values not initialized: fill them through `view`. */
+  output(shape: number[], dtype: 'float32' | 'int32'): tf.TensorInfo {
+    const info = this.backend.makeOutput(shape, dtype);
+    this.made.push(info);
+    return info;
+  }
+
+  /**
+   * A view of `x`'s values on the wasm heap (no copy). Take views only after the kernel's last
+   * allocation: growing the heap detaches the views taken before.
+   */
+  view(x: tf.TensorInfo): Float32Array | Int32Array | Uint8Array {
+    return this.backend.typedArrayFromHeap(x) as Float32Array | Int32Array | Uint8Array;
   }
 
   /** A new int32 tensor holding `values`. */
@@ -83,19 +106,67 @@ export function wasmKernelConfig<Inputs, Attrs>(
   return {
     kernelName,
     backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      if (!(backend instanceof BackendWasm)) {
-        throw new DeepmetricError('backend', `deepmetric's ${kernelName} kernel runs on the wasm backend only.`);
-      }
-      const scope = new WasmKernelScope(backend);
-      let result: tf.TensorInfo | undefined;
-      try {
-        // tfjs types every input as optional; the engine passes the ones the kernel name defines.
-        result = fn(scope, inputs as unknown as { [K in keyof Inputs]-?: tf.TensorInfo }, (attrs ?? {}) as unknown as Attrs);
-        return result;
-      } finally {
-        scope.close(result);
-      }
-    },
+    kernelFunc: scopedKernelFunc(kernelName, fn),
+  };
+}
+
+/**
+ * How deepmetric replaces a kernel tfjs-backend-wasm has but runs slowly: `replace` takes the
+ * registered tfjs config and returns deepmetric's, which keeps the original's `setupFunc` (the
+ * engine calls it when the backend starts, and the original needs it to run) and may delegate
+ * to the original (`scope.runConfig(original, ...)`) for the cases it does not speed up.
+ */
+export interface WasmKernelReplacement {
+  kernelName: string;
+  replace(original: tf.KernelConfig): tf.KernelConfig;
+}
+
+/**
+ * A `WasmKernelReplacement` whose function gets typed inputs and attributes, a `WasmKernelScope`
+ * and the tfjs config it replaces.
+ *
+ * @example
+ * export const squareReplacement = wasmKernelReplacement<tf.SquareInputs, object>('Square', (scope, { x }, attrs, original) =>
+ *   x.dtype === 'float32' ? scope.run('Multiply', { a: x, b: x }) : scope.runConfig(original, { x }, attrs),
+ * );
+ */
+export function wasmKernelReplacement<Inputs, Attrs>(
+  kernelName: string,
+  fn: (
+    scope: WasmKernelScope,
+    inputs: { [K in keyof Inputs]-?: tf.TensorInfo },
+    attrs: Attrs,
+    original: tf.KernelConfig,
+  ) => tf.TensorInfo,
+): WasmKernelReplacement {
+  return {
+    kernelName,
+    replace: (original) => ({
+      kernelName,
+      backendName: 'wasm',
+      setupFunc: original.setupFunc,
+      disposeFunc: original.disposeFunc,
+      kernelFunc: scopedKernelFunc<Inputs, Attrs>(kernelName, (scope, inputs, attrs) => fn(scope, inputs, attrs, original)),
+    }),
+  };
+}
+
+function scopedKernelFunc<Inputs, Attrs>(
+  kernelName: string,
+  fn: (scope: WasmKernelScope, inputs: { [K in keyof Inputs]-?: tf.TensorInfo }, attrs: Attrs) => tf.TensorInfo,
+): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    if (!(backend instanceof BackendWasm)) {
+      throw new DeepmetricError('backend', `deepmetric's ${kernelName} kernel runs on the wasm backend only.`);
+    }
+    const scope = new WasmKernelScope(backend);
+    let result: tf.TensorInfo | undefined;
+    try {
+      // tfjs types every input as optional; the engine passes the ones the kernel name defines.
+      result = fn(scope, inputs as unknown as { [K in keyof Inputs]-?: tf.TensorInfo }, (attrs ?? {}) as unknown as Attrs);
+      return result;
+    } finally {
+      scope.close(result);
+    }
   };
 }
