@@ -11,6 +11,9 @@ import { formatTrainSummary } from './format-summary.js';
 import { trainCommand, trainCommandSpec } from './train-command.js';
 import { embedCommand, embedCommandSpec } from './embed-command.js';
 import { mineCommand, mineCommandSpec } from './mine-command.js';
+import { evalCommand, evalCommandSpec, formatEvalResult } from './eval-command.js';
+import { reportCommand, reportCommandSpec } from './report-command.js';
+import { writeReport } from '../report/index.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -38,6 +41,7 @@ async function main(argv: string[]): Promise<void> {
       const summary = await trainCommand(flags, context);
       context.out(formatTrainSummary(summary));
       if (summary.stoppedBecause !== null) process.exitCode = INTERRUPTED;
+      else context.out(`report: ${await writeReport(summary.runDir)}\n`);
     }),
   );
   program.addCommand(
@@ -50,6 +54,17 @@ async function main(argv: string[]): Promise<void> {
     mineCommandSpec(async (embeddings, flags) => {
       const result = await mineCommand(embeddings, flags);
       context.out(`wrote ${result.triplets} triplets (of ${result.anchors} anchors) to ${result.path}\n`);
+    }),
+  );
+  program.addCommand(
+    evalCommandSpec(async (flags) => {
+      const result = await evalCommand(flags);
+      context.out(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatEvalResult(result));
+    }),
+  );
+  program.addCommand(
+    reportCommandSpec(async (runDir, flags) => {
+      context.out(`${await reportCommand(runDir, flags)}\n`);
     }),
   );
   // Commander exits on its own by default; route its usage errors to exit status 2 like ours.

@@ -43,8 +43,8 @@ export function embeddingMapChartSpec(projection: Projection2D, options: Embeddi
     height: 420,
     mark: { type: 'circle', size: 14, opacity: 0.75 },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: axis(0), scale: { zero: false, nice: false } },
-      y: { field: 'y', type: 'quantitative', title: axis(1), scale: { zero: false, nice: false } },
+      x: { field: 'x', type: 'quantitative', title: axis(0), scale: { zero: false, nice: false, padding: 8 } },
+      y: { field: 'y', type: 'quantitative', title: axis(1), scale: { zero: false, nice: false, padding: 8 } },
       color: {
         field: 'class',
         type: 'nominal',

@@ -58,18 +58,18 @@ export function healthChartSpec(records: readonly StepRecord[], thresholds: read
           ...rules.flatMap((t) => {
             const data = { values: [{ value: t.value, text: `${t.label} ${t.bad === 'below' ? '<' : '>'} ${t.value}` }] };
             return [
-              { data, mark: { type: 'rule', color: '#d62728', strokeDash: [4, 3] }, encoding: { y } },
+              { data, mark: { type: 'rule' as const, color: '#d62728', strokeDash: [4, 3] }, encoding: { y } },
               {
                 data,
-                mark: { type: 'text', color: '#d62728', align: 'right', dy: t.bad === 'below' ? 9 : -5, fontSize: 10, x: 'width' },
-                encoding: { y, text: { field: 'text', type: 'nominal' } },
+                mark: { type: 'text' as const, color: '#d62728', align: 'right' as const, dy: t.bad === 'below' ? 9 : -5, fontSize: 10, x: 'width' as const },
+                encoding: { y, text: { field: 'text', type: 'nominal' as const } },
               },
-            ] as const;
+            ];
           }),
         ],
       };
     }),
-  } as TopLevelSpec;
+  };
 }
 
 /** The `health` keys holding at least one finite number in the records: the metrics a run measured. */
