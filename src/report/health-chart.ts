@@ -13,29 +13,44 @@ export interface HealthThreshold {
   label: string;
 }
 
+export interface HealthChartOptions {
+  /** The metrics to draw, in this order (those never measured are left out). Default: every metric measured, thresholds' first. */
+  metrics?: readonly string[];
+  /** Lines to draw on the metrics' panels. Default none. */
+  thresholds?: readonly HealthThreshold[];
+}
+
 const WIDTH = 260;
 const HEIGHT = 100;
 
 /**
  * The health metrics measured during training (the `health` numbers of the log records), one
- * small panel per metric over the steps at which it was measured, with each known threshold drawn
- * as a dashed red rule labelled with what crossing it means. Metrics with a threshold come first,
- * in the order of `thresholds`, then the others by name; metrics never finite are left out. Use
- * `healthMetricNames` first: a run with no health numbers has nothing to draw.
+ * small panel per metric over the steps at which it was measured, with each threshold drawn as a
+ * dashed red rule labelled with what crossing it means. Without `metrics`, every metric measured is
+ * drawn, those with a threshold first (in the order of `thresholds`), then the others by name;
+ * metrics never finite are left out. Use `healthMetricNames` first: a run with no health numbers
+ * has nothing to draw.
  *
  * @example
- * const spec = healthChartSpec(records, [{ metric: 'effectiveRank', value: 2, bad: 'below', label: 'dimensional collapse' }]);
+ * const spec = healthChartSpec(records, {
+ *   metrics: ['effectiveRank', 'gap'],
+ *   thresholds: [{ metric: 'effectiveRank', value: 4.5, bad: 'below', label: 'dimensional collapse' }],
+ * });
  */
-export function healthChartSpec(records: readonly StepRecord[], thresholds: readonly HealthThreshold[] = []): TopLevelSpec {
-  const names = healthMetricNames(records);
+export function healthChartSpec(records: readonly StepRecord[], options: HealthChartOptions = {}): TopLevelSpec {
+  const { thresholds = [] } = options;
+  const measured = healthMetricNames(records);
+  const names = options.metrics === undefined ? measured : options.metrics.filter((m) => measured.includes(m));
   if (names.length === 0) {
-    throw invalidArgument('Argument `records` must hold at least one finite `health` number. Received: none (health was not measured in this run)');
+    throw invalidArgument(
+      `Argument \`records\` must hold at least one finite \`health\` number${options.metrics === undefined ? '' : ` of ${options.metrics.join(', ')}`}. Received: none (health was not measured in this run)`,
+    );
   }
   const rank = (name: string) => {
     const i = thresholds.findIndex((t) => t.metric === name);
     return i < 0 ? thresholds.length : i;
   };
-  names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  if (options.metrics === undefined) names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   return {
     columns: 3,
     concat: names.map((metric) => {

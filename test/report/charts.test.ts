@@ -66,7 +66,7 @@ describe('healthChartSpec', () => {
   it('draws one panel per measured metric, thresholds first, with a rule at each threshold', () => {
     const log = records(8, true);
     assert.deepEqual(healthMetricNames(log).sort(), ['dim', 'effectiveRank', 'meanNormalizedDistanceRatio'], 'gap is never finite');
-    const spec = healthChartSpec(log, thresholds) as unknown as { concat: Array<{ title: string; layer: Array<Record<string, unknown>> }> };
+    const spec = healthChartSpec(log, { thresholds }) as unknown as { concat: Array<{ title: string; layer: Array<Record<string, unknown>> }> };
     assert.deepEqual(spec.concat.map((p) => p.title), ['meanNormalizedDistanceRatio', 'effectiveRank', 'dim']);
     const [ratio, rank, dim] = spec.concat;
     const line = ratio.layer[0] as { data: { values: Array<{ step: number; value: number }> } };
@@ -77,6 +77,12 @@ describe('healthChartSpec', () => {
     assert.equal(rule(dim), undefined, 'no threshold, no rule');
     const label = rank.layer.find((l) => (l.mark as { type: string }).type === 'text') as { data: { values: Array<{ text: string }> } };
     assert.equal(label.data.values[0].text, 'dimensional collapse < 2');
+  });
+
+  it('draws only the metrics asked for, in their order, leaving out those never measured', () => {
+    const spec = healthChartSpec(records(8, true), { metrics: ['dim', 'gap', 'effectiveRank', 'nope'], thresholds }) as unknown as { concat: Array<{ title: string }> };
+    assert.deepEqual(spec.concat.map((p) => p.title), ['dim', 'effectiveRank']);
+    assert.throws(() => healthChartSpec(records(8, true), { metrics: ['gap'] }), /finite `health` number of gap/);
   });
 
   it('refuses a log without health numbers', () => {
@@ -164,7 +170,7 @@ describe('renderSvg', () => {
   it('renders every chart to an inline SVG with axes and marks, no namespace URL, ids unique to the chart', async () => {
     const specs: Array<[string, TopLevelSpec]> = [
       ['training', trainingChartSpec(records(6))],
-      ['health', healthChartSpec(records(6, true), [{ metric: 'effectiveRank', value: 2, bad: 'below', label: 'low rank' }])],
+      ['health', healthChartSpec(records(6, true), { thresholds: [{ metric: 'effectiveRank', value: 2, bad: 'below', label: 'low rank' }] })],
       ['distances', distanceHistogramChartSpec(distanceHistograms([{ phase: 'start', distances: { positive: new Float64Array([0.1, 0.2]), negative: new Float64Array([0.9, 1]) } }], 4), { distanceLabel: 'd', phases: ['start'] })],
       ['map', embeddingMapChartSpec({ xy: new Float64Array([0, 0, 1, 1, 2, 0]), explained: null }, { method: 'umap', labels: [0, 1, 1], classNames: ['a', 'b'] })],
     ];
