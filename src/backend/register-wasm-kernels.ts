@@ -6,6 +6,7 @@ import {
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   maxPoolGradReplacement,
+  sumReplacement,
   unsortedSegmentSumConfig,
   type WasmKernelReplacement,
 } from './kernels/index.js';
@@ -19,7 +20,12 @@ const MISSING: readonly tf.KernelConfig[] = [
 ];
 
 /** Kernels tfjs-backend-wasm 4.22 has but runs as scalar loops, replaced by faster ones. */
-const REPLACEMENTS: readonly WasmKernelReplacement[] = [conv2DBackpropInputReplacement, batchMatMulReplacement, maxPoolGradReplacement];
+const REPLACEMENTS: readonly WasmKernelReplacement[] = [
+  conv2DBackpropInputReplacement,
+  batchMatMulReplacement,
+  maxPoolGradReplacement,
+  sumReplacement,
+];
 
 /** The configs this module registered, to recognise them on a later call. */
 const registered = new WeakSet<tf.KernelConfig>();
@@ -28,10 +34,10 @@ const registered = new WeakSet<tf.KernelConfig>();
  * Registers deepmetric's kernels for the wasm backend. The gradient kernels it lacks:
  * `Conv2DBackpropFilter`, `UnsortedSegmentSum` (the gradient of gather),
  * `DepthwiseConv2dNativeBackpropFilter` and `DepthwiseConv2dNativeBackpropInput`. And faster
- * versions of kernels it runs as scalar loops: `Conv2DBackpropInput` (an XNNPACK convolution),
- * `BatchMatMul` with a transposed operand (an explicit transpose, then XNNPACK) and `MaxPoolGrad`
- * (one pass over the windows); each delegates to the tfjs kernel for the cases it does not speed
- * up. Together they make a training step of the default ConvNet about 3× faster.
+ * versions of kernels it runs slowly: `Conv2DBackpropInput` (an XNNPACK convolution),
+ * `BatchMatMul` with a transposed operand (an explicit transpose, then XNNPACK), `MaxPoolGrad`
+ * (one pass over the windows) and `Sum` over leading axes (a product with ones, through
+ * XNNPACK); each delegates to the tfjs kernel for the cases it does not speed up. Together they make a training step of the default ConvNet about 3× faster.
  *
  * Safe to call any number of times: a missing kernel that has a wasm kernel already (registered
  * earlier, or shipped by a later tfjs) is left alone, and a replacement is made once.

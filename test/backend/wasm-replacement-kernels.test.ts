@@ -20,11 +20,12 @@ function pooledInput(rng: Random, shape: number[]): Float32Array {
 }
 
 describeBackends(['wasm'], 'wasm replacement kernels', () => {
-  it('replaces Conv2DBackpropInput, BatchMatMul and MaxPoolGrad once, however often it is called', () => {
+  it('replaces Conv2DBackpropInput, BatchMatMul, MaxPoolGrad and Sum once, however often it is called', () => {
+    const names = ['Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum'];
     registerWasmKernels();
-    const first = ['Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad'].map((name) => tf.getKernel(name, 'wasm'));
+    const first = names.map((name) => tf.getKernel(name, 'wasm'));
     registerWasmKernels();
-    const second = ['Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad'].map((name) => tf.getKernel(name, 'wasm'));
+    const second = names.map((name) => tf.getKernel(name, 'wasm'));
     assert.deepEqual(second, first);
     // The replacement carries the tfjs kernel's setup, which the tfjs kernel it delegates to needs.
     for (const config of first) assert.equal(typeof config?.setupFunc, 'function', config?.kernelName);
@@ -107,6 +108,25 @@ describeBackends(['wasm'], 'wasm replacement kernels', () => {
     reportWorst(t);
   });
 
+  it(`Sum over leading axes, and any other, equals the cpu kernel (${CASES} random cases)`, async (t) => {
+    const rng = new Random(909);
+    for (let n = 0; n < CASES; n++) {
+      const shape = Array.from({ length: 1 + rng.int(4) }, () => 1 + rng.int(12));
+      // Mostly leading axes (the fast path), sometimes any set, negative axes included.
+      const count = 1 + rng.int(shape.length);
+      const axes = rng.int(3) > 0 ? Array.from({ length: Math.min(count, Math.max(1, shape.length - 1)) }, (_, i) => i) : rng.shuffle(shape.map((_, i) => i - (rng.int(2) === 0 ? 0 : shape.length))).slice(0, count);
+      const keepDims = rng.int(2) === 1;
+      const x = normals(rng, shape);
+      const what = `x=[${shape}] axes=[${axes}] keepDims=${keepDims}`;
+      const kernel = () => tf.sum(tf.tensor(x, shape), axes, keepDims);
+      const [cpu] = await on('cpu', kernel);
+      const [wasm] = await on('wasm', kernel);
+      assert.deepEqual(wasm.shape, cpu.shape, what);
+      assertClose(wasm.values, cpu.values, what);
+    }
+    reportWorst(t);
+  });
+
   it('MaxPoolGrad rejects a dy that is not the shape of the pooling output, and leaks nothing doing so', () => {
     const x = tf.ones([1, 3, 3, 2]);
     const dy = tf.ones([1, 2, 2, 2]);
@@ -130,6 +150,8 @@ describeBackends(['wasm'], 'wasm replacement kernels', () => {
       ['matMul aT b', () => tf.matMul(a, b, true, false)],
       ['matMul b aT', () => tf.matMul(b, a, true, false)],
       ['maxPool dx', () => tf.grad((input: tf.Tensor) => tf.maxPool(input as tf.Tensor4D, 3, 2, 'same').sum())(x)],
+      ['maxPool 2x2 dx', () => tf.grad((input: tf.Tensor) => tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid').sum())(x)],
+      ['sum over leading axes', () => tf.sum(x, [0, 1, 2])],
     ];
     for (const [name, fn] of gradients) {
       tf.dispose(fn()); // the first call may set up XNNPACK operators the later ones reuse

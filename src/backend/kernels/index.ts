@@ -5,6 +5,7 @@ export { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 export { conv2DBackpropInputReplacement } from './conv2d-backprop-input.js';
 export { batchMatMulReplacement } from './batch-mat-mul.js';
 export { maxPoolGradReplacement } from './max-pool-grad.js';
+export { sumReplacement } from './sum.js';
 export { convAxes, filterGradientAxis, inputGradientAxis } from './conv-axis.js';
 export type { ConvAxis } from './conv-axis.js';
 export { upsample } from './upsample.js';

@@ -47,8 +47,6 @@ function scatterMaxima(info: tf.backend_util.Conv2DInfo, x: Float32Array, dy: Fl
   const { filterHeight, filterWidth } = info;
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
-  const best = new Float64Array(channels);
-  const where = new Int32Array(channels);
   dx.fill(0);
   let g = 0;
   for (let b = 0; b < batchSize; b++) {
@@ -61,24 +59,45 @@ function scatterMaxima(info: tf.backend_util.Conv2DInfo, x: Float32Array, dy: Fl
         const left = j * strideWidth - padLeft;
         const colStart = Math.max(0, left);
         const colEnd = Math.min(inWidth, left + filterWidth);
-        best.fill(-Infinity);
-        where.fill(-1);
-        for (let r = rowStart; r < rowEnd; r++) {
-          for (let q = colStart; q < colEnd; q++) {
-            const base = ((image + r) * inWidth + q) * channels;
-            for (let c = 0; c < channels; c++) {
-              const v = x[base + c];
-              if (v > best[c]) {
-                best[c] = v;
-                where[c] = base + c;
+        const corner = ((image + rowStart) * inWidth + colStart) * channels;
+        const rowStep = inWidth * channels;
+        if (rowEnd - rowStart === 2 && colEnd - colStart === 2) {
+          scatter2x2(x, dy, dx, corner, rowStep, channels, g);
+          continue;
+        }
+        for (let c = 0; c < channels; c++) {
+          let best = -Infinity;
+          let where = -1;
+          for (let r = rowStart, rowBase = corner + c; r < rowEnd; r++, rowBase += rowStep) {
+            for (let q = colStart, at = rowBase; q < colEnd; q++, at += channels) {
+              const v = x[at];
+              if (v > best) {
+                best = v;
+                where = at;
               }
             }
           }
-        }
-        for (let c = 0; c < channels; c++) {
-          if (where[c] >= 0) dx[where[c]] += dy[g + c];
+          if (where >= 0) dx[where] += dy[g + c];
         }
       }
     }
+  }
+}
+
+/** The 2 x 2 window unrolled: the default ConvNet's pooling, where the general loop's overhead dominates. */
+function scatter2x2(x: Float32Array, dy: Float32Array, dx: Float32Array, corner: number, rowStep: number, channels: number, g: number): void {
+  for (let c = 0; c < channels; c++) {
+    const a = corner + c;
+    const b = a + channels;
+    const d = a + rowStep;
+    const e = d + channels;
+    // Strict comparisons in row-major order keep the first maximum; NaN never wins one.
+    let best = -Infinity;
+    let where = -1;
+    if (x[a] > best) (best = x[a]), (where = a);
+    if (x[b] > best) (best = x[b]), (where = b);
+    if (x[d] > best) (best = x[d]), (where = d);
+    if (x[e] > best) where = e;
+    if (where >= 0) dx[where] += dy[g + c];
   }
 }
