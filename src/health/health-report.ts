@@ -1,0 +1,118 @@
+import type { HealthMetrics } from './health-metrics.js';
+import type { HealthSnapshot } from './health-snapshot.js';
+
+/** The four verdicts of the collapse detector, from good to bad. */
+export const VERDICTS = ['healthy', 'collapsing', 'dimensional-collapse', 'collapsed'] as const;
+
+/**
+ * - `healthy`: nothing points at collapse.
+ * - `collapsing`: on the way there: the spread has fallen well below its start or its peak, or
+ *   training has stalled with the embeddings still unseparated (no active triplets while most
+ *   probe triplets violate the margin).
+ * - `dimensional-collapse`: spread out, but along far fewer directions than the classes need.
+ * - `collapsed`: (nearly) every input maps to one point, or the numbers are NaN/Inf.
+ */
+export type Verdict = (typeof VERDICTS)[number];
+
+/** The fixed list of cause ids (docs/collapse.md explains each and its remedy). */
+export const CAUSE_IDS = [
+  'lr-too-high',
+  'lr-decayed-too-fast',
+  'mining-too-easy',
+  'mining-too-hard',
+  'no-normalization',
+  'low-capacity',
+  'dead-units',
+  'non-finite',
+  'unknown',
+] as const;
+
+export type CauseId = (typeof CAUSE_IDS)[number];
+
+/** A likely cause of an unhealthy verdict, with what to change. */
+export interface Cause {
+  id: CauseId;
+  /** How sure the detector is, in (0, 1]: 0.9 when the run's own settings and log confirm it, lower when only the geometry suggests it. */
+  confidence: number;
+  /** What in the numbers points at this cause, with the numbers. */
+  explanation: string;
+  /** What to change, in deepmetric's own flags. */
+  remedy: string;
+}
+
+/** One number compared with one threshold: a line of evidence for the verdict or a cause. */
+export interface Finding {
+  /** The metric, as named in `evidence`. */
+  metric: string;
+  value: number;
+  /** The named threshold constant (see `thresholds.ts`) and its value. */
+  threshold: string;
+  limit: number;
+  comparison: '<' | '<=' | '>' | '>=';
+  /** What it means when the comparison holds. */
+  meaning: string;
+}
+
+/** What `diagnose` concludes. */
+export interface HealthReport {
+  verdict: Verdict;
+  /** The numbers the verdict and causes were read from, by metric name (NaN: not available). */
+  evidence: Record<string, number>;
+  /** The comparisons that held: which number crossed which threshold. */
+  findings: Finding[];
+  /** Likely causes, most likely first; empty when healthy. */
+  causes: Cause[];
+  /** What could not be told from this input (no training log, no labels, no reference). */
+  limits: string[];
+}
+
+/**
+ * The fields of a training step the detector reads (a `StepRecord` of `log.jsonl` has them all).
+ * `health` is present on the steps where the probe measured.
+ */
+export interface TrainingStep {
+  step: number;
+  loss: number;
+  lr: number;
+  numTriplets: number;
+  activeFraction: number;
+  meanAP: number;
+  meanAN: number;
+  gradNorm: number;
+  updateRatio: number;
+  health?: HealthSnapshot;
+}
+
+/** The settings of the run, when known (a `TrainConfig` has them all): they sharpen the causes. */
+export interface RunSettings {
+  margin?: number;
+  miner?: string;
+  /** The model ends with an L2-normalize layer. */
+  normalize?: boolean;
+  /** The loss's distance normalizes the embeddings first. */
+  normalizeEmbeddings?: boolean;
+  distance?: string;
+  lr?: number;
+  optimizer?: string;
+  schedule?: string;
+  warmupSteps?: number;
+  model?: string;
+  embeddingDim?: number;
+}
+
+/** The input of `diagnose`. */
+export interface DiagnoseInput {
+  /** The health now: a probe's snapshot, or the metrics of a whole set. */
+  health: HealthSnapshot | HealthMetrics;
+  /**
+   * The health at the start of training on the same rows. Without it the ratios of `health` are
+   * used if it has them (a probe snapshot does); else nothing is said about a fall from the start.
+   */
+  reference?: HealthSnapshot | HealthMetrics | null;
+  /** The labels `health` was measured with (needed only when `health` is HealthMetrics, to count classes). */
+  labels?: ArrayLike<number> | null;
+  /** The run's step records up to now (oldest first), with probe health where measured. */
+  history?: readonly TrainingStep[] | null;
+  /** The run's settings. */
+  run?: RunSettings | null;
+}

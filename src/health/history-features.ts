@@ -1,0 +1,139 @@
+import type { TrainingStep } from './health-report.js';
+import type { HealthSnapshot } from './health-snapshot.js';
+import { LR_FLOOR_FRACTION, RECENT_STEPS, SPIKE_FACTOR } from './thresholds.js';
+
+/** What the detector reads from a run's log, beyond the current health: trends and training dynamics. */
+export interface HistoryFeatures {
+  /** Logged steps in the history. */
+  steps: number;
+  /** Median loss over the recent steps (NaN without history). */
+  recentLoss: number;
+  /** Mean active-triplet fraction over the recent steps. */
+  recentActiveFraction: number;
+  /** Mean number of triplets the loss evaluated (after mining) over the recent steps. */
+  recentTriplets: number;
+  /** Share of recent steps whose miner found no triplet at all. */
+  noTripletShare: number;
+  /** Median gradient norm over the first three steps and over the recent steps. */
+  startGradNorm: number;
+  recentGradNorm: number;
+  /** Largest finite weight-update ratio of the run, and its step (-1 if none). */
+  maxUpdateRatio: number;
+  maxUpdateRatioStep: number;
+  /** First step whose gradient norm (or loss) exceeded SPIKE_FACTOR x the median before it; -1 if none. */
+  gradSpikeStep: number;
+  lossSpikeStep: number;
+  /** The lr of the last step, and the largest of the run. */
+  lr: number;
+  peakLr: number;
+  /** First step whose lr is at or below LR_FLOOR_FRACTION of the largest lr before it; -1 if none. */
+  lrFloorStep: number;
+  /** The last logged step (-1 without history). */
+  lastStep: number;
+  /** Mean d(a,p) and d(a,n) of the mined triplets: first three steps and recent steps (medians). */
+  startMeanAN: number;
+  recentMeanAN: number;
+  startMeanAP: number;
+  recentMeanAP: number;
+  /** Steps with a NaN or infinite loss or gradient norm; the first such step (-1 if none). */
+  nonFiniteSteps: number;
+  firstNonFiniteStep: number;
+  /** Whether the last logged step's loss or gradient norm is non-finite. */
+  lastStepNonFinite: boolean;
+  /** Probe snapshots in the history (oldest first). */
+  probes: Array<{ step: number; health: HealthSnapshot }>;
+}
+
+/**
+ * The features of a run's history the detector uses. Records need not be contiguous (a log keeps
+ * every n-th step); they must be in step order.
+ *
+ * @example
+ * const features = historyFeatures(records); // records: StepRecord[] read from log.jsonl
+ * features.maxUpdateRatio; // > 0.1: a step moved the weights by over 10% of their norm
+ */
+export function historyFeatures(history: readonly TrainingStep[]): HistoryFeatures {
+  const recent = history.slice(-RECENT_STEPS);
+  const first = history.slice(0, 3);
+  const finite = (values: number[]) => values.filter((v) => Number.isFinite(v));
+  let maxUpdateRatio = NaN;
+  let maxUpdateRatioStep = -1;
+  let nonFiniteSteps = 0;
+  let firstNonFiniteStep = -1;
+  for (const r of history) {
+    if (Number.isFinite(r.updateRatio) && !(r.updateRatio <= maxUpdateRatio)) {
+      maxUpdateRatio = r.updateRatio;
+      maxUpdateRatioStep = r.step;
+    }
+    if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
+      nonFiniteSteps += 1;
+      if (firstNonFiniteStep < 0) firstNonFiniteStep = r.step;
+    }
+  }
+  const last = history[history.length - 1];
+  const lrs = finite(history.map((r) => r.lr));
+  return {
+    steps: history.length,
+    recentLoss: median(finite(recent.map((r) => r.loss))),
+    recentActiveFraction: mean(finite(recent.map((r) => r.activeFraction))),
+    recentTriplets: mean(finite(recent.map((r) => r.numTriplets))),
+    noTripletShare: recent.length === 0 ? NaN : recent.filter((r) => r.numTriplets === 0).length / recent.length,
+    startGradNorm: median(finite(first.map((r) => r.gradNorm))),
+    recentGradNorm: median(finite(recent.map((r) => r.gradNorm))),
+    maxUpdateRatio,
+    maxUpdateRatioStep,
+    gradSpikeStep: spikeStep(history, (r) => r.gradNorm),
+    lossSpikeStep: spikeStep(history, (r) => r.loss),
+    lr: last === undefined ? NaN : last.lr,
+    peakLr: lrs.length === 0 ? NaN : Math.max(...lrs),
+    lrFloorStep: floorStep(history),
+    lastStep: last === undefined ? -1 : last.step,
+    startMeanAN: median(finite(first.map((r) => r.meanAN))),
+    recentMeanAN: median(finite(recent.map((r) => r.meanAN))),
+    startMeanAP: median(finite(first.map((r) => r.meanAP))),
+    recentMeanAP: median(finite(recent.map((r) => r.meanAP))),
+    nonFiniteSteps,
+    firstNonFiniteStep,
+    lastStepNonFinite: last !== undefined && (!Number.isFinite(last.loss) || !Number.isFinite(last.gradNorm)),
+    probes: history.flatMap((r) => (r.health === undefined ? [] : [{ step: r.step, health: r.health }])),
+  };
+}
+
+/**
+ * The first step whose value exceeds SPIKE_FACTOR x the median of the finite values before it,
+ * once at least three came before; -1 if none. A non-finite value is not a spike (it is counted apart).
+ */
+function spikeStep(history: readonly TrainingStep[], value: (r: TrainingStep) => number): number {
+  const before: number[] = [];
+  for (const r of history) {
+    const v = value(r);
+    if (!Number.isFinite(v)) continue;
+    if (before.length >= 3) {
+      const m = median(before);
+      if (m > 0 && v > SPIKE_FACTOR * m) return r.step;
+    }
+    before.push(v);
+  }
+  return -1;
+}
+
+function floorStep(history: readonly TrainingStep[]): number {
+  let peak = 0;
+  for (const r of history) {
+    if (!Number.isFinite(r.lr)) continue;
+    peak = Math.max(peak, r.lr);
+    if (peak > 0 && r.lr <= LR_FLOOR_FRACTION * peak) return r.step;
+  }
+  return -1;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function mean(values: number[]): number {
+  return values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
+}
