@@ -21,6 +21,9 @@ import { lossFor, minerFor, schedulerFor } from './run-parts.js';
 import { ScheduleCallback } from './schedule-callback.js';
 import { totalSteps, type TrainConfig } from './train-config.js';
 import { Trainer } from './trainer.js';
+import { collapseWatch, finalHealth } from './collapse-watch.js';
+import type { GuardSummary } from './guard-callback.js';
+import type { HealthSnapshot } from '../health/index.js';
 
 export interface RunTrainingOptions {
   /** Continue the run in `config.out` from its last checkpoint. */
@@ -48,6 +51,10 @@ export interface TrainSummary {
   /** The same metrics on the raw input features: what training bought. */
   rawTest: RetrievalMetrics | null;
   testSize: number;
+  /** Health of the test-split embeddings at the end (what `deepmetric diagnose RUN_DIR` reads); null if stopped. */
+  health: HealthSnapshot | null;
+  /** What the collapse guard concluded and did. */
+  guard: GuardSummary;
 }
 
 export const CONFIG_JSON = 'config.json';
@@ -99,6 +106,15 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
   };
 
   const log = new RunLog(join(runDir, LOG_JSONL));
+  // Collapse watch: the health probe and the guard, checkpointed with the other parts.
+  const watch = collapseWatch(config, train, {
+    runDir,
+    logPath: log.path,
+    schedule,
+    parts,
+    stream: options.progress === null ? null : (options.progress ?? process.stderr),
+  });
+  Object.assign(parts, watch.parts);
   let startStep = 0;
   let seconds = 0;
   if (options.resume) {
@@ -114,6 +130,7 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
 
   const callbacks: Array<Callback<Trainer>> = [
     schedule,
+    ...watch.callbacks,
     new LogCallback(log, config.logEvery),
     new CheckpointCallback(join(runDir, CHECKPOINT_DIR), parts),
     ...(options.progress === null ? [] : [new ProgressCallback<Trainer>(options.progress ?? process.stderr)]),
@@ -153,6 +170,8 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     test: finished ? evaluate(test, (d) => embedDataset(model, d)) : null,
     rawTest: finished ? evaluate(test, rawFeatures) : null,
     testSize: test.labels.length,
+    health: finished ? finalHealth(model, test, config) : null,
+    guard: watch.guard.summary(),
   };
   if (finished) await writeFileAtomic(join(runDir, SUMMARY_JSON), `${JSON.stringify(summary, null, 2)}\n`);
   model.dispose();

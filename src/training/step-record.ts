@@ -1,3 +1,5 @@
+import type { HealthSnapshot } from '../health/index.js';
+
 /**
  * One line of `log.jsonl`: what a training step did, in numbers. Health and guard fields are
  * present on the steps where they were measured.
@@ -20,7 +22,7 @@ export interface StepRecord {
   /** Seconds since training began (wall clock, excluding time before the first step). */
   seconds: number;
   /** Health of the probe batch, when measured at this step. */
-  health?: Record<string, number>;
+  health?: HealthSnapshot;
   /** What the guard concluded or did at this step, when it said something. */
   guard?: { verdict: string; action?: string; causes?: string[] };
 }

@@ -1,0 +1,295 @@
+import { existsSync } from 'node:fs';
+import { TripletMarginLoss } from '../losses/index.js';
+import { diagnose, formatHealthReport, type HealthReport, type TrainingStep, type Verdict } from '../health/index.js';
+import type { Callback } from './callback.js';
+import type { Stateful } from './checkpoint-callback.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { planRemedy } from './guard-remedy.js';
+import { readRunLog } from './run-log.js';
+import { distanceFor, minerFor } from './run-parts.js';
+import type { ScheduleCallback } from './schedule-callback.js';
+import type { StepRecord } from './step-record.js';
+import type { GuardMode, MinerName, TrainConfig } from './train-config.js';
+import type { Trainer } from './trainer.js';
+
+/** Recoveries a `recover` guard makes before it gives up and stops the run. */
+export const MAX_RECOVERIES = 3;
+
+/**
+ * Consecutive probes that must agree on an unhealthy verdict before the guard acts: one probe can
+ * catch a transient (a high-lr run's first step flattens the embeddings, and the next probes show
+ * them spread again). NaN/Inf acts at once.
+ */
+export const GUARD_PERSISTENCE = 2;
+
+/** The lr ramp after a remedy starts at this share of the new lr. */
+const WARMUP_FROM = 0.1;
+
+export interface GuardOptions {
+  mode: GuardMode;
+  /** The run's settings: margin, miner and normalization for the diagnosis and the remedies. */
+  config: TrainConfig;
+  /** The run's schedule: lr remedies go through it. */
+  schedule: ScheduleCallback<Trainer>;
+  /** Where `recover` keeps the last healthy checkpoint (e.g. `checkpoints/healthy`). */
+  healthyDir: string;
+  /** The run's stateful parts, saved with the healthy checkpoint. */
+  parts: Record<string, Stateful>;
+  /** The run's log.jsonl: a resumed guard reads its history back from it. */
+  logPath: string;
+  /** Steps the log keeps besides probe and guard steps (the guard keeps the same history). */
+  logEvery: number;
+  /** Where `warn` and the other modes print (null: nowhere; the log records it anyway). */
+  stream?: NodeJS.WritableStream | null;
+  maxRecoveries?: number;
+}
+
+/** What a guard carries across a resume. */
+export interface GuardState {
+  /** The verdict the guard last acted on. */
+  verdict: Verdict;
+  /** An unhealthy verdict seen on `pendingCount` consecutive probes, not yet acted on. */
+  pending: Verdict | null;
+  pendingCount: number;
+  recoveries: number;
+  /** The miner and normalization the remedies switched to (null: the config's). */
+  miner: MinerName | null;
+  normalizeEmbeddings: boolean | null;
+  /** Every action taken, as logged. */
+  actions: Array<{ step: number; verdict: Verdict; action: string }>;
+  /** The step of the last healthy checkpoint (-1: none). */
+  healthyStep: number;
+}
+
+/** The guard's part of `summary.json`. */
+export interface GuardSummary {
+  mode: GuardMode;
+  verdict: Verdict;
+  recoveries: number;
+  actions: GuardState['actions'];
+}
+
+/**
+ * The collapse guard (`--guard off|warn|stop|recover`): at every probe it runs `diagnose` on the
+ * probe's health, the run's logged history and its settings, and acts when the verdict changes
+ * (an unhealthy verdict must hold for GUARD_PERSISTENCE probes; NaN/Inf acts at once):
+ *
+ * - `warn` prints the verdict, the evidence and the causes on a new line of the progress stream,
+ *   and sets `record.guard` (the log keeps it); once per change, including back to healthy;
+ * - `stop` also ends the run (`stoppedBecause` starts with `collapse:`; a checkpoint is saved);
+ * - `recover` keeps a checkpoint of the last healthy probe, and on collapse rolls the weights and
+ *   optimizer back to it, applies the remedies of the diagnosed causes (`planRemedy`), and goes on,
+ *   at most `maxRecoveries` times; when no remedy applies or none is left, it stops.
+ *
+ * A step whose loss or gradient is NaN or infinite (the trainer does not apply it) counts as
+ * `collapsed` at that step. The state (verdicts, recoveries, remedies) is a `Stateful` part of
+ * the run's checkpoints, so `--resume` continues with the same remedies.
+ *
+ * @example
+ * const guard = new GuardCallback({ mode: 'recover', config, schedule, healthyDir, parts, logPath, logEvery: 10 });
+ */
+export class GuardCallback implements Callback<Trainer>, Stateful {
+  readonly mode: GuardMode;
+  private readonly options: GuardOptions;
+  private readonly maxRecoveries: number;
+  private history: TrainingStep[] = [];
+  private s: GuardState = {
+    verdict: 'healthy',
+    pending: null,
+    pendingCount: 0,
+    recoveries: 0,
+    miner: null,
+    normalizeEmbeddings: null,
+    actions: [],
+    healthyStep: -1,
+  };
+  /** The last report (null before the first probe). */
+  lastReport: HealthReport | null = null;
+
+  constructor(options: GuardOptions) {
+    this.options = options;
+    this.mode = options.mode;
+    this.maxRecoveries = options.maxRecoveries ?? MAX_RECOVERIES;
+  }
+
+  state(): GuardState {
+    return structuredClone(this.s);
+  }
+
+  loadState(state: unknown): void {
+    if (state !== undefined && state !== null) this.s = { ...this.s, ...(state as GuardState) };
+  }
+
+  summary(): GuardSummary {
+    return { mode: this.mode, verdict: this.s.verdict, recoveries: this.s.recoveries, actions: structuredClone(this.s.actions) };
+  }
+
+  async onTrainBegin(trainer: Trainer): Promise<void> {
+    if (this.mode === 'off') return;
+    if (trainer.startStep > 0) {
+      this.history = (await readRunLog(this.options.logPath)).filter((r) => r.step < trainer.startStep) as TrainingStep[];
+    }
+    this.applyLiveSwitches(trainer);
+    if (this.mode === 'recover' && (this.s.healthyStep < 0 || !existsSync(this.options.healthyDir))) {
+      // The start is healthy by definition: a rollback can always return to it.
+      await this.saveHealthy(trainer);
+    }
+  }
+
+  async onStepEnd(trainer: Trainer, record: StepRecord): Promise<void> {
+    if (this.mode === 'off') return;
+    const logged = record.step % this.options.logEvery === 0 || record.health !== undefined;
+    if (logged) this.history.push(record);
+    const nonFinite = !Number.isFinite(record.loss) || !Number.isFinite(record.gradNorm);
+    if (!nonFinite && record.health === undefined) return;
+    if (nonFinite && !logged) this.history.push(record);
+    const report = diagnose({ health: record.health ?? this.lastHealth(), history: this.history, run: this.options.config });
+    this.lastReport = report;
+    const verdict = report.verdict;
+    if (verdict === 'healthy') {
+      this.s.pending = null;
+      this.s.pendingCount = 0;
+      if (this.mode === 'recover') await this.saveHealthy(trainer);
+      if (this.s.verdict !== 'healthy') await this.act(trainer, record, report, 'healthy again');
+      return;
+    }
+    // Unhealthy verdicts in a row count together: a collapse often shows first as one verdict, then another.
+    this.s.pendingCount = this.s.pending !== null ? this.s.pendingCount + 1 : 1;
+    this.s.pending = verdict;
+    const immediate = nonFinite || (record.health?.nonFinite ?? 0) > 0;
+    if (!immediate && this.s.pendingCount < GUARD_PERSISTENCE) return;
+    if (verdict === this.s.verdict) return;
+    await this.act(trainer, record, report, null);
+  }
+
+  /** The newest probe health in the history (a NaN step between probes is diagnosed with it). */
+  private lastHealth(): NonNullable<TrainingStep['health']> {
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const h = this.history[i].health;
+      if (h !== undefined && h !== null) return h;
+    }
+    // No probe yet: a NaN loss alone decides (the verdict rule reads the last step).
+    return NO_PROBE;
+  }
+
+  private async act(trainer: Trainer, record: StepRecord, report: HealthReport, healthyAgain: string | null): Promise<void> {
+    const verdict = report.verdict;
+    this.s.verdict = verdict;
+    const causes = report.causes.map((c) => c.id);
+    let action: string;
+    if (healthyAgain !== null) {
+      action = this.mode === 'warn' ? 'warned' : healthyAgain;
+      this.print(`healthy again at step ${record.step}`, null);
+    } else if (this.mode === 'warn') {
+      action = 'warned';
+      this.print(`step ${record.step}: ${verdict}`, report);
+    } else if (this.mode === 'stop') {
+      action = 'stopped';
+      this.print(`step ${record.step}: ${verdict}; stopping the run (--guard stop)`, report);
+      trainer.requestStop(`collapse: ${verdict}${causes.length > 0 ? ` (${causes[0]})` : ''} at step ${record.step}`);
+    } else {
+      action = await this.recover(trainer, record, report);
+    }
+    this.s.actions.push({ step: record.step, verdict, action });
+    record.guard = { verdict, action, causes };
+  }
+
+  private async recover(trainer: Trainer, record: StepRecord, report: HealthReport): Promise<string> {
+    const { config, schedule } = this.options;
+    const live = {
+      miner: this.s.miner ?? config.miner,
+      normalizeEmbeddings: this.s.normalizeEmbeddings ?? config.normalizeEmbeddings,
+      lrScale: schedule.lrAdjustment.scale,
+      remainingSteps: trainer.totalSteps - trainer.step,
+    };
+    const plan = this.s.recoveries < this.maxRecoveries ? planRemedy(report, config, live) : null;
+    const verdict = report.verdict;
+    if (plan === null) {
+      const why = this.s.recoveries >= this.maxRecoveries ? `${this.maxRecoveries} recoveries used` : 'no remedy can be applied to a running training';
+      this.print(`step ${record.step}: ${verdict}; ${why}: stopping the run`, report);
+      trainer.requestStop(`collapse: ${verdict}${report.causes.length > 0 ? ` (${report.causes[0].id})` : ''} at step ${record.step}; ${why}`);
+      return `stopped: ${why}`;
+    }
+    const state = await loadCheckpoint(this.options.healthyDir, trainer.model, trainer.optimizer);
+    this.s.recoveries += 1;
+    if (plan.miner !== null) this.s.miner = plan.miner;
+    if (plan.normalizeEmbeddings) this.s.normalizeEmbeddings = true;
+    this.applyLiveSwitches(trainer);
+    const adjustment = schedule.lrAdjustment;
+    schedule.adjust(trainer, {
+      scale: adjustment.scale * plan.lrFactor,
+      floor: Math.max(adjustment.floor, plan.lrFloor),
+      ...(plan.warmupSteps > 0 ? { warmupStart: trainer.step, warmupSteps: plan.warmupSteps, warmupFrom: WARMUP_FROM } : {}),
+    });
+    // Back to healthy: the next probes judge the recovered run afresh.
+    this.s.verdict = 'healthy';
+    this.s.pending = null;
+    this.s.pendingCount = 0;
+    const action = `rolled back to step ${state.step}; ${plan.actions.join('; ')} (recovery ${this.s.recoveries} of ${this.maxRecoveries})`;
+    this.print(`step ${record.step}: ${verdict}; ${action}`, report);
+    return action;
+  }
+
+  /** Puts the remedies' miner and normalization into the live trainer (also after a resume). */
+  private applyLiveSwitches(trainer: Trainer): void {
+    const { config } = this.options;
+    if (this.s.miner === null && this.s.normalizeEmbeddings === null) return;
+    const settings: TrainConfig = {
+      ...config,
+      miner: this.s.miner ?? config.miner,
+      normalizeEmbeddings: this.s.normalizeEmbeddings ?? config.normalizeEmbeddings,
+    };
+    trainer.miner = minerFor(settings.miner, settings);
+    const old = trainer.loss;
+    trainer.loss = new TripletMarginLoss({
+      margin: old.margin,
+      swap: old.swap,
+      smoothLoss: old.smoothLoss,
+      tripletsPerAnchor: old.tripletsPerAnchor,
+      rng: old.rng,
+      distance: distanceFor(settings.distance, settings.normalizeEmbeddings),
+    });
+  }
+
+  private async saveHealthy(trainer: Trainer): Promise<void> {
+    this.s.healthyStep = trainer.step;
+    const parts: Record<string, unknown> = {};
+    for (const [name, part] of Object.entries(this.options.parts)) parts[name] = part.state();
+    await saveCheckpoint(this.options.healthyDir, trainer.model, trainer.optimizer, { step: trainer.step, seconds: trainer.seconds, parts });
+  }
+
+  private print(headline: string, report: HealthReport | null): void {
+    const stream = this.options.stream;
+    if (!stream) return;
+    const body = report === null ? '' : formatHealthReport(report, { indent: '  ' });
+    // Start on a fresh line: a progress bar may be drawn on the current one.
+    stream.write(`\ndeepmetric guard: ${headline}\n${body}`);
+  }
+}
+
+/** A snapshot that says nothing (every metric NaN, no rows): the verdict then rests on the log alone. */
+const NO_PROBE: NonNullable<TrainingStep['health']> = {
+  rows: 0,
+  dim: 0,
+  nonFinite: 0,
+  meanDistance: NaN,
+  meanNormalizedDistance: NaN,
+  meanDistanceRatio: NaN,
+  meanNormalizedDistanceRatio: NaN,
+  normalizedStdSqrtDim: NaN,
+  normMean: NaN,
+  normMin: NaN,
+  normMax: NaN,
+  nearZeroShare: NaN,
+  normMeanRatio: NaN,
+  effectiveRank: NaN,
+  effectiveRankRatio: NaN,
+  firstComponentShare: NaN,
+  deadDimensions: NaN,
+  numClasses: 0,
+  meanPositive: NaN,
+  meanNegative: NaN,
+  gap: NaN,
+  violationFraction: NaN,
+  margin: NaN,
+};
