@@ -29,13 +29,13 @@ export function metricsChartSpec(comparison: RawComparison): TopLevelSpec {
   ]);
   return {
     data: { values },
-    width: 420,
+    width: 300,
     mark: { type: 'bar' },
     encoding: {
       y: { field: 'metric', type: 'nominal', title: null, sort: METRIC_LABELS.map(([, label]) => label) },
       yOffset: { field: 'source', type: 'nominal', sort: [...SOURCES] },
       x: { field: 'value', type: 'quantitative', title: null, scale: { domain: [0, 1] } },
-      color: { field: 'source', type: 'nominal', title: null, scale: { domain: [...SOURCES], range: ['#4c78a8', '#bab0ac'] } },
+      color: { field: 'source', type: 'nominal', title: null, scale: { domain: [...SOURCES], range: ['#4c78a8', '#bab0ac'] }, legend: { orient: 'bottom' } },
     },
   };
 }

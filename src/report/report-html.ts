@@ -69,6 +69,8 @@ th { font-weight: 600; }
 td.num { text-align: right; }
 .better { color: var(--good); font-weight: 600; }
 .worse { color: var(--bad); }
+.side { display: flex; flex-wrap: wrap; gap: 8px 40px; align-items: flex-start; }
+.side table { margin-top: 8px; }
 .settings { columns: 2; column-gap: 32px; }
 .settings table { width: 100%; }
 .settings td:first-child { color: var(--muted); white-space: nowrap; }
