@@ -3,6 +3,13 @@ import type { TrainSummary } from '../training/run-training.js';
 /** The lines `deepmetric train` prints at its end. */
 export function formatTrainSummary(summary: TrainSummary): string {
   const lines = [`run directory: ${summary.runDir}`];
+  if (summary.stoppedBecause?.startsWith('collapse')) {
+    lines.push(
+      `stopped by the collapse guard (${summary.stoppedBecause}) after ${summary.steps} of ${summary.plannedSteps} steps; checkpoint saved.`,
+      `evidence and remedies: deepmetric diagnose ${summary.runDir}`,
+    );
+    return `${lines.join('\n')}\n`;
+  }
   if (summary.stoppedBecause !== null) {
     lines.push(
       `stopped (${summary.stoppedBecause}) after ${summary.steps} of ${summary.plannedSteps} steps; checkpoint saved.`,

@@ -14,6 +14,7 @@ import { mineCommand, mineCommandSpec } from './mine-command.js';
 import { evalCommand, evalCommandSpec, formatEvalResult } from './eval-command.js';
 import { reportCommand, reportCommandSpec } from './report-command.js';
 import { writeReport } from '../report/index.js';
+import { diagnoseCommand, diagnoseCommandSpec, diagnoseJson, formatDiagnoseResult } from './diagnose-command.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -40,7 +41,8 @@ async function main(argv: string[]): Promise<void> {
     trainCommandSpec(async (flags) => {
       const summary = await trainCommand(flags, context);
       context.out(formatTrainSummary(summary));
-      if (summary.stoppedBecause !== null) process.exitCode = INTERRUPTED;
+      // The collapse guard's stop is a failed run (1), not an interruption to resume (130).
+      if (summary.stoppedBecause !== null) process.exitCode = summary.stoppedBecause.startsWith('collapse') ? 1 : INTERRUPTED;
       else context.out(`report: ${await writeReport(summary.runDir)}\n`);
     }),
   );
@@ -65,6 +67,13 @@ async function main(argv: string[]): Promise<void> {
   program.addCommand(
     reportCommandSpec(async (runDir, flags) => {
       context.out(`${await reportCommand(runDir, flags)}\n`);
+    }),
+  );
+  program.addCommand(
+    diagnoseCommandSpec(async (input, flags) => {
+      const result = await diagnoseCommand(input, flags);
+      context.out(flags.json ? diagnoseJson(result) : formatDiagnoseResult(result));
+      process.exitCode = result.exitCode;
     }),
   );
   // Commander exits on its own by default; route its usage errors to exit status 2 like ours.

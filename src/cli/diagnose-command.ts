@@ -1,0 +1,264 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { initBackend, type BackendChoice } from '../backend/index.js';
+import { invalidArgument, invalidInput } from '../errors.js';
+import { loadData, readCsvDataset, readLabelsFile, readNpy } from '../data/index.js';
+import { readFileBytes } from '../data/read-file-bytes.js';
+import {
+  diagnose,
+  embeddingHealth,
+  formatHealthReport,
+  healthSnapshot,
+  parseHealthSnapshot,
+  VERDICTS,
+  type EmbeddingMatrix,
+  type HealthReport,
+  type HealthSnapshot,
+  type TrainingStep,
+} from '../health/index.js';
+import { loadModel } from '../models/index.js';
+import { finalHealth } from '../training/collapse-watch.js';
+import { dataOptions } from '../training/data-options.js';
+import { readRunLog } from '../training/run-log.js';
+import { CHECKPOINT_DIR, CONFIG_JSON, LOG_JSONL, MODEL_DIR, SUMMARY_JSON } from '../training/run-training.js';
+import { BACKENDS, resolveConfig, type TrainConfig } from '../training/train-config.js';
+
+export interface DiagnoseFlags {
+  /** Labels of an embeddings file (.npy of integers, or text with one label per line). */
+  labels?: string;
+  /** Embeddings of the same rows from the start of training (or an earlier model), to measure the fall. */
+  reference?: string;
+  /** The CSV column holding the labels (index or header name); without it every column is a dimension. */
+  labelColumn?: string;
+  /** The embeddings are compared raw (no normalization) downstream. */
+  raw?: boolean;
+  json?: boolean;
+  backend: BackendChoice;
+}
+
+/** What `deepmetric diagnose` concluded, with what it read. */
+export interface DiagnoseResult {
+  report: HealthReport;
+  /** What was diagnosed, for the text output's first line. */
+  description: string;
+  /** 0 healthy, 1 collapsing, collapsed or dimensional collapse. */
+  exitCode: 0 | 1;
+}
+
+const SEVERITY: Record<HealthReport['verdict'], number> = { healthy: 0, collapsing: 1, 'dimensional-collapse': 2, collapsed: 3 };
+
+/**
+ * `deepmetric diagnose INPUT`: the collapse verdict, the evidence and the likely causes of
+ *
+ * - a run directory (`config.json`, `log.jsonl` with the health probes, and the final health of the
+ *   test split from `summary.json` — or, for a run that stopped, measured with its last checkpoint);
+ * - an embeddings file (`.npy` n x d, or `.csv` with one row per embedding), e.g. a PyTorch model's
+ *   outputs saved with numpy, with `--labels FILE` for the separation numbers and `--reference FILE`
+ *   (embeddings of the same rows from an earlier model) for the fall of the spread. Without a
+ *   training log the report says what it cannot tell (`limits`).
+ *
+ * Throws DeepmetricError ('invalid-input' / 'invalid-argument': exit 2) on unreadable input.
+ *
+ * @example
+ * const { report, exitCode } = await diagnoseCommand('runs/try', { backend: 'auto' });
+ */
+export async function diagnoseCommand(input: string, flags: DiagnoseFlags): Promise<DiagnoseResult> {
+  if (!existsSync(input)) throw invalidInput(input, 'no such file or folder (expected a run directory, or embeddings as .npy or .csv)');
+  const report = statSync(input).isDirectory() ? await diagnoseRun(input, flags) : await diagnoseEmbeddings(input, flags);
+  return { ...report, exitCode: report.report.verdict === 'healthy' ? 0 : 1 };
+}
+
+/** The text `deepmetric diagnose` prints. */
+export function formatDiagnoseResult(result: DiagnoseResult): string {
+  return `${result.description}\n${formatHealthReport(result.report, { verbose: true })}`;
+}
+
+/** The one JSON object `deepmetric diagnose --json` prints (NaN, which JSON lacks, as null). */
+export function diagnoseJson(result: DiagnoseResult): string {
+  const { verdict, evidence, causes, findings, limits } = result.report;
+  return `${JSON.stringify({ verdict, evidence, causes, findings, limits }, null, 2)}\n`;
+}
+
+async function diagnoseRun(dir: string, flags: DiagnoseFlags): Promise<Omit<DiagnoseResult, 'exitCode'>> {
+  for (const [flag, value] of [['--labels', flags.labels], ['--reference', flags.reference], ['--label-column', flags.labelColumn]] as const) {
+    if (value !== undefined) throw invalidArgument(`${flag} applies to an embeddings file, not to a run directory (${dir}): a run has its own labels and log.`);
+  }
+  const configPath = join(dir, CONFIG_JSON);
+  if (!existsSync(configPath)) {
+    throw invalidInput(dir, `is not a run directory: it has no ${CONFIG_JSON} (expected a folder written by \`deepmetric train\`, or an embeddings file)`);
+  }
+  const config = resolveConfig(await readJson(configPath), {}, configPath);
+  const history = (await readRunLog(join(dir, LOG_JSONL))) as TrainingStep[];
+  const probes = history.filter((r) => r.health !== undefined && r.health !== null);
+  const summary = existsSync(join(dir, SUMMARY_JSON)) ? await readJson(join(dir, SUMMARY_JSON)) : null;
+  const test = await testHealth(dir, config, summary, flags.backend);
+  const reports: Array<{ basis: string; report: HealthReport }> = [];
+  if (probes.length > 0) {
+    reports.push({ basis: 'probe', report: diagnose({ health: probes[probes.length - 1].health as HealthSnapshot, history, run: config }) });
+  }
+  if (test !== null) reports.push({ basis: 'test', report: diagnose({ health: test.health, history, run: config }) });
+  if (reports.length === 0) {
+    throw invalidInput(dir, `has no health to diagnose: ${LOG_JSONL} holds no probe and there is no model or checkpoint to measure the test split with`);
+  }
+  // The worse of the two: the training probe (with its start as reference) and the final test embeddings.
+  const chosen = reports.reduce((a, b) => (SEVERITY[b.report.verdict] > SEVERITY[a.report.verdict] ? b : a));
+  const report = chosen.report;
+  for (const other of reports) {
+    if (other === chosen) continue;
+    for (const [k, v] of Object.entries(other.report.evidence)) report.evidence[`${other.basis}.${k}`] = v;
+  }
+  const p1 = numberAt(summary, ['test', 'precisionAt1']);
+  const rawP1 = numberAt(summary, ['rawTest', 'precisionAt1']);
+  if (p1 !== null) report.evidence.testPrecisionAt1 = p1;
+  if (rawP1 !== null) report.evidence.rawPrecisionAt1 = rawP1;
+  const what = [
+    `run ${dir}: ${history.length} logged steps, ${probes.length} health probes`,
+    test === null ? 'no final test health' : `final test health ${test.from}`,
+    `verdict read from the ${chosen.basis === 'probe' ? `last training probe (step ${probes[probes.length - 1].step})` : 'test-split embeddings'}`,
+  ];
+  const actions = (summary?.guard as { actions?: Array<{ step: number; verdict: string; action: string }> } | undefined)?.actions ?? [];
+  for (const a of actions) what.push(`guard at step ${a.step}: ${a.verdict}, ${a.action}`);
+  if (p1 !== null) what.push(`test precision@1 ${p1.toFixed(4)} (raw input ${rawP1?.toFixed(4) ?? '-'})`);
+  return { report, description: `diagnose: ${what.join('; ')}` };
+}
+
+/** The test split's final health: recorded in summary.json, else measured with the final model or the last checkpoint. */
+async function testHealth(
+  dir: string,
+  config: TrainConfig,
+  summary: Record<string, unknown> | null,
+  backend: BackendChoice,
+): Promise<{ health: HealthSnapshot; from: string } | null> {
+  if (summary !== null && summary.health !== undefined && summary.health !== null) {
+    return { health: parseHealthSnapshot(summary.health, join(dir, SUMMARY_JSON)), from: `from ${SUMMARY_JSON}` };
+  }
+  const modelDir = [join(dir, MODEL_DIR), join(dir, CHECKPOINT_DIR, 'model')].find((d) => existsSync(join(d, 'model.json')));
+  if (modelDir === undefined) return null;
+  await initBackend(backend === 'auto' && config.backend !== 'auto' ? config.backend : backend);
+  const { test } = await loadData(config.data, dataOptions(config));
+  const model = await loadModel(modelDir);
+  try {
+    return { health: finalHealth(model, test, config), from: `measured with ${modelDir}` };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<Omit<DiagnoseResult, 'exitCode'>> {
+  await initBackend(flags.backend);
+  const { matrix, labels: csvLabels } = await readEmbeddings(path, flags.labelColumn);
+  let labels = csvLabels;
+  if (flags.labels !== undefined) {
+    if (labels !== null) throw invalidArgument('Give the labels either with --labels or with --label-column, not both.');
+    labels = (await readLabelsFile(flags.labels)).labels;
+    if (labels.length !== matrix.rows) {
+      throw invalidInput(flags.labels, `holds ${labels.length} labels, but ${path} holds ${matrix.rows} embeddings (one label per row expected)`);
+    }
+  }
+  let reference = null;
+  if (flags.reference !== undefined) {
+    const ref = (await readEmbeddings(flags.reference, undefined)).matrix;
+    if (ref.rows !== matrix.rows || ref.dim !== matrix.dim) {
+      throw invalidInput(flags.reference, `holds ${ref.rows} x ${ref.dim} embeddings, but ${path} holds ${matrix.rows} x ${matrix.dim}: a reference embeds the same rows with an earlier model`);
+    }
+    reference = embeddingHealth(ref, labels);
+  }
+  const metrics = embeddingHealth(matrix, labels, reference === null ? {} : { reference });
+  const run = flags.raw ? { normalize: false, normalizeEmbeddings: false } : null;
+  const report = diagnose({ health: healthSnapshot(metrics, labels, reference), run });
+  const unit = Math.abs(metrics.norms.min - 1) < 1e-3 && Math.abs(metrics.norms.max - 1) < 1e-3;
+  const description =
+    `diagnose: ${path}: ${matrix.rows} embeddings x ${matrix.dim} dimensions, ${labels === null ? 'no labels' : `${new Set(labels).size} classes`}, ` +
+    `${unit ? 'unit norms (normalized)' : `norms ${metrics.norms.min.toPrecision(3)}-${metrics.norms.max.toPrecision(3)} (raw)`}` +
+    `${reference === null ? '' : `, reference ${flags.reference}`}; no training log`;
+  return { report, description };
+}
+
+/** An n x d float matrix from a .npy (2-D, numeric) or a .csv (numbers; optionally one label column). */
+async function readEmbeddings(path: string, labelColumn: string | undefined): Promise<{ matrix: EmbeddingMatrix; labels: Int32Array | null }> {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.npy')) {
+    if (labelColumn !== undefined) throw invalidArgument(`--label-column applies to a .csv file; ${path} is .npy: give the labels with --labels FILE`);
+    const array = await readNpy(path);
+    if (array.shape.length !== 2) {
+      throw invalidInput(path, `embeddings must be a 2-D array (rows x dimensions); found shape [${array.shape.join(', ')}]`);
+    }
+    const [rows, dim] = array.shape;
+    const data = Float32Array.from(array.data as ArrayLike<number | bigint>, (v) => Number(v));
+    return { matrix: checkMatrix(path, { data, rows, dim }), labels: null };
+  }
+  if (lower.endsWith('.csv')) {
+    if (labelColumn !== undefined) {
+      const column = /^-?\d+$/.test(labelColumn) ? Number(labelColumn) : labelColumn;
+      const ds = await readCsvDataset(path, { header: typeof column === 'string', labelColumn: column });
+      const rows = ds.labels.length;
+      return { matrix: checkMatrix(path, { data: ds.features, rows, dim: ds.features.length / rows }), labels: ds.labels };
+    }
+    return { matrix: checkMatrix(path, await readNumericCsv(path)), labels: null };
+  }
+  throw invalidInput(path, 'is neither a run directory nor an embeddings file: expected a folder, a .npy or a .csv');
+}
+
+function checkMatrix(path: string, m: EmbeddingMatrix): EmbeddingMatrix {
+  if (m.rows < 2 || m.dim < 1) throw invalidInput(path, `holds ${m.rows} x ${m.dim} embeddings; at least 2 rows of 1 dimension are needed`);
+  return m;
+}
+
+/** Every line a row of numbers separated by commas; a first line that is not all numbers is a header. */
+async function readNumericCsv(path: string): Promise<EmbeddingMatrix> {
+  const lines = new TextDecoder('utf-8').decode(await readFileBytes(path)).split(/\r?\n/);
+  const values: number[] = [];
+  let dim = -1;
+  let rows = 0;
+  const isNumber = (f: string) => f.trim() !== '' && Number.isFinite(Number(f));
+  const first = lines.findIndex((l) => l.trim() !== '');
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    const fields = line.split(',');
+    if (i === first && !fields.every(isNumber)) return; // a header
+    const bad = fields.findIndex((f) => !isNumber(f));
+    if (bad >= 0) {
+      throw invalidInput(path, `line ${i + 1}, column ${bad}: expected a number, found ${JSON.stringify(fields[bad].trim())} (for a label column, pass --label-column)`);
+    }
+    if (dim === -1) dim = fields.length;
+    else if (fields.length !== dim) throw invalidInput(path, `line ${i + 1} has ${fields.length} values, expected ${dim} like the first row`);
+    for (const f of fields) values.push(Number(f));
+    rows += 1;
+  });
+  if (rows === 0) throw invalidInput(path, 'contains no rows of numbers');
+  return { data: Float32Array.from(values), rows, dim };
+}
+
+async function readJson(path: string): Promise<Record<string, unknown>> {
+  const text = new TextDecoder('utf-8').decode(await readFileBytes(path));
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch (cause) {
+    throw invalidInput(path, `is not valid JSON: ${(cause as Error).message}`, cause);
+  }
+  throw invalidInput(path, 'must hold a JSON object');
+}
+
+function numberAt(value: Record<string, unknown> | null, keys: string[]): number | null {
+  let v: unknown = value;
+  for (const k of keys) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return typeof v === 'number' ? v : null;
+}
+
+/** The `diagnose` command for commander. */
+export function diagnoseCommandSpec(run: (input: string, flags: DiagnoseFlags) => Promise<void>): Command {
+  return new Command('diagnose')
+    .description(
+      `Diagnose embedding collapse in a run directory or an embeddings file (.npy, .csv): verdict (${VERDICTS.join(', ')}), evidence, likely causes and remedies. Exit 0 healthy, 1 not, 2 bad input.`,
+    )
+    .argument('<input>', 'a run directory written by `deepmetric train`, or embeddings (.npy n x d, or .csv)')
+    .option('--labels <file>', 'labels of an embeddings file: .npy of integers, or text with one label per line')
+    .option('--label-column <col>', 'the .csv column holding the labels (index, or header name)')
+    .option('--reference <file>', 'embeddings of the same rows from an earlier model (e.g. the start of training), to measure the fall')
+    .option('--raw', 'the embeddings are compared raw downstream (no normalization): judge their scale, not only their directions')
+    .option('--json', 'print one JSON object: { verdict, evidence, causes, findings, limits }')
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
+    .action(async (input: string, flags: DiagnoseFlags) => run(input, flags));
+}
