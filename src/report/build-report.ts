@@ -1,15 +1,21 @@
+import { join } from 'node:path';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../tf.js';
 import { DeepmetricError, invalidArgument } from '../errors.js';
 import { loadData, subset, type Dataset } from '../data/index.js';
+import { parseHealthSnapshot, type HealthSnapshot } from '../health/index.js';
 import { buildModel, embedDataset, loadModel } from '../models/index.js';
 import { Random } from '../random.js';
-import { dataOptions, distanceFor, type TrainConfig } from '../training/index.js';
+import { SUMMARY_JSON, dataOptions, distanceFor, type StepRecord, type TrainConfig } from '../training/index.js';
+import { finalHealth } from '../training/collapse-watch.js';
 import { chartFigureHtml } from './chart-figure.js';
 import { compareWithRaw } from './compare-with-raw.js';
 import { distanceHistogramChartSpec } from './distance-histogram-chart.js';
 import { distanceHistograms, type HistogramBin } from './distance-histograms.js';
 import { embeddingMapChartSpec } from './embedding-map-chart.js';
+import { escapeHtml } from './escape-html.js';
 import { healthChartSpec, healthMetricNames } from './health-chart.js';
+import { healthChartMetrics, healthThresholds } from './health-thresholds.js';
 import { imageThumbnails, isImageShape } from './image-thumbnails.js';
 import { metricsChartSpec } from './metrics-chart.js';
 import { metricsHtml } from './metrics-html.js';
@@ -20,9 +26,11 @@ import { pcaProjection, type Projection2D } from './pca-projection.js';
 import { readRun, type RunFiles } from './read-run.js';
 import { renderSvg } from './render-svg.js';
 import type { ReportPage, SectionBody, SectionId } from './report-page.js';
+import { runVerdict } from './run-verdict.js';
 import { settingsHtml } from './settings-html.js';
 import { trainingChartSpec } from './training-chart.js';
 import { umapProjection } from './umap-projection.js';
+import { verdictHtml } from './verdict-html.js';
 
 export const MAP_METHODS = ['pca', 'umap'] as const;
 export type MapMethod = (typeof MAP_METHODS)[number];
@@ -36,15 +44,26 @@ export interface BuildReportOptions {
   pairSamples?: number;
 }
 
+/** The run's model with the evaluation split it is judged on. */
+interface Evaluation {
+  test: Dataset;
+  model: tfl.LayersModel;
+  embeddings: tf.Tensor2D;
+  /** Said above each model section when the model is a checkpoint's (empty for the trained model). */
+  note: string;
+}
+
 /**
- * Gathers everything a run's report shows: reads the run directory (settings, log, summary), and
- * when the run saved its model, loads the data and evaluates the model on the run's evaluation
- * split (the test split, or the held-out classes): metrics next to the raw input, pair distances of
- * the untrained network (rebuilt from the run's seed, which reproduces its initial weights exactly)
- * and of the trained one, a 2-D map, and for images the nearest-neighbour grid. Charts are rendered
- * to SVG here. A section whose inputs the run lacks gets a note saying why instead of content.
- * Every random choice is seeded by the run's seed, so a report is reproducible. Needs a started
- * tfjs backend.
+ * Gathers everything a run's report shows. Reads the run directory (settings, log, summary) and,
+ * when there is a model (the trained one, else the last checkpoint's), loads the data and evaluates
+ * the model on the run's evaluation split (the test split, or the held-out classes): metrics next
+ * to the raw input, pair distances of the untrained network (rebuilt from the run's seed, which
+ * reproduces its initial weights exactly) and of the model, a 2-D map, and for images the
+ * nearest-neighbour grid. The verdict is `deepmetric diagnose`'s: the worse of the last training
+ * probe and the test split's final health (summary.json's, or measured with the checkpoint). Charts
+ * are rendered to SVG here. A section whose inputs the run lacks gets a note saying why instead of
+ * content. Every random choice is seeded by the run's seed, so a report is reproducible. Needs a
+ * started tfjs backend.
  *
  * @example
  * await initBackend('auto');
@@ -63,7 +82,6 @@ export async function buildReport(runDir: string, options: BuildReportOptions = 
   const run = await readRun(runDir);
   const { config, log } = run;
   const sections: Partial<Record<SectionId, SectionBody>> = {
-    verdict: { absent: 'health was not measured in this run, so there is no verdict (the run log holds no health probes).' },
     settings: { html: settingsHtml(config) },
     training:
       log.length === 0
@@ -75,18 +93,23 @@ export async function buildReport(runDir: string, options: BuildReportOptions = 
               `Per logged step (every ${config.logEvery}): the loss, the learning rate, the share of triplets with a positive loss, and the mean d(a,p) and d(a,n) of the batch's triplets.`,
             ),
           },
-    health:
-      healthMetricNames(log).length === 0
-        ? { absent: 'not measured in this run: the log holds no health numbers (probes).' }
-        : {
-            html: chartFigureHtml(
-              'health',
-              await renderSvg(healthChartSpec(log), 'health'),
-              `Health of the fixed probe batch, measured every ${config.probeEvery} steps.`,
-            ),
-          },
+    health: await healthChart(config, log),
   };
-  Object.assign(sections, await modelSections(run, map, mapPoints, pairSamples));
+  const evaluation = await openEvaluation(run);
+  try {
+    const testHealth = summaryHealth(run) ?? ('absent' in evaluation ? null : finalHealth(evaluation.model, evaluation.test, config));
+    sections.verdict = verdictSection(run, testHealth);
+    if ('absent' in evaluation) {
+      for (const id of ['metrics', 'distances', 'map', 'neighbours'] as const) sections[id] = { absent: evaluation.absent };
+    } else {
+      Object.assign(sections, await modelSections(config, evaluation, map, mapPoints, pairSamples));
+    }
+  } finally {
+    if (!('absent' in evaluation)) {
+      evaluation.embeddings.dispose();
+      evaluation.model.dispose();
+    }
+  }
   return {
     title: `deepmetric report: ${runDir}`,
     subtitle: subtitle(run),
@@ -94,69 +117,106 @@ export async function buildReport(runDir: string, options: BuildReportOptions = 
   };
 }
 
-type ModelSectionId = 'metrics' | 'distances' | 'map' | 'neighbours';
+/** The test split's final health as training recorded it in summary.json; null before the run finished. */
+function summaryHealth(run: RunFiles): HealthSnapshot | null {
+  const health = run.summary?.health;
+  return health === undefined || health === null ? null : parseHealthSnapshot(health, join(run.runDir, SUMMARY_JSON));
+}
 
-/** The sections that need the trained model and the evaluation data. */
-async function modelSections(
-  run: RunFiles,
-  map: MapMethod,
-  mapPoints: number,
-  pairSamples: number,
-): Promise<Record<ModelSectionId, SectionBody>> {
+function verdictSection(run: RunFiles, testHealth: HealthSnapshot | null): SectionBody {
+  const verdict = runVerdict(run.config, run.log, testHealth);
+  if (verdict === null) {
+    return { absent: 'not measured in this run: the log holds no health probe and there is no model to measure the test split with, so there is no verdict.' };
+  }
+  const guard = (run.summary?.guard?.actions ?? []).map((a) => `the guard at step ${a.step}: ${a.verdict}, ${a.action}`);
+  return { html: verdictHtml(verdict.report, `${verdict.basis}, with the run's log and settings`, guard) };
+}
+
+/** The health probes of the log over the steps, with the detector's thresholds. */
+async function healthChart(config: TrainConfig, log: readonly StepRecord[]): Promise<SectionBody> {
+  const probes = log.filter((r): r is StepRecord & { health: HealthSnapshot } => r.health !== undefined && r.health !== null);
+  const measured = healthMetricNames(probes);
+  const metrics = healthChartMetrics(config.normalizeEmbeddings).filter((m) => measured.includes(m));
+  if (metrics.length === 0) return { absent: 'not measured in this run: the log holds no health numbers (probes).' };
+  const last = parseHealthSnapshot(probes[probes.length - 1].health, `log.jsonl step ${probes[probes.length - 1].step}`);
+  const spec = healthChartSpec(probes, { metrics, thresholds: healthThresholds(last, config.normalizeEmbeddings) });
+  return {
+    html: chartFigureHtml(
+      'health',
+      await renderSvg(spec, 'health'),
+      `Health of a fixed probe batch of ${last.rows} training samples, measured every ${config.probeEvery} steps; ratios are to the first probe. Dashed red lines: the collapse detector's thresholds.`,
+    ),
+  };
+}
+
+/** Loads the run's evaluation split and model and embeds the split, or says why it cannot. */
+async function openEvaluation(run: RunFiles): Promise<Evaluation | { absent: string }> {
   const { config } = run;
-  const absentAll = (why: string) => ({ metrics: { absent: why }, distances: { absent: why }, map: { absent: why }, neighbours: { absent: why } });
-  if (run.modelDir === null) {
-    return absentAll(`the run has not finished, so it has no trained model (model/) to evaluate; continue it with \`deepmetric train --resume ${run.runDir}\`.`);
+  if (run.model === null) {
+    return { absent: `the run saved neither a trained model (model/) nor a checkpoint to evaluate; continue it with \`deepmetric train --resume ${run.runDir}\`.` };
   }
   let test: Dataset;
   try {
     test = (await loadData(config.data, dataOptions(config))).test;
   } catch (error) {
-    if (error instanceof DeepmetricError && error.code === 'invalid-input') {
-      return absentAll(`the run's data cannot be read (${error.message}).`);
-    }
+    if (error instanceof DeepmetricError && error.code === 'invalid-input') return { absent: `the run's data cannot be read (${error.message}).` };
     throw error;
   }
-  const model = await loadModel(run.modelDir);
-  const embeddings = embedDataset(model, test);
-  const rng = new Random(config.seed);
+  const model = await loadModel(run.model.dir);
   try {
-    const comparison = compareWithRaw(embeddings, test, { seed: config.seed, embeddingsName: `the embeddings of ${run.modelDir}` });
-    const where =
-      config.holdoutClasses === null
-        ? `the ${comparison.samples} test samples (${comparison.classes} classes)`
-        : `the ${comparison.samples} samples of the ${comparison.classes} held-out classes (never seen in training)`;
-    const metrics = {
-      html: `${metricsHtml(comparison, where)}\n${chartFigureHtml('metrics', await renderSvg(metricsChartSpec(comparison), 'metrics'), 'Each metric for the trained embeddings and for the raw input features.')}`,
-    };
-
-    const pairRows = sampleRows(test.labels.length, pairSamples, rng);
-    const distances = { html: await distancesHtml(config, test, embeddings, pairRows) };
-
-    const mapRows = sampleRows(test.labels.length, mapPoints, rng);
-    const mapped = tf.gather(embeddings, mapRows) as tf.Tensor2D;
-    let projection: Projection2D;
-    try {
-      projection = map === 'pca' ? pcaProjection(mapped) : umapProjection(mapped, { rng });
-    } finally {
-      mapped.dispose();
-    }
-    const mapLabels = mapRows.map((i) => test.labels[i]);
-    const mapSvg = await renderSvg(embeddingMapChartSpec(projection, { method: map, labels: mapLabels, classNames: test.classNames }), 'map');
-    const mapHtml = chartFigureHtml(
-      'map',
-      mapSvg,
-      `${mapRows.length} evaluation samples${mapRows.length < test.labels.length ? ` (a random sample of ${test.labels.length})` : ''}, ${map === 'pca' ? 'projected on the first two principal components of their embeddings' : 'laid out by UMAP (distances between islands carry no meaning)'}, coloured by class.`,
-    );
-
-    const neighbours = isImageShape(test.sampleShape)
-      ? { html: await neighboursHtml(test, embeddings, rng) }
-      : { absent: `the data are not images (each sample has shape [${test.sampleShape.join(', ')}]), so there is nothing to show.` };
-    return { metrics, distances, map: { html: mapHtml }, neighbours };
-  } finally {
-    embeddings.dispose();
+    const note = run.model.final
+      ? ''
+      : `<p class="note"><strong>From the last checkpoint (step ${run.model.step}):</strong> the run has not finished (interrupted, or stopped by the collapse guard).</p>\n`;
+    return { test, model, embeddings: embedDataset(model, test), note };
+  } catch (error) {
     model.dispose();
+    throw error;
   }
+}
+
+type ModelSectionId = 'metrics' | 'distances' | 'map' | 'neighbours';
+
+/** The sections that need the model and the evaluation data. */
+async function modelSections(
+  config: TrainConfig,
+  evaluation: Evaluation,
+  map: MapMethod,
+  mapPoints: number,
+  pairSamples: number,
+): Promise<Record<ModelSectionId, SectionBody>> {
+  const { test, embeddings, note } = evaluation;
+  const rng = new Random(config.seed);
+  const comparison = compareWithRaw(embeddings, test, { seed: config.seed, embeddingsName: 'the embeddings of the run\'s model' });
+  const where =
+    config.holdoutClasses === null
+      ? `the ${comparison.samples} test samples (${comparison.classes} classes)`
+      : `the ${comparison.samples} samples of the ${comparison.classes} held-out classes (never seen in training)`;
+  const figure = chartFigureHtml('metrics', await renderSvg(metricsChartSpec(comparison), 'metrics'), 'Each metric for the trained embeddings and for the raw input features.');
+  const metrics = { html: note + metricsHtml(comparison, where, figure) };
+
+  const pairRows = sampleRows(test.labels.length, pairSamples, rng);
+  const distances = { html: note + (await distancesHtml(config, test, embeddings, pairRows)) };
+
+  const mapRows = sampleRows(test.labels.length, mapPoints, rng);
+  const mapped = tf.gather(embeddings, mapRows) as tf.Tensor2D;
+  let projection: Projection2D;
+  try {
+    projection = map === 'pca' ? pcaProjection(mapped) : umapProjection(mapped, { rng });
+  } finally {
+    mapped.dispose();
+  }
+  const mapLabels = mapRows.map((i) => test.labels[i]);
+  const mapSvg = await renderSvg(embeddingMapChartSpec(projection, { method: map, labels: mapLabels, classNames: test.classNames }), 'map');
+  const mapHtml = chartFigureHtml(
+    'map',
+    mapSvg,
+    `${mapRows.length} evaluation samples${mapRows.length < test.labels.length ? ` (a random sample of ${test.labels.length})` : ''}, ${map === 'pca' ? 'projected on the first two principal components of their embeddings' : 'laid out by UMAP (distances between islands carry no meaning)'}, coloured by class.`,
+  );
+
+  const neighbours = isImageShape(test.sampleShape)
+    ? { html: note + (await neighboursHtml(test, embeddings, rng)) }
+    : { absent: `the data are not images (each sample has shape [${test.sampleShape.join(', ')}]), so there is nothing to show.` };
+  return { metrics, distances, map: { html: note + mapHtml }, neighbours };
 }
 
 async function distancesHtml(config: TrainConfig, test: Dataset, embeddings: tf.Tensor2D, rows: number[]): Promise<string> {
@@ -236,3 +296,4 @@ function subtitle(run: RunFiles): string {
       : `${summary.steps} steps in ${summary.seconds.toFixed(1)} s on ${summary.backend}`;
   return `data ${config.data} · model ${model} · ${config.loss} loss, ${config.miner} mining · ${progress} · report made ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
+

@@ -11,7 +11,11 @@ export type { CompareWithRawOptions, EvaluationMetrics, RawComparison } from './
 export { renderSvg, CHART_CONFIG } from './render-svg.js';
 export { trainingChartSpec } from './training-chart.js';
 export { healthChartSpec, healthMetricNames } from './health-chart.js';
-export type { HealthThreshold } from './health-chart.js';
+export type { HealthChartOptions, HealthThreshold } from './health-chart.js';
+export { healthChartMetrics, healthThresholds } from './health-thresholds.js';
+export { verdictHtml } from './verdict-html.js';
+export { runVerdict } from './run-verdict.js';
+export type { RunVerdict } from './run-verdict.js';
 export { distanceHistogramChartSpec } from './distance-histogram-chart.js';
 export type { DistanceHistogramChartOptions } from './distance-histogram-chart.js';
 export { embeddingMapChartSpec } from './embedding-map-chart.js';

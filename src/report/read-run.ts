@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidInput } from '../errors.js';
 import {
+  CHECKPOINT_DIR,
   CONFIG_JSON,
   LOG_JSONL,
   MODEL_DIR,
@@ -14,6 +15,9 @@ import {
 } from '../training/index.js';
 import { MODEL_JSON } from '../models/index.js';
 
+/** The checkpoint's own state file (`saveCheckpoint` writes it beside `model/`). */
+const STATE_JSON = 'state.json';
+
 /** The files of a run directory that a report reads. */
 export interface RunFiles {
   runDir: string;
@@ -23,14 +27,18 @@ export interface RunFiles {
   log: StepRecord[];
   /** `summary.json`; null when the run has not finished (interrupted, or still running). */
   summary: TrainSummary | null;
-  /** The trained model's folder; null when the run has not saved one. */
-  modelDir: string | null;
+  /**
+   * The model to evaluate: the trained one (`model/`, `final`), else the last checkpoint's (a run
+   * that was interrupted or stopped by the guard), with its step; null when there is neither.
+   */
+  model: { dir: string; final: boolean; step: number } | null;
 }
 
 /**
  * Reads a run directory written by `deepmetric train`. `config.json` and `log.jsonl` are required
  * (their absence means this is not a run directory: an `invalid-input` error naming the file);
- * `summary.json` and `model/` exist only once the run has finished.
+ * `summary.json` and `model/` exist only once the run has finished; until then the model is the
+ * last checkpoint's.
  *
  * @example
  * const { config, log, summary } = await readRun('runs/20250101-120000');
@@ -48,14 +56,20 @@ export async function readRun(runDir: string): Promise<RunFiles> {
   if (summary !== null && (typeof summary !== 'object' || Array.isArray(summary))) {
     throw invalidInput(summaryPath, 'must hold the JSON object `deepmetric train` writes');
   }
-  const modelDir = join(runDir, MODEL_DIR);
-  return {
-    runDir,
-    config,
-    log,
-    summary: summary as TrainSummary | null,
-    modelDir: (await exists(join(modelDir, MODEL_JSON))) ? modelDir : null,
-  };
+  const finished = summary as TrainSummary | null;
+  return { runDir, config, log, summary: finished, model: await findModel(runDir, finished) };
+}
+
+async function findModel(runDir: string, summary: TrainSummary | null): Promise<RunFiles['model']> {
+  const trained = join(runDir, MODEL_DIR);
+  if (await exists(join(trained, MODEL_JSON))) {
+    return { dir: trained, final: true, step: summary?.steps ?? NaN };
+  }
+  const checkpoint = join(runDir, CHECKPOINT_DIR);
+  if (!(await exists(join(checkpoint, MODEL_DIR, MODEL_JSON)))) return null;
+  const state = await readJson(join(checkpoint, STATE_JSON), 'cannot be read (a checkpoint without its state)');
+  const step = typeof state === 'object' && state !== null && typeof (state as { step?: unknown }).step === 'number' ? (state as { step: number }).step : NaN;
+  return { dir: join(checkpoint, MODEL_DIR), final: false, step };
 }
 
 async function readJson(path: string, whenMissing: string): Promise<unknown> {

@@ -6,7 +6,8 @@ import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { tf } from '../../src/tf.js';
 import { initBackend } from '../../src/backend/index.js';
-import { REPORT_SECTIONS, buildReport, reportHtml, writeReport, type ReportPage, type SectionId } from '../../src/report/index.js';
+import { diagnose, HEALTH_SNAPSHOT_FIELDS, parseHealthSnapshot, type HealthSnapshot } from '../../src/health/index.js';
+import { REPORT_SECTIONS, buildReport, escapeHtml, reportHtml, writeReport, type ReportPage, type SectionId } from '../../src/report/index.js';
 import { readRunLog, runTraining, type StepRecord, type TrainConfig, type Trainer } from '../../src/training/index.js';
 import { tinyImagesIdx, tinyRunConfig } from '../helpers/tiny-run.js';
 
@@ -116,40 +117,84 @@ describe('writeReport', () => {
     assert.equal((grid.match(/<figure class="(hit|miss)">/g) ?? []).length, 32);
   });
 
-  it('draws the health metrics of the log, and says "not measured in this run" without them', async () => {
+  it('diagnoses the probes of the log and charts them with the thresholds; says "not measured in this run" without them', async () => {
     const config = await tinyRunConfig(dir, { out: join(dir, 'csv-run') });
     await train(config);
     const logPath = join(config.out, 'log.jsonl');
     const log = await readRunLog(logPath);
-    const withHealth: StepRecord[] = log.map((r, i) => ({ ...r, health: i % 5 === 0 ? ({ effectiveRank: 4 - i / 10, normMean: 1 } as unknown as StepRecord['health']) : undefined }));
+    // Probes every 5 steps of a run whose normalized spread falls to nothing: a collapse.
+    const probe = (i: number): HealthSnapshot => {
+      const spread = 1.2 * (1 - i / 20) + 0.001;
+      const values = Object.fromEntries(HEALTH_SNAPSHOT_FIELDS.map((f) => [f, 0.5])) as Record<keyof HealthSnapshot, number>;
+      return { ...values, rows: 12, dim: 4, nonFinite: 0, numClasses: 3, meanNormalizedDistance: spread, meanNormalizedDistanceRatio: spread / 1.2, normalizedStdSqrtDim: spread / 1.3, effectiveRank: 1 + spread, deadDimensions: 0, margin: 0.2 };
+    };
+    const withHealth: StepRecord[] = log.map((r, i) => (i % 5 === 0 || i === log.length - 1 ? { ...r, health: probe(i) } : r));
     await writeFile(logPath, withHealth.map((r) => `${JSON.stringify(r)}\n`).join(''));
     let page = await buildReport(config.out);
     const health = page.sections.health;
     assert.ok('html' in health);
     assert.match(health.html, /data-chart="health"/);
-    assert.match(health.html, />effectiveRank</);
-    assert.match(health.html, />normMean</);
+    const svg = health.html;
+    for (const metric of ['meanNormalizedDistance', 'meanNormalizedDistanceRatio', 'normalizedStdSqrtDim', 'effectiveRank', 'violationFraction']) {
+      assert.match(svg, new RegExp(`>${metric}<`), `a panel for ${metric}`);
+    }
+    assert.doesNotMatch(svg, />numClasses</, 'bookkeeping fields are not charted');
+    assert.match(svg, />collapsed &lt; 0\.1</, 'the collapse threshold is drawn');
+    assert.match(svg, />dimensional collapse &lt; 1</, 'the rank the 3 classes need: 0.5 x min(3 - 1, 4)');
+
+    const expected = diagnose({ health: probe(log.length - 1), history: withHealth, run: config });
+    assert.equal(expected.verdict, 'collapsed');
+    const verdict = page.sections.verdict;
+    assert.ok('html' in verdict);
+    assert.match(verdict.html, /<div class="verdict collapsed">\n<div class="label">collapsed<\/div>/);
+    assert.match(verdict.html, new RegExp(`the last training probe \\(step ${log.length - 1}, 12 training samples\\)`));
+    assert.match(verdict.html, /<td>test\.effectiveRank<\/td>/, "the test split's final health joins the evidence");
+    assert.match(verdict.html, /COLLAPSED_NORMALIZED_DISTANCE/);
+    assert.ok(expected.causes.length > 0);
+    for (const cause of expected.causes) assert.ok(verdict.html.includes(`<strong>${cause.id}</strong>`), cause.id);
+    assert.ok(verdict.html.includes(escapeHtml(expected.causes[0].remedy)));
 
     const withoutHealth = log.map(({ health: _dropped, ...rest }) => `${JSON.stringify(rest)}\n`);
     await writeFile(logPath, withoutHealth.join(''));
     page = await buildReport(config.out);
     assert.deepEqual(page.sections.health, { absent: 'not measured in this run: the log holds no health numbers (probes).' });
-    assert.ok('absent' in page.sections.verdict);
+    // Without probes the verdict is read from the test split's final health in summary.json.
+    const summary = JSON.parse(await readFile(join(config.out, 'summary.json'), 'utf8'));
+    const fromTest = diagnose({ health: parseHealthSnapshot(summary.health), history: log.map(({ health: _h, ...rest }) => rest), run: config });
+    const verdictNow = page.sections.verdict;
+    assert.ok('html' in verdictNow);
+    assert.match(verdictNow.html, new RegExp(`<div class="label">${fromTest.verdict}</div>`));
+    assert.match(verdictNow.html, /Diagnosed from the final embeddings of the 18 test samples, with the run&#39;s log and settings\./);
     // Not image data: no grid, and the note says why.
     assert.deepEqual(page.sections.neighbours, { absent: 'the data are not images (each sample has shape [8]), so there is nothing to show.' });
     assert.ok('html' in page.sections.map && 'html' in page.sections.distances);
   });
 
-  it('reports an unfinished run from its log, and says the model sections need it finished', async () => {
+  it('reports an unfinished run with its last checkpoint; without one, the model sections and the verdict say why they are empty', async () => {
     const config = await tinyRunConfig(dir, { out: join(dir, 'stopped-run') });
     await train(config, 5);
-    const page = await buildReport(config.out);
+    let page = await buildReport(config.out);
     assert.ok('html' in page.sections.training && 'html' in page.sections.settings);
-    for (const id of ['metrics', 'distances', 'map', 'neighbours'] as const) {
+    for (const id of ['metrics', 'distances', 'map'] as const) {
       const body = page.sections[id];
-      assert.ok('absent' in body && body.absent.includes('has not finished') && body.absent.includes(`--resume ${config.out}`), id);
+      assert.ok('html' in body && body.html.startsWith('<p class="note"><strong>From the last checkpoint (step 5):</strong> the run has not finished'), id);
     }
     assert.match(page.subtitle, /unfinished: 5 logged steps/);
+    // The checkpoint's model measures the test split for the verdict, as `deepmetric diagnose` does.
+    assert.ok('html' in page.sections.verdict);
+
+    const logPath = join(config.out, 'log.jsonl');
+    const log = await readRunLog(logPath);
+    await writeFile(logPath, log.map(({ health: _dropped, ...rest }) => `${JSON.stringify(rest)}\n`).join(''));
+    await rm(join(config.out, 'checkpoints'), { recursive: true });
+    page = await buildReport(config.out);
+    for (const id of ['metrics', 'distances', 'map', 'neighbours'] as const) {
+      const body = page.sections[id];
+      assert.ok('absent' in body && body.absent.includes('saved neither a trained model') && body.absent.includes(`--resume ${config.out}`), id);
+    }
+    assert.deepEqual(page.sections.verdict, {
+      absent: 'not measured in this run: the log holds no health probe and there is no model to measure the test split with, so there is no verdict.',
+    });
   });
 
   it('refuses a folder that is not a run directory, and a bad map method', async () => {
