@@ -82,6 +82,7 @@ export function trainCommandSpec(run: (flags: TrainFlags) => Promise<void>): Com
     .addOption(choice('--guard <mode>', 'what the collapse guard does', GUARDS))
     .option('--log-every <n>', 'log a record every n steps', int)
     .option('--probe-every <n>', 'measure embedding health every n steps', int)
+    .option('--workers <n>', "threads that run the network, data-parallel: a number, or 'auto' (every core for a convnet on wasm/cpu, else 1)", workerCount)
     .option('--out <dir>', 'run directory (default runs/<date>-<time>)')
     .option('--config <file>', 'JSON file of settings (flags win over it)')
     .option('--resume <dir>', 'continue an interrupted run from its last checkpoint')
@@ -90,6 +91,10 @@ export function trainCommandSpec(run: (flags: TrainFlags) => Promise<void>): Com
 
 function choice(flags: string, description: string, allowed: readonly string[]): Option {
   return new Option(flags, description).choices(allowed);
+}
+
+function workerCount(value: string): number | 'auto' {
+  return value.trim() === 'auto' ? 'auto' : int(value);
 }
 
 function pair(value: string): [number, number] {

@@ -21,6 +21,7 @@ import { lossFor, minerFor, schedulerFor } from './run-parts.js';
 import { ScheduleCallback } from './schedule-callback.js';
 import { totalSteps, type TrainConfig } from './train-config.js';
 import { Trainer } from './trainer.js';
+import { ParallelTrainer, resolveWorkers } from './parallel/index.js';
 import { collapseWatch, finalHealth } from './collapse-watch.js';
 import type { GuardSummary } from './guard-callback.js';
 import type { HealthSnapshot } from '../health/index.js';
@@ -136,7 +137,7 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     ...(options.progress === null ? [] : [new ProgressCallback<Trainer>(options.progress ?? process.stderr)]),
     ...(options.callbacks ?? []),
   ];
-  const trainer = new Trainer({
+  const trainerOptions = {
     model,
     optimizer,
     loss,
@@ -148,7 +149,9 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     logEvery: config.logEvery,
     callbacks,
     startStep,
-  });
+  };
+  const workers = resolveWorkers(config.workers, { model: config.model, backend, batchSize });
+  const trainer = workers > 1 ? new ParallelTrainer({ ...trainerOptions, workers }) : new Trainer(trainerOptions);
   trainer.seconds = seconds;
   const stop = () => trainer.requestStop('interrupted');
   options.signal?.addEventListener('abort', stop);

@@ -68,6 +68,11 @@ export interface TrainConfig {
   logEvery: number;
   /** Measure health on the fixed probe batch every this many steps. */
   probeEvery: number;
+  /**
+   * Threads that run the network, data-parallel (`ParallelTrainer`); 1 trains in this thread.
+   * `auto`: every core for a convnet on the wasm or cpu backend, else 1 (see `resolveWorkers`).
+   */
+  workers: number | 'auto';
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
@@ -100,6 +105,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   guard: 'warn',
   logEvery: 10,
   probeEvery: 25,
+  workers: 'auto',
 };
 
 type Check = (value: unknown) => string | null;
@@ -151,6 +157,7 @@ const CHECKS: { [K in keyof TrainConfig]: Check } = {
   guard: oneOf(GUARDS),
   logEvery: positiveInt,
   probeEvery: positiveInt,
+  workers: (v) => (v === 'auto' ? null : positiveInt(v) && `${positiveInt(v)} or 'auto'`),
 };
 
 /**

@@ -130,44 +130,53 @@ export class Trainer {
     const measureUpdate = this.step % this.logEvery === 0;
     const lr = this.optimizer.learningRate;
     const variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { value, grads } = this.lossAndGradients(rows, labels, variables);
+    const norms = tf.tidy(() => {
+      const gradNorm = gradientNorm(grads);
+      return measureUpdate ? [gradNorm, gradientNorm(variables)] : [gradNorm];
+    });
+    const [loss, gradNorm, weightNorm] = [value, ...norms].map((t) => t.dataSync()[0]);
+    let updateRatio = NaN;
+    // A step with a non-finite gradient is not applied: it would turn every weight into NaN.
+    if (Number.isFinite(loss) && Number.isFinite(gradNorm)) {
+      if (measureUpdate) {
+        const updateNorm = this.optimizer.applyGradientsWithUpdateNorm(grads);
+        updateRatio = updateNorm.dataSync()[0] / weightNorm;
+        updateNorm.dispose();
+      } else {
+        this.optimizer.applyGradients(grads);
+      }
+    }
+    tf.dispose([value, grads, norms]);
+    const stats = this.loss.lastStats;
+    return {
+      step: this.step,
+      epoch: this.epoch,
+      loss,
+      lr,
+      numTriplets: stats?.numTriplets ?? 0,
+      activeFraction: stats && stats.numTriplets > 0 ? stats.numNonZero / stats.numTriplets : 0,
+      meanAP: stats?.meanAP ?? NaN,
+      meanAN: stats?.meanAN ?? NaN,
+      gradNorm,
+      updateRatio,
+      seconds: this.seconds,
+    };
+  }
+
+  /**
+   * The loss of one batch and its gradients with respect to `variables` (keyed by variable name),
+   * which the caller disposes: embed the rows, mine, compute the loss, differentiate. A subclass
+   * may compute the same thing another way (`ParallelTrainer`: the network on worker threads).
+   */
+  protected lossAndGradients(rows: Int32Array, labels: Int32Array, variables: tf.Variable[]): { value: tf.Scalar; grads: tf.NamedTensorMap } {
     const x = batchTensor(this.train, rows);
     try {
-      const { value, grads } = this.optimizer.computeGradients(() => {
+      return this.optimizer.computeGradients(() => {
         const embeddings = this.model.apply(x, { training: true }) as tf.Tensor2D;
         const indices = this.miner === null ? undefined : this.miner.mine(embeddings, labels);
         return this.loss.compute(embeddings, labels, indices);
       }, variables);
-      const norms = tf.tidy(() => {
-        const gradNorm = gradientNorm(grads);
-        return measureUpdate ? [gradNorm, gradientNorm(variables)] : [gradNorm];
-      });
-      const [loss, gradNorm, weightNorm] = [value, ...norms].map((t) => t.dataSync()[0]);
-      let updateRatio = NaN;
-      // A step with a non-finite gradient is not applied: it would turn every weight into NaN.
-      if (Number.isFinite(loss) && Number.isFinite(gradNorm)) {
-        if (measureUpdate) {
-          const updateNorm = this.optimizer.applyGradientsWithUpdateNorm(grads);
-          updateRatio = updateNorm.dataSync()[0] / weightNorm;
-          updateNorm.dispose();
-        } else {
-          this.optimizer.applyGradients(grads);
-        }
-      }
-      tf.dispose([value, grads, norms]);
-      const stats = this.loss.lastStats;
-      return {
-        step: this.step,
-        epoch: this.epoch,
-        loss,
-        lr,
-        numTriplets: stats?.numTriplets ?? 0,
-        activeFraction: stats && stats.numTriplets > 0 ? stats.numNonZero / stats.numTriplets : 0,
-        meanAP: stats?.meanAP ?? NaN,
-        meanAN: stats?.meanAN ?? NaN,
-        gradNorm,
-        updateRatio,
-        seconds: this.seconds,
-      };
     } finally {
       x.dispose();
     }
