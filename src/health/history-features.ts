@@ -2,6 +2,9 @@ import type { TrainingStep } from './health-report.js';
 import type { HealthSnapshot } from './health-snapshot.js';
 import { LR_FLOOR_FRACTION, RECENT_STEPS, SPIKE_FACTOR } from './thresholds.js';
 
+/** Logged steps a spike is compared with: the recent past, so that the cost stays linear in the log's length. */
+const SPIKE_WINDOW = 50;
+
 /** What the detector reads from a run's log, beyond the current health: trends and training dynamics. */
 export interface HistoryFeatures {
   /** Logged steps in the history. */
@@ -100,8 +103,9 @@ export function historyFeatures(history: readonly TrainingStep[]): HistoryFeatur
 }
 
 /**
- * The first step whose value exceeds SPIKE_FACTOR x the median of the finite values before it,
- * once at least three came before; -1 if none. A non-finite value is not a spike (it is counted apart).
+ * The first step whose value exceeds SPIKE_FACTOR x the median of the (up to SPIKE_WINDOW) finite
+ * values before it, once at least three came before; -1 if none. A non-finite value is not a spike
+ * (it is counted apart).
  */
 function spikeStep(history: readonly TrainingStep[], value: (r: TrainingStep) => number): number {
   const before: number[] = [];
@@ -109,7 +113,7 @@ function spikeStep(history: readonly TrainingStep[], value: (r: TrainingStep) =>
     const v = value(r);
     if (!Number.isFinite(v)) continue;
     if (before.length >= 3) {
-      const m = median(before);
+      const m = median(before.slice(-SPIKE_WINDOW));
       if (m > 0 && v > SPIKE_FACTOR * m) return r.step;
     }
     before.push(v);

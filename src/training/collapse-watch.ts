@@ -47,7 +47,7 @@ export function collapseWatch(config: TrainConfig, train: Dataset, options: Coll
   const probe = new HealthProbeCallback<Trainer>(train, {
     every: config.probeEvery,
     seed: config.seed,
-    distance: distanceFor(config.distance, config.normalizeEmbeddings),
+    ...separationDistance(config),
     margin: config.margin,
   });
   const guard = new GuardCallback({
@@ -64,6 +64,14 @@ export function collapseWatch(config: TrainConfig, train: Dataset, options: Coll
 }
 
 /**
+ * The run's distance for the separation numbers; omitted for normalized Euclidean, embeddingHealth's
+ * default, whose matrix it shares with the spread (one n x n matrix less per probe).
+ */
+function separationDistance(config: TrainConfig): { distance?: ReturnType<typeof distanceFor> } {
+  return config.distance === 'euclidean' && config.normalizeEmbeddings ? {} : { distance: distanceFor(config.distance, config.normalizeEmbeddings) };
+}
+
+/**
  * The health of a dataset's embeddings under `model`, measured with the run's distance and margin
  * (for the test split at the end of a run: `summary.json`'s `health`).
  *
@@ -73,10 +81,7 @@ export function collapseWatch(config: TrainConfig, train: Dataset, options: Coll
 export function finalHealth(model: tfl.LayersModel, dataset: Dataset, config: TrainConfig): HealthSnapshot {
   const embeddings = embedDataset(model, dataset);
   try {
-    const metrics = embeddingHealth(embeddings, dataset.labels, {
-      distance: distanceFor(config.distance, config.normalizeEmbeddings),
-      margin: config.margin,
-    });
+    const metrics = embeddingHealth(embeddings, dataset.labels, { ...separationDistance(config), margin: config.margin });
     return healthSnapshot(metrics, dataset.labels);
   } finally {
     embeddings.dispose();
