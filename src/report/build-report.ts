@@ -129,14 +129,14 @@ function verdictSection(run: RunFiles, testHealth: HealthSnapshot | null): Secti
     return { absent: 'not measured in this run: the log holds no health probe and there is no model to measure the test split with, so there is no verdict.' };
   }
   const guard = (run.summary?.guard?.actions ?? []).map((a) => `the guard at step ${a.step}: ${a.verdict}, ${a.action}`);
-  return { html: verdictHtml(verdict.report, `${verdict.basis}, with the run's log and settings`, guard) };
+  return { html: verdictHtml(verdict.report, `${verdict.basis}, with the run's log and settings`, { reading: verdict.reading, events: guard }) };
 }
 
 /** The health probes of the log over the steps, with the detector's thresholds. */
 async function healthChart(config: TrainConfig, log: readonly StepRecord[]): Promise<SectionBody> {
   const probes = log.filter((r): r is StepRecord & { health: HealthSnapshot } => r.health !== undefined && r.health !== null);
   const measured = healthMetricNames(probes);
-  const metrics = healthChartMetrics(config.normalizeEmbeddings).filter((m) => measured.includes(m));
+  const metrics = healthChartMetrics(config).filter((m) => measured.includes(m));
   if (metrics.length === 0) return { absent: 'not measured in this run: the log holds no health numbers (probes).' };
   const last = parseHealthSnapshot(probes[probes.length - 1].health, `log.jsonl step ${probes[probes.length - 1].step}`);
   const spec = healthChartSpec(probes, { metrics, thresholds: healthThresholds(last, config.normalizeEmbeddings) });

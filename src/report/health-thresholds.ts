@@ -16,13 +16,18 @@ import type { HealthThreshold } from './health-chart.js';
 
 /**
  * The health metrics the report charts, in order: the ones the collapse detector reads. Runs whose
- * loss measures raw embeddings are judged on the raw spread and norms instead of the normalized spread.
+ * loss measures raw embeddings are judged on the raw spread and norms instead of the normalized
+ * spread; the raw norms are left out when the model ends in an L2-normalize layer (they are all 1).
+ *
+ * @example
+ * healthChartMetrics({ normalize: true, normalizeEmbeddings: true }); // ['meanNormalizedDistance', ...]
  */
-export function healthChartMetrics(normalizeEmbeddings: boolean): string[] {
-  const spread = normalizeEmbeddings
+export function healthChartMetrics(config: { normalize: boolean; normalizeEmbeddings: boolean }): string[] {
+  const norms = config.normalize ? [] : ['normMean'];
+  const spread = config.normalizeEmbeddings
     ? ['meanNormalizedDistance', 'meanNormalizedDistanceRatio', 'normalizedStdSqrtDim']
-    : ['meanDistanceRatio', 'nearZeroShare', 'normMean'];
-  return [...spread, 'effectiveRank', 'firstComponentShare', 'deadDimensions', 'violationFraction', 'gap', normalizeEmbeddings ? 'normMean' : 'meanNormalizedDistance'];
+    : ['meanDistanceRatio', 'nearZeroShare', 'meanNormalizedDistance'];
+  return [...spread, 'effectiveRank', 'firstComponentShare', 'deadDimensions', 'violationFraction', 'gap', ...norms];
 }
 
 /**

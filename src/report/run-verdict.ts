@@ -6,6 +6,8 @@ export interface RunVerdict {
   report: HealthReport;
   /** What the verdict was read from, e.g. "the last training probe (step 875, 256 training samples)". */
   basis: string;
+  /** Which reading it is: the last training `probe` or the `test` split's final health. */
+  reading: 'probe' | 'test';
 }
 
 /**
@@ -19,7 +21,7 @@ export interface RunVerdict {
  * verdict?.report.verdict;   // 'healthy' | 'collapsing' | 'dimensional-collapse' | 'collapsed'
  */
 export function runVerdict(config: TrainConfig, log: readonly StepRecord[], testHealth: HealthSnapshot | null): RunVerdict | null {
-  const candidates: Array<RunVerdict & { prefix: string }> = [];
+  const candidates: RunVerdict[] = [];
   const probes = log.filter((r) => r.health !== undefined && r.health !== null);
   if (probes.length > 0) {
     const last = probes[probes.length - 1];
@@ -27,14 +29,14 @@ export function runVerdict(config: TrainConfig, log: readonly StepRecord[], test
     candidates.push({
       report: diagnose({ health, history: log, run: config }),
       basis: `the last training probe (step ${last.step}, ${health.rows} training samples)`,
-      prefix: 'probe',
+      reading: 'probe',
     });
   }
   if (testHealth !== null) {
     candidates.push({
       report: diagnose({ health: testHealth, history: log, run: config }),
       basis: `the final embeddings of the ${testHealth.rows} test samples`,
-      prefix: 'test',
+      reading: 'test',
     });
   }
   if (candidates.length === 0) return null;
@@ -42,7 +44,7 @@ export function runVerdict(config: TrainConfig, log: readonly StepRecord[], test
   const chosen = candidates.reduce((a, b) => (severity(b) > severity(a) ? b : a));
   for (const other of candidates) {
     if (other === chosen) continue;
-    for (const [k, v] of Object.entries(other.report.evidence)) chosen.report.evidence[`${other.prefix}.${k}`] = v;
+    for (const [k, v] of Object.entries(other.report.evidence)) chosen.report.evidence[`${other.reading}.${k}`] = v;
   }
-  return { report: chosen.report, basis: chosen.basis };
+  return chosen;
 }

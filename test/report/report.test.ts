@@ -148,7 +148,8 @@ describe('writeReport', () => {
     assert.ok('html' in verdict);
     assert.match(verdict.html, /<div class="verdict collapsed">\n<div class="label">collapsed<\/div>/);
     assert.match(verdict.html, new RegExp(`the last training probe \\(step ${log.length - 1}, 12 training samples\\)`));
-    assert.match(verdict.html, /<td>test\.effectiveRank<\/td>/, "the test split's final health joins the evidence");
+    assert.match(verdict.html, /<thead><tr><th>metric<\/th><th>probe<\/th><th>test<\/th>/, "the test split's final health joins the evidence");
+    assert.match(verdict.html, /<tr><td>effectiveRank<\/td><td class="num">1\.0\d*<\/td><td class="num">[\d.]+<\/td>/);
     assert.match(verdict.html, /COLLAPSED_NORMALIZED_DISTANCE/);
     assert.ok(expected.causes.length > 0);
     for (const cause of expected.causes) assert.ok(verdict.html.includes(`<strong>${cause.id}</strong>`), cause.id);
