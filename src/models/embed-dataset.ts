@@ -22,7 +22,8 @@ export function embedDataset(model: tfl.LayersModel, dataset: Dataset, batchSize
       const rows = Int32Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
       parts.push(
         tf.tidy(() => {
-          const out = model.predict(batchTensor(dataset, rows));
+          // predict's own batchSize (default 32) would slice the batch again: one pass per batch.
+          const out = model.predict(batchTensor(dataset, rows), { batchSize: rows.length });
           if (Array.isArray(out) || out.rank !== 2) {
             throw invalidArgument('Argument `model` must have one output of shape [batch, dim] (an embedding model).');
           }

@@ -94,7 +94,7 @@ export async function embedDatasetParallel(
   try {
     for (let batch = take(); batch >= 0; batch = take()) {
       const [start, end] = rowsOf(batch);
-      const out = tf.tidy(() => model.predict(batchTensor(dataset, Int32Array.from({ length: end - start }, (_, i) => start + i))) as tf.Tensor);
+      const out = tf.tidy(() => model.predict(batchTensor(dataset, Int32Array.from({ length: end - start }, (_, i) => start + i)), { batchSize: end - start }) as tf.Tensor);
       embeddings.set(out.dataSync(), start * dim);
       out.dispose();
       // Let the workers' answers in, so that they get their next batch while this thread works.

@@ -104,7 +104,7 @@ function serveEmbeddings(setup: EmbedWorkerData, replica: tfl.LayersModel): void
     let result: EmbedResult;
     try {
       const rows = features.length / setup.sampleShape.reduce((a, b) => a * b, 1);
-      const out = tf.tidy(() => replica.predict(tf.tensor(features, [rows, ...setup.sampleShape])) as tf.Tensor);
+      const out = tf.tidy(() => replica.predict(tf.tensor(features, [rows, ...setup.sampleShape]), { batchSize: rows }) as tf.Tensor);
       const embeddings = out.dataSync() as Float32Array;
       out.dispose();
       result = { start, embeddings };
