@@ -15,7 +15,9 @@
  * cycles; CPU time of this process is printed next to wall time, since on a shared machine the
  * wall clock also counts other processes (tfjs-wasm is single-threaded, so CPU time is the work).
  */
-import { cpus, loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend/index.js';
 import { loadData } from '../src/data/index.js';
 import { buildModel } from '../src/models/index.js';
@@ -24,6 +26,8 @@ import { MPerClassSampler } from '../src/samplers/index.js';
 import { Random } from '../src/random.js';
 import { tf } from '../src/tf.js';
 import { diagnose, healthSnapshot, type TrainingStep } from '../src/health/index.js';
+import { saveCheckpoint } from '../src/training/checkpoint.js';
+import { HEALTHY_CHECKPOINT_STEPS } from '../src/training/guard-callback.js';
 import { HealthProbeCallback } from '../src/training/health-probe-callback.js';
 import { distanceFor, lossFor, minerFor } from '../src/training/run-parts.js';
 import { DEFAULT_CONFIG, resolveConfig } from '../src/training/train-config.js';
@@ -124,6 +128,12 @@ async function main(): Promise<void> {
       if (s % 10 !== 0 && s % EVERY !== 0) continue;
       log.push({ step: s, loss: 0.1, lr: 1e-3, numTriplets: 1000, activeFraction: 1, meanAP: 0.6, meanAN: 0.8, gradNorm: 1, updateRatio: 0.003, ...(s % EVERY === 0 ? { health } : {}) });
     }
+    // --guard recover also saves the last healthy checkpoint at every healthy probe.
+    const dir = mkdtempSync(join(tmpdir(), 'dm-probe-bench-'));
+    const saves: Timing[] = [];
+    for (let i = 0; i < 5; i++) saves.push(await once(() => saveCheckpoint(join(dir, 'healthy'), model, optimizer, { step: 0, seconds: 0, parts: {} })));
+    rmSync(dir, { recursive: true, force: true });
+    const save = { wall: median(saves.map((t) => t.wall)), cpu: median(saves.map((t) => t.cpu)) };
     const guard: number[] = [];
     for (let i = 0; i < 10; i++) guard.push((await once(() => diagnose({ health, history: log, run: config }))).cpu);
     guardMs.push(median(guard));
@@ -132,11 +142,12 @@ async function main(): Promise<void> {
       `${step.wall.toFixed(1)} / ${step.cpu.toFixed(1)}`,
       `${measured.wall.toFixed(1)} / ${measured.cpu.toFixed(1)}`,
       `${(100 * share.wall).toFixed(2)}% / ${(100 * share.cpu).toFixed(2)}%`,
+      `${save.wall.toFixed(1)} / ${save.cpu.toFixed(1)} (${((100 * save.wall) / (HEALTHY_CHECKPOINT_STEPS * step.wall)).toFixed(2)}% wall)`,
     ]);
     model.dispose();
     optimizer.dispose();
   }
-  const header = ['model', 'step ms (wall / cpu)', 'probe ms (wall / cpu)', `probe share of a ${EVERY}-step cycle (wall / cpu)`];
+  const header = ['model', 'step ms (wall / cpu)', 'probe ms (wall / cpu)', `probe share of a ${EVERY}-step cycle (wall / cpu)`, `recover: healthy checkpoint ms, one per ${HEALTHY_CHECKPOINT_STEPS} steps (wall / cpu)`];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   process.stdout.write(`${line(header)}\n| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |\n${rows.map(line).join('\n')}\n`);

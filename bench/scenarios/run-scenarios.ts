@@ -70,6 +70,8 @@ interface Outcome {
   causeNamed: boolean;
   recoveries: number;
   recoverOf: string | null;
+  /** The probe's numbers over the run, for docs/collapse.md's figures. */
+  probes: Array<Record<string, number>>;
 }
 
 /** Measures the held-out batch at every probe step: precision@1 (leave-one-out) and spread. */
@@ -145,6 +147,26 @@ async function runScenario(
     causeNamed: scenario.expectedCause !== null && strong.includes(scenario.expectedCause),
     recoveries: summary.guard.recoveries,
     recoverOf: scenario.recoverOf ?? null,
+    probes: log.flatMap((r) =>
+      r.health === undefined
+        ? []
+        : [
+            {
+              step: r.step,
+              lossOverMargin: r.loss / config.margin,
+              activeFraction: r.activeFraction,
+              updateRatio: r.updateRatio,
+              meanNormalizedDistance: r.health.meanNormalizedDistance,
+              meanNormalizedDistanceRatio: r.health.meanNormalizedDistanceRatio,
+              meanDistanceRatio: r.health.meanDistanceRatio,
+              normalizedStdSqrtDim: r.health.normalizedStdSqrtDim,
+              normMean: r.health.normMean,
+              effectiveRank: r.health.effectiveRank,
+              firstComponentShare: r.health.firstComponentShare,
+              violationFraction: r.health.violationFraction,
+            },
+          ],
+    ),
     truth,
   };
 }

@@ -22,6 +22,13 @@ export const MAX_RECOVERIES = 3;
  */
 export const GUARD_PERSISTENCE = 2;
 
+/**
+ * `recover` saves the healthy checkpoint at a healthy probe at most once per this many steps: a
+ * save costs about 4 steps of the MLP, and a checkpoint some steps before the alarm is further from
+ * the onset of a collapse than the probe just before it.
+ */
+export const HEALTHY_CHECKPOINT_STEPS = 100;
+
 /** The lr ramp after a remedy starts at this share of the new lr. */
 const WARMUP_FROM = 0.1;
 
@@ -77,7 +84,8 @@ export interface GuardSummary {
  * - `warn` prints the verdict, the evidence and the causes on a new line of the progress stream,
  *   and sets `record.guard` (the log keeps it); once per change, including back to healthy;
  * - `stop` also ends the run (`stoppedBecause` starts with `collapse:`; a checkpoint is saved);
- * - `recover` keeps a checkpoint of the last healthy probe, and on collapse rolls the weights and
+ * - `recover` keeps a checkpoint of a healthy probe (the start, then at most every
+ *   HEALTHY_CHECKPOINT_STEPS steps), and on collapse rolls the weights and
  *   optimizer back to it, applies the remedies of the diagnosed causes (`planRemedy`), and goes on,
  *   at most `maxRecoveries` times; when no remedy applies or none is left, it stops.
  *
@@ -149,7 +157,7 @@ export class GuardCallback implements Callback<Trainer>, Stateful {
     if (verdict === 'healthy') {
       this.s.pending = null;
       this.s.pendingCount = 0;
-      if (this.mode === 'recover') await this.saveHealthy(trainer);
+      if (this.mode === 'recover' && trainer.step - this.s.healthyStep >= HEALTHY_CHECKPOINT_STEPS) await this.saveHealthy(trainer);
       if (this.s.verdict !== 'healthy') await this.act(trainer, record, report, 'healthy again');
       return;
     }

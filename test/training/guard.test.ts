@@ -156,9 +156,9 @@ describe('collapse guard', () => {
     const log = await readRunLog(join(config.out, 'log.jsonl'));
     const actions = guardRecords(log).map((r) => [r.step, r.guard?.verdict, r.guard?.action?.split(';')[0]]);
     assert.deepEqual(actions, [
-      [4, 'collapsed', 'rolled back to step 1'],
-      [9, 'collapsed', 'rolled back to step 6'],
-      [14, 'collapsed', 'rolled back to step 11'],
+      [4, 'collapsed', 'rolled back to step 0'],
+      [9, 'collapsed', 'rolled back to step 0'],
+      [14, 'collapsed', 'rolled back to step 0'],
       [19, 'collapsed', 'stopped: 3 recoveries used'],
     ]);
     assert.match(summary.stoppedBecause ?? '', /^collapse: collapsed \(non-finite\) at step 19; 3 recoveries used$/);
