@@ -1,25 +1,29 @@
 /**
- * Training throughput (images per second) of deepmetric's Trainer on the wasm backend against the
- * same training in torch (bench/reference/train.py), in the same run: the default ConvNet and
+ * Training throughput (images per second) of deepmetric's Trainer on the wasm backend, on one
+ * thread and data-parallel on worker threads (ParallelTrainer), against the same training in
+ * torch (bench/reference/train.py) with 1 and 2 threads, in the same run: the default ConvNet and
  * `mlp:256,128` (embedding 64, L2-normalized), triplet margin loss (margin 0.2, normalized
- * Euclidean, AvgNonZeroReducer) with batch-hard mining, Adam lr 1e-3, on the bundled Fashion-MNIST
- * sample. Both sides start from the same weights (written by this script) and train on the same
- * batches (drawn by deepmetric's MPerClassSampler), so their losses can be compared step by step.
+ * Euclidean, AvgNonZeroReducer) with batch-hard mining, Adam lr 1e-3, on the bundled
+ * Fashion-MNIST sample. Every side starts from the same weights (written by this script) and
+ * trains on the same batches (drawn by deepmetric's MPerClassSampler), so the losses of their
+ * first steps can be compared.
  *
  * Run: npx tsx bench/train.bench.ts [--models convnet,mlp:256,128] [--classes 8] [--samples 16]
- *        [--steps 20] [--warmup 3] [--rounds 2] [--without Kernel1,Kernel2]
+ *        [--chunks 8] [--chunk 4] [--workers 1,2] [--without Kernel1,Kernel2]
  *
  * The batch is classes x samples (default 8 x 16 = 128: the sample has 10 classes, so the issue's
- * batch of 128 is 8 classes of 16). Each round runs deepmetric, then torch with 1 thread, then
- * torch with 2 threads, each for `warmup` + `steps` steps from the initial weights; the table
- * shows each side's fastest round, so that load from other processes penalizes neither side.
- * `--without` puts tfjs's own wasm kernels back in place of deepmetric's replacements (to measure
- * a lever's effect).
+ * batch of 128 is 8 classes of 16). The sides take turns: each runs `chunk` steps, then the next
+ * side, `chunks` times over (after one warm-up chunk each), so that load from other processes on
+ * the machine falls on every side alike; a side's throughput is the batch over its median step
+ * time. `--without` puts tfjs's own wasm kernels back in place of deepmetric's replacements (to
+ * measure a lever's effect).
  */
-import { execFileSync } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { tf } from '../src/tf.js';
 import { initBackend } from '../src/backend/index.js';
@@ -41,49 +45,34 @@ const MODELS = option('models', 'convnet,mlp:256,128').split(/,(?=[a-z])/);
 const CLASSES = Number(option('classes', '8'));
 const SAMPLES = Number(option('samples', '16'));
 const BATCH = CLASSES * SAMPLES;
-const STEPS = Number(option('steps', '20'));
-const WARMUP = Number(option('warmup', '3'));
-const ROUNDS = Number(option('rounds', '2'));
-const WITHOUT = option('without', '').split(',').filter((s) => s !== '');
+const CHUNKS = Number(option('chunks', '8'));
+const CHUNK = Number(option('chunk', '4'));
 const WORKERS = option('workers', '1,2').split(',').map(Number);
+const WITHOUT = option('without', '').split(',').filter((s) => s !== '');
 const EMBEDDING_DIM = 64;
 const MARGIN = 0.2;
 const LR = 1e-3;
 const SEED = 0;
+/** Lets a side's spinning threads (torch's OpenMP pool) go idle before the next side runs. */
+const PAUSE_MS = 300;
 
+/** One side of the comparison: runs its next `n` steps, returns their milliseconds and losses. */
 interface Side {
-  /** Milliseconds of each timed step. */
-  stepMs: number[];
-  losses: number[];
-}
-
-interface Reference extends Side {
-  torch: string;
-  threads: number;
-}
-
-function imagesPerSecond(side: Side): number {
-  return (BATCH * side.stepMs.length) / (side.stepMs.reduce((a, b) => a + b, 0) / 1000);
-}
-
-function drawBatches(labels: Int32Array): Int32Array[] {
-  const sampler = newSampler(labels);
-  return Array.from({ length: WARMUP + STEPS }, () => sampler.nextBatch());
+  name: string;
+  run(n: number): Promise<{ stepMs: number[]; losses: number[] }>;
+  close(): Promise<void>;
 }
 
 function newSampler(labels: Int32Array): MPerClassSampler {
   return new MPerClassSampler(labels, { m: SAMPLES, batchSize: BATCH, lengthBeforeNewIter: 100 * BATCH, rng: new Random(SEED) });
 }
 
-/** deepmetric's Trainer (workers 1) or ParallelTrainer from `initial` weights for WARMUP + STEPS steps. */
-async function runDeepmetric(spec: string, train: Dataset, initial: tf.Tensor[], workers: number): Promise<Side> {
+/** deepmetric's Trainer (workers 1) or ParallelTrainer, from `initial` weights. */
+async function deepmetricSide(spec: string, train: Dataset, initial: tf.Tensor[], workers: number): Promise<Side> {
   const config = resolveConfig({}, { model: spec, miner: 'batch-hard', margin: MARGIN, lr: LR, seed: SEED });
   const model = buildModel(spec, { inputShape: train.sampleShape, embeddingDim: EMBEDDING_DIM, normalize: true, seed: SEED });
   model.setWeights(initial);
   const optimizer = createOptimizer({ name: 'adam', lr: LR });
-  const stepMs: number[] = [];
-  const losses: number[] = [];
-  let last = 0;
   const options: TrainerOptions = {
     model,
     optimizer,
@@ -91,52 +80,80 @@ async function runDeepmetric(spec: string, train: Dataset, initial: tf.Tensor[],
     miner: minerFor('batch-hard', config),
     sampler: newSampler(train.labels),
     train,
-    totalSteps: WARMUP + STEPS,
-    stepsPerEpoch: WARMUP + STEPS,
+    totalSteps: 1_000_000,
+    stepsPerEpoch: 1_000_000,
     logEvery: 10,
-    callbacks: [
-      {
-        onTrainBegin: () => void (last = performance.now()),
-        onStepEnd: (_trainer, record) => {
-          const now = performance.now();
-          if (record.step >= WARMUP) stepMs.push(now - last);
-          losses.push(record.loss);
-          last = now;
-        },
-      },
-    ],
   };
-  const trainer = workers === 1 ? new Trainer(options) : new ParallelTrainer({ ...options, workers });
-  await trainer.fit();
-  model.dispose();
-  optimizer.dispose();
-  return { stepMs, losses };
+  const parallel = workers > 1 ? new ParallelTrainer({ ...options, workers }) : null;
+  await parallel?.start();
+  const trainer = parallel ?? new Trainer(options);
+  return {
+    name: `deepmetric ${workers === 1 ? '1 thread' : `${workers} workers`}`,
+    run: async (n) => {
+      const stepMs: number[] = [];
+      const losses: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        losses.push(trainer.trainStep().loss);
+        trainer.step += 1;
+        stepMs.push(performance.now() - t0);
+      }
+      return { stepMs, losses };
+    },
+    close: async () => {
+      await parallel?.close();
+      model.dispose();
+      optimizer.dispose();
+    },
+  };
 }
 
-function runReference(dir: string, spec: string, threads: number): Reference {
+/** torch in a long-lived python process that trains `n` more steps per request. */
+async function torchSide(dir: string, spec: string, threads: number): Promise<Side & { version: string }> {
   const script = fileURLToPath(new URL('./reference/train.py', import.meta.url));
-  const config = {
-    model: spec,
-    images: join(dir, 'images.f32'),
-    labels: join(dir, 'labels.i32'),
-    batches: join(dir, 'batches.i32'),
-    weights: join(dir, `weights-${spec.replace(/[^a-z0-9]/g, '_')}.f32`),
-    embedding_dim: EMBEDDING_DIM,
-    margin: MARGIN,
-    lr: LR,
-    threads,
-    warmup: WARMUP,
-    steps: STEPS,
+  const configPath = join(dir, `config-${threads}.json`);
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      model: spec,
+      images: join(dir, 'images.f32'),
+      labels: join(dir, 'labels.i32'),
+      batches: join(dir, 'batches.i32'),
+      batch: BATCH,
+      weights: join(dir, 'weights.f32'),
+      embedding_dim: EMBEDDING_DIM,
+      margin: MARGIN,
+      lr: LR,
+      threads,
+    }),
+  );
+  const python: ChildProcessWithoutNullStreams = spawn('/usr/bin/python3', [script, configPath]);
+  const lines = createInterface({ input: python.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<unknown> => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`torch reference exited: ${python.stderr.read()?.toString() ?? ''}`);
+    return JSON.parse(value as string);
   };
-  const configPath = join(dir, 'config.json');
-  writeFileSync(configPath, JSON.stringify(config));
-  const out = JSON.parse(execFileSync('/usr/bin/python3', [script, configPath], { encoding: 'utf8' })) as {
-    torch: string;
-    threads: number;
-    step_ms: number[];
-    losses: number[];
+  const ready = (await next()) as { torch: string; threads: number };
+  return {
+    name: `torch ${threads} thread${threads === 1 ? '' : 's'}`,
+    version: ready.torch,
+    run: async (n) => {
+      python.stdin.write(`${n}\n`);
+      const { step_ms: stepMs, losses } = (await next()) as { step_ms: number[]; losses: number[] };
+      return { stepMs, losses };
+    },
+    close: async () => {
+      python.stdin.end();
+      await new Promise((resolve) => python.once('exit', resolve));
+    },
   };
-  return { torch: out.torch, threads: out.threads, stepMs: out.step_ms, losses: out.losses };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 async function main(): Promise<void> {
@@ -151,19 +168,18 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'deepmetric-bench-'));
   writeFileSync(join(dir, 'images.f32'), train.features);
   writeFileSync(join(dir, 'labels.i32'), train.labels);
-  const batches = drawBatches(train.labels);
-  const flat = new Int32Array(batches.length * BATCH);
-  batches.forEach((b, i) => flat.set(b, i * BATCH));
-  writeFileSync(join(dir, 'batches.i32'), flat);
+  const sampler = newSampler(train.labels);
+  const steps = (CHUNKS + 1) * CHUNK;
+  const batches = new Int32Array(steps * BATCH);
+  for (let s = 0; s < steps; s++) batches.set(sampler.nextBatch(), s * BATCH);
+  writeFileSync(join(dir, 'batches.i32'), batches);
 
   console.log(
     `training throughput: batch ${BATCH} (${CLASSES} classes x ${SAMPLES}), triplet loss (margin ${MARGIN}) + batch-hard mining, Adam, embedding ${EMBEDDING_DIM} L2-normalized`,
   );
   console.log(
-    `deepmetric on ${backend}${WITHOUT.length > 0 ? ` with tfjs's own ${WITHOUT.join(', ')}` : ''} vs torch; ${STEPS} timed steps after ${WARMUP} warm-up, fastest of ${ROUNDS} rounds; images/s`,
+    `deepmetric on ${backend}${WITHOUT.length > 0 ? ` with tfjs's own ${WITHOUT.join(', ')}` : ''}; sides take turns, ${CHUNKS} chunks of ${CHUNK} steps each after a warm-up chunk; images/s from the median step`,
   );
-  const ours = (w: number) => `deepmetric ${w === 1 ? '1 thread' : `${w} workers`}`;
-  console.log(`${'model'.padEnd(14)} ${[...WORKERS.map(ours), 'torch 1 thread', 'torch 2 threads'].map((h) => h.padStart(21)).join('')}`);
   const tensorsBefore = tf.memory().numTensors;
   for (const spec of MODELS) {
     const seedModel = buildModel(spec, { inputShape: train.sampleShape, embeddingDim: EMBEDDING_DIM, normalize: true, seed: SEED });
@@ -175,30 +191,37 @@ async function main(): Promise<void> {
       weights.set(w.dataSync(), offset);
       offset += w.size;
     }
-    writeFileSync(join(dir, `weights-${spec.replace(/[^a-z0-9]/g, '_')}.f32`), weights);
-    const rounds: Array<{ ours: Side[]; t1: Reference; t2: Reference }> = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      const mine: Side[] = [];
-      for (const w of WORKERS) mine.push(await runDeepmetric(spec, train, initial, w));
-      rounds.push({ ours: mine, t1: runReference(dir, spec, 1), t2: runReference(dir, spec, 2) });
-    }
+    writeFileSync(join(dir, 'weights.f32'), weights);
+    const torch1 = await torchSide(dir, spec, 1);
+    const torch2 = await torchSide(dir, spec, 2);
+    const sides: Side[] = [];
+    for (const w of WORKERS) sides.push(await deepmetricSide(spec, train, initial, w));
+    sides.push(torch1, torch2);
     tf.dispose(initial);
-    const best = (pick: (round: (typeof rounds)[number]) => Side) => Math.max(...rounds.map((r) => imagesPerSecond(pick(r))));
-    const t1 = best((r) => r.t1);
-    const t2 = best((r) => r.t2);
-    const cells = WORKERS.map((_, i) => best((r) => r.ours[i]));
-    console.log(`${spec.padEnd(14)} ${[...cells, t1, t2].map((v) => `${v.toFixed(0)} img/s`.padStart(21)).join('')}`);
-    console.log(`${'  ratio to torch 1 / 2 threads'.padEnd(14)} ${cells.map((v) => `${(v / t1).toFixed(2)} / ${(v / t2).toFixed(2)}`.padStart(21)).join('')}`);
-    const reference = rounds[0].t1.losses;
-    for (const [i, w] of WORKERS.entries()) {
-      const losses = rounds[0].ours[i].losses;
-      const diff = Math.max(...losses.map((l, k) => Math.abs(l - reference[k])).slice(0, 5));
-      console.log(`  ${ours(w)} losses ${losses.slice(0, 4).map((l) => l.toFixed(5)).join(' ')} ... ${losses.at(-1)?.toFixed(5)}; max |diff| to torch over the first 5 steps ${diff.toExponential(2)}`);
+    const times = sides.map((): number[] => []);
+    const losses = sides.map((): number[] => []);
+    for (let chunk = 0; chunk <= CHUNKS; chunk++) {
+      for (const [i, side] of sides.entries()) {
+        const out = await side.run(CHUNK);
+        if (chunk > 0) times[i].push(...out.stepMs);
+        losses[i].push(...out.losses);
+        await sleep(PAUSE_MS);
+      }
     }
-    console.log(`  torch 1 thread losses ${reference.slice(0, 4).map((l) => l.toFixed(5)).join(' ')} ... ${reference.at(-1)?.toFixed(5)} (torch ${rounds[0].t1.torch})`);
+    await Promise.all(sides.map((side) => side.close()));
+    const rates = times.map((t) => (BATCH / median(t)) * 1000);
+    const [t1, t2] = rates.slice(-2);
+    console.log(`\n${spec}`);
+    for (const [i, side] of sides.entries()) {
+      const diff = Math.max(...losses[i].slice(0, 5).map((l, k) => Math.abs(l - losses[sides.length - 2][k])));
+      const ratios = i < sides.length - 2 ? `   x${(rates[i] / t1).toFixed(2)} torch 1 thread, x${(rates[i] / t2).toFixed(2)} torch 2 threads` : '';
+      console.log(`  ${side.name.padEnd(22)} ${`${rates[i].toFixed(0)} img/s`.padStart(11)}  (median step ${median(times[i]).toFixed(1)} ms)${ratios}`);
+      console.log(`  ${''.padEnd(22)} losses ${losses[i].slice(0, 4).map((l) => l.toFixed(5)).join(' ')} ...; max |diff| to torch 1 thread over the first 5 steps ${diff.toExponential(2)}`);
+    }
+    console.log(`  (torch ${torch1.version})`);
   }
   rmSync(dir, { recursive: true, force: true });
-  console.log(`ratio = deepmetric / torch images per second (at least 1: deepmetric is as fast or faster)`);
+  console.log(`\nx = deepmetric / torch images per second (at least 1: deepmetric is as fast or faster)`);
   console.log(`load average at the end: ${loadavg().map((v) => v.toFixed(2)).join(', ')} (${cpus().length} cores); tensors left: ${tf.memory().numTensors - tensorsBefore}`);
 }
 

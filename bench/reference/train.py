@@ -9,9 +9,12 @@ without gradients and the loss computes it again on the tape.
 
 Usage: train.py CONFIG.json
 CONFIG holds: model ('convnet' or 'mlp:256,128'), images (float32 file, n x 784), labels (int32
-file), batches (int32 file, steps x batch rows), weights (float32 file, tfjs order), embedding_dim,
-margin, lr, threads, warmup, steps.
-Prints one JSON object: per-step milliseconds of the timed steps, every step's loss, torch version.
+file), batches (int32 file, one row of indices per step), batch (rows per step), weights (float32
+file, tfjs order), embedding_dim, margin, lr, threads.
+It prints {"torch", "threads"} as one JSON line when ready, then for every line N read from stdin
+trains the next N steps (the batches in order) and prints one JSON line: each step's
+milliseconds and loss. The benchmark interleaves these chunks with its own, so that load from
+other processes falls on both sides alike.
 """
 import json
 import sys
@@ -103,27 +106,28 @@ def main():
     n = len(labels)
     shape = (n, 1, 28, 28) if cfg["model"] == "convnet" else (n, 784)
     data = torch.from_numpy(images.reshape(shape))
-    batches = torch.from_numpy(np.fromfile(cfg["batches"], dtype=np.int32).astype(np.int64))
-    steps = cfg["warmup"] + cfg["steps"]
-    batches = batches.reshape(steps, -1)
+    batches = torch.from_numpy(np.fromfile(cfg["batches"], dtype=np.int32).astype(np.int64)).reshape(-1, cfg["batch"])
     net = build(cfg["model"], cfg["embedding_dim"])
     load_weights(net, np.fromfile(cfg["weights"], dtype=np.float32), cfg["model"])
     opt = torch.optim.Adam(net.parameters(), lr=cfg["lr"], eps=1e-8)
-    losses, times = [], []
-    for step in range(steps):
-        t0 = time.perf_counter()
-        rows = batches[step]
-        x, y = data[rows], labels[rows]
-        opt.zero_grad(set_to_none=True)
-        e = F.normalize(net(x), p=2, dim=1)
-        a, p, ng = batch_hard(e, y)
-        loss = triplet_loss(e, a, p, ng, cfg["margin"])
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-        if step >= cfg["warmup"]:
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    step = 0
+    for line in sys.stdin:
+        losses, times = [], []
+        for _ in range(int(line)):
+            t0 = time.perf_counter()
+            rows = batches[step % len(batches)]
+            x, y = data[rows], labels[rows]
+            opt.zero_grad(set_to_none=True)
+            e = F.normalize(net(x), p=2, dim=1)
+            a, p, ng = batch_hard(e, y)
+            loss = triplet_loss(e, a, p, ng, cfg["margin"])
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
             times.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "step_ms": times, "losses": losses}))
+            step += 1
+        print(json.dumps({"step_ms": times, "losses": losses}), flush=True)
 
 
 if __name__ == "__main__":
