@@ -16,6 +16,7 @@ import {
   DIMENSIONAL_RANK_FRACTION,
   STALLED_ACTIVE_FRACTION,
   UNSEPARATED_VIOLATION_FRACTION,
+  VANISHED_GRADIENT_RATIO,
 } from './thresholds.js';
 
 /**
@@ -31,12 +32,12 @@ import {
  *    raw embeddings, instead: raw spread < COLLAPSED_RAW_SPREAD_RATIO of its start, or most norms ~0);
  * 2. `collapsing`: the spread below COLLAPSING_SPREAD_RATIO (raw runs: COLLAPSING_RAW_SPREAD_RATIO)
  *    of the larger of its start and its peak over the probes;
- * 3. `dimensional-collapse`: effective rank < DIMENSIONAL_RANK_FRACTION x min(classes - 1, dim);
- *    without labels, first-PC share > DIMENSIONAL_FIRST_COMPONENT_SHARE or rank < DIMENSIONAL_MIN_RANK;
+ * 3. `dimensional-collapse`: first-PC share > DIMENSIONAL_FIRST_COMPONENT_SHARE (one line), or effective
+ *    rank < DIMENSIONAL_RANK_FRACTION x min(classes - 1, dim) (without labels: < DIMENSIONAL_MIN_RANK);
  * 4. `collapsing`: training stalled (active-triplet fraction < STALLED_ACTIVE_FRACTION over the
- *    recent steps) while the embeddings are unseparated (violation fraction >
- *    UNSEPARATED_VIOLATION_FRACTION) or the spread is falling: a miner that finds nothing on a
- *    shrinking spread is a collapse sign, not convergence;
+ *    recent steps, or a gradient below VANISHED_GRADIENT_RATIO of the first step's) while the
+ *    embeddings are unseparated (violation fraction > UNSEPARATED_VIOLATION_FRACTION) or the spread
+ *    is falling: a miner that finds nothing on a shrinking spread is a collapse sign, not convergence;
  * 5. otherwise `healthy`. The loss alone never decides: a loss at the margin is read only as
  *    evidence for a cause.
  *
@@ -207,27 +208,30 @@ function decideVerdict(
       ? check('rawSpreadOfPeak', '<', 'COLLAPSING_RAW_SPREAD_RATIO', COLLAPSING_RAW_SPREAD_RATIO, 'the raw spread fell far below its start or peak')
       : check('normalizedSpreadOfPeak', '<', 'COLLAPSING_SPREAD_RATIO', COLLAPSING_SPREAD_RATIO, 'the spread fell to under half its start or peak');
   if (falling) return 'collapsing';
-  // 3. Dimensional collapse: far fewer directions than the classes need.
+  // 3. Dimensional collapse: far fewer directions than the classes need, or one line.
+  const line = check('firstComponentShare', '>', 'DIMENSIONAL_FIRST_COMPONENT_SHARE', DIMENSIONAL_FIRST_COMPONENT_SHARE, 'the embeddings lie almost on one line');
+  let thin: boolean;
   if (health.numClasses >= 2) {
     evidence.rankThreshold = DIMENSIONAL_RANK_FRACTION * evidence.requiredRank;
-    if (check('effectiveRank', '<', 'DIMENSIONAL_RANK_FRACTION x min(classes - 1, dim)', evidence.rankThreshold, 'the embeddings use far fewer directions than the classes need')) {
-      return 'dimensional-collapse';
-    }
+    thin = check('effectiveRank', '<', 'DIMENSIONAL_RANK_FRACTION x min(classes - 1, dim)', evidence.rankThreshold, 'the embeddings use far fewer directions than the classes need');
   } else {
-    const line = check('firstComponentShare', '>', 'DIMENSIONAL_FIRST_COMPONENT_SHARE', DIMENSIONAL_FIRST_COMPONENT_SHARE, 'the embeddings lie almost on one line');
-    const thin = check('effectiveRank', '<', 'DIMENSIONAL_MIN_RANK', DIMENSIONAL_MIN_RANK, 'the embeddings use about two directions or fewer');
-    if (line || thin) return 'dimensional-collapse';
+    thin = check('effectiveRank', '<', 'DIMENSIONAL_MIN_RANK', DIMENSIONAL_MIN_RANK, 'the embeddings use about two directions or fewer');
   }
-  // 4. Stalled training: nothing to learn from, yet nothing learned.
+  if (line || thin) return 'dimensional-collapse';
+  // 4. Stalled training: nothing to learn from, or no gradient getting through, yet nothing learned.
   if (features !== null) {
-    const stalled = check('activeFraction', '<', 'STALLED_ACTIVE_FRACTION', STALLED_ACTIVE_FRACTION, 'no triplet has a loss: no gradient flows');
-    if (stalled) {
-      const unseparated = check('violationFraction', '>', 'UNSEPARATED_VIOLATION_FRACTION', UNSEPARATED_VIOLATION_FRACTION, 'most probe triplets still violate the margin');
-      const shrinking = evidence.normalizedSpreadOfPeak < 0.8 || (raw === true && evidence.rawSpreadOfPeak < 0.8);
-      if (shrinking) {
-        findings.push({ metric: 'normalizedSpreadOfPeak', value: evidence.normalizedSpreadOfPeak, threshold: 'falling', limit: 0.8, comparison: '<', meaning: 'the spread is shrinking while the miner finds nothing' });
-      }
-      if (unseparated || shrinking) return 'collapsing';
+    evidence.vanishedGradientLimit = VANISHED_GRADIENT_RATIO * features.startGradNorm;
+    const idle = evidence.activeFraction < STALLED_ACTIVE_FRACTION;
+    const vanished = !idle && evidence.gradNorm < evidence.vanishedGradientLimit;
+    const unseparated = health.violationFraction > UNSEPARATED_VIOLATION_FRACTION;
+    const shrinking = evidence.normalizedSpreadOfPeak < 0.8 || (raw === true && evidence.rawSpreadOfPeak < 0.8);
+    // Converged runs (separated, steady) also stop moving: a stall counts only on unseparated or shrinking embeddings.
+    if ((idle || vanished) && (unseparated || shrinking)) {
+      if (idle) check('activeFraction', '<', 'STALLED_ACTIVE_FRACTION', STALLED_ACTIVE_FRACTION, 'no triplet has a loss: no gradient flows');
+      if (vanished) check('gradNorm', '<', 'VANISHED_GRADIENT_RATIO x startGradNorm', evidence.vanishedGradientLimit, 'the gradient vanished: the units pass none');
+      if (unseparated) check('violationFraction', '>', 'UNSEPARATED_VIOLATION_FRACTION', UNSEPARATED_VIOLATION_FRACTION, 'most probe triplets still violate the margin');
+      if (shrinking) check('normalizedSpreadOfPeak', '<', 'falling', 0.8, 'the spread is shrinking while nothing trains');
+      return 'collapsing';
     }
   }
   return 'healthy';
@@ -265,7 +269,7 @@ function limitsOf(
   }
   if (health.numClasses < 2) {
     limits.push(
-      'No labels: no separation numbers, and dimensional collapse is told only when the embeddings are nearly one-dimensional (first principal component > 90% of the variance, or effective rank < 2.5).',
+      'No labels: no separation numbers, and dimensional collapse is told only when the embeddings are nearly one- or two-dimensional (first principal component > 90% of the variance, or effective rank < 2.5), since the directions the classes need are unknown.',
     );
   }
   if (raw === null) {

@@ -17,7 +17,7 @@ export interface HistoryFeatures {
   recentTriplets: number;
   /** Share of recent steps whose miner found no triplet at all. */
   noTripletShare: number;
-  /** Median gradient norm over the first three steps and over the recent steps. */
+  /** Gradient norm of the first logged step (on the starting weights, before large steps could kill units), and the median over the recent steps. */
   startGradNorm: number;
   recentGradNorm: number;
   /** Largest finite weight-update ratio of the run, and its step (-1 if none). */
@@ -33,7 +33,7 @@ export interface HistoryFeatures {
   lrFloorStep: number;
   /** The last logged step (-1 without history). */
   lastStep: number;
-  /** Mean d(a,p) and d(a,n) of the mined triplets: first three steps and recent steps (medians). */
+  /** Mean d(a,p) and d(a,n) of the mined triplets: the first logged step, and the median of the recent steps. */
   startMeanAN: number;
   recentMeanAN: number;
   startMeanAP: number;
@@ -57,8 +57,8 @@ export interface HistoryFeatures {
  */
 export function historyFeatures(history: readonly TrainingStep[]): HistoryFeatures {
   const recent = history.slice(-RECENT_STEPS);
-  const first = history.slice(0, 3);
   const finite = (values: number[]) => values.filter((v) => Number.isFinite(v));
+  const first = (value: (r: TrainingStep) => number) => finite(history.map(value))[0] ?? NaN;
   let maxUpdateRatio = NaN;
   let maxUpdateRatioStep = -1;
   let nonFiniteSteps = 0;
@@ -81,7 +81,7 @@ export function historyFeatures(history: readonly TrainingStep[]): HistoryFeatur
     recentActiveFraction: mean(finite(recent.map((r) => r.activeFraction))),
     recentTriplets: mean(finite(recent.map((r) => r.numTriplets))),
     noTripletShare: recent.length === 0 ? NaN : recent.filter((r) => r.numTriplets === 0).length / recent.length,
-    startGradNorm: median(finite(first.map((r) => r.gradNorm))),
+    startGradNorm: first((r) => r.gradNorm),
     recentGradNorm: median(finite(recent.map((r) => r.gradNorm))),
     maxUpdateRatio,
     maxUpdateRatioStep,
@@ -91,9 +91,9 @@ export function historyFeatures(history: readonly TrainingStep[]): HistoryFeatur
     peakLr: lrs.length === 0 ? NaN : Math.max(...lrs),
     lrFloorStep: floorStep(history),
     lastStep: last === undefined ? -1 : last.step,
-    startMeanAN: median(finite(first.map((r) => r.meanAN))),
+    startMeanAN: first((r) => r.meanAN),
     recentMeanAN: median(finite(recent.map((r) => r.meanAN))),
-    startMeanAP: median(finite(first.map((r) => r.meanAP))),
+    startMeanAP: first((r) => r.meanAP),
     recentMeanAP: median(finite(recent.map((r) => r.meanAP))),
     nonFiniteSteps,
     firstNonFiniteStep,

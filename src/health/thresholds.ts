@@ -44,8 +44,9 @@ export const COLLAPSING_RAW_SPREAD_RATIO = 0.2;
 export const DIMENSIONAL_RANK_FRACTION = 0.5;
 
 /**
- * Without labels (so without a class count), dimensional collapse is told only when the first
- * principal component holds more than this share of the variance: the embeddings lie on a line.
+ * The first principal component holding more than this share of the variance is dimensional
+ * collapse: the embeddings lie on a line (their normalized rank can read higher, since rows near
+ * the origin point anywhere). Healthy runs read 0.3-0.65; a 2-unit bottleneck 0.94-0.998.
  */
 export const DIMENSIONAL_FIRST_COMPONENT_SHARE = 0.9;
 
@@ -57,6 +58,13 @@ export const DIMENSIONAL_MIN_RANK = 2.5;
  * no triplet has a loss, so no gradient flows.
  */
 export const STALLED_ACTIVE_FRACTION = 0.01;
+
+/**
+ * The recent gradient norm below this share of the first step's has vanished: the units pass no
+ * gradient (dead ReLUs after too large steps). Healthy runs keep 0.5-2x their first step's; SGD at
+ * lr 200 fell to 0.001-0.01 of it.
+ */
+export const VANISHED_GRADIENT_RATIO = 0.01;
 
 /**
  * Share of the probe's triplets that violate the margin above which the embeddings are not

@@ -178,6 +178,21 @@ describe('diagnose: verdicts', () => {
     assert.equal(diagnose({ health: healthy({ violationFraction: 0.02 }), history: log, run: RUN }).verdict, 'healthy');
   });
 
+  it('a gradient that vanished after the first step, on unseparated embeddings, is a stall; on separated ones it is not', () => {
+    // SGD at lr 1000 on a small MLP (measured on 3 blobs): step 0 moved the weights 358x their norm,
+    // then the gradient fell to ~5e-4 of 1.5 and the probe froze with 53% of its triplets violating the margin.
+    const frozen = healthy({ meanNormalizedDistance: 0.72, meanNormalizedDistanceRatio: 0.87, effectiveRank: 2.8, firstComponentShare: 0.76, numClasses: 3, dim: 4, violationFraction: 0.53 });
+    const log = history(40, (s) => ({ loss: 0.1, updateRatio: s === 0 ? 358 : 0.001, gradNorm: s === 0 ? 1.5 : 5e-4 }), () => frozen);
+    const report = diagnose({ health: frozen, history: log, run: { ...RUN, optimizer: 'sgd', lr: 1000, embeddingDim: 4, model: 'mlp:16' } });
+    assert.equal(report.verdict, 'collapsing');
+    // The verdict's findings, then the causes' (the update ratio for lr-too-high, the gradient for dead-units).
+    assert.deepEqual(report.findings.map((f) => f.metric), ['gradNorm', 'violationFraction', 'maxUpdateRatio', 'gradNorm']);
+    assert.deepEqual(strong(report), ['lr-too-high', 'dead-units']);
+    const separated = { ...frozen, violationFraction: 0.05 };
+    const converged = log.map((r) => ({ ...r, health: separated }));
+    assert.equal(diagnose({ health: separated, history: converged, run: RUN }).verdict, 'healthy');
+  });
+
   it('non-finite embeddings or a NaN last step are collapsed at once', () => {
     const nan = healthy({ nonFinite: 12, meanNormalizedDistance: NaN, normalizedStdSqrtDim: NaN, effectiveRank: NaN });
     const report = diagnose({ health: nan, history: history(30), run: RUN });
@@ -198,7 +213,8 @@ describe('diagnose: causes (each constructed situation names its cause, and no o
     const log = history(100, (s) => ({ updateRatio: s === 0 ? 6.9 : 0.01, gradNorm: s === 0 ? 0.9 : 0.005, lr: 200, loss: 0.1 }), () => thin);
     const report = diagnose({ health: thin, history: log, run: { ...RUN, optimizer: 'sgd', lr: 200 } });
     assert.equal(report.verdict, 'dimensional-collapse');
-    assert.deepEqual(strong(report), ['lr-too-high']);
+    // The gradient fell to 0.005 / 0.9 of its first step's: the large steps killed the units too.
+    assert.deepEqual(strong(report), ['lr-too-high', 'dead-units']);
     assert.equal(report.causes[0].confidence, 0.85);
     // The remedy brings the largest update ratio to the target 0.01: 200 * 0.01 / 6.9 = 0.29.
     assert.match(report.causes[0].remedy, /^--lr 0\.29 and --warmup-steps 100/);

@@ -73,7 +73,7 @@ describe('collapse guard', () => {
     assert.match(out.text(), /lr-too-high \(confidence 0\.85\)[^\n]*\n\s+remedy: --lr 0\.0\d+ and --warmup-steps/);
     const log = await readRunLog(join(config.out, 'log.jsonl'));
     const records = guardRecords(log);
-    assert.deepEqual(records.map((r) => [r.step, r.guard]), [[5, { verdict: 'collapsing', action: 'warned', causes: ['lr-too-high'] }]]);
+    assert.deepEqual(records.map((r) => [r.step, r.guard]), [[5, { verdict: 'collapsing', action: 'warned', causes: ['lr-too-high', 'dead-units'] }]]);
     assert.equal(summary.guard.verdict, 'collapsing');
   });
 
@@ -89,7 +89,7 @@ describe('collapse guard', () => {
     assert.equal(state.parts.guard.verdict, 'collapsing');
     assert.ok(!existsSync(join(config.out, 'summary.json')));
     const log = await readRunLog(join(config.out, 'log.jsonl'));
-    assert.deepEqual(log[log.length - 1].guard, { verdict: 'collapsing', action: 'stopped', causes: ['lr-too-high'] });
+    assert.deepEqual(log[log.length - 1].guard, { verdict: 'collapsing', action: 'stopped', causes: ['lr-too-high', 'dead-units'] });
   });
 
   it('recover rolls back to the last healthy checkpoint, lowers the lr, logs it and finishes healthy, leaking nothing', async () => {
