@@ -42,6 +42,7 @@ export {
   UNSEPARATED_VIOLATION_FRACTION,
   UPDATE_RATIO_TARGET,
   UPDATE_RATIO_TOO_HIGH,
+  VANISHED_GRADIENT_RATIO,
 } from './thresholds.js';
 export { formatHealthReport } from './format-health-report.js';
 export type { FormatHealthReportOptions } from './format-health-report.js';
