@@ -69,12 +69,23 @@ export async function diagnoseCommand(input: string, flags: DiagnoseFlags): Prom
   return { ...report, exitCode: report.report.verdict === 'healthy' ? 0 : 1 };
 }
 
-/** The text `deepmetric diagnose` prints. */
+/**
+ * The text `deepmetric diagnose` prints: what was read, then the verbose report.
+ *
+ * @example
+ * process.stdout.write(formatDiagnoseResult(await diagnoseCommand('emb.npy', { backend: 'auto' })));
+ */
 export function formatDiagnoseResult(result: DiagnoseResult): string {
   return `${result.description}\n${formatHealthReport(result.report, { verbose: true })}`;
 }
 
-/** The one JSON object `deepmetric diagnose --json` prints (NaN, which JSON lacks, as null). */
+/**
+ * The one JSON object `deepmetric diagnose --json` prints: { verdict, evidence, causes, findings,
+ * limits } (NaN, which JSON lacks, as null).
+ *
+ * @example
+ * const { verdict } = JSON.parse(diagnoseJson(result));
+ */
 export function diagnoseJson(result: DiagnoseResult): string {
   const { verdict, evidence, causes, findings, limits } = result.report;
   return `${JSON.stringify({ verdict, evidence, causes, findings, limits }, null, 2)}\n`;
@@ -247,7 +258,12 @@ function numberAt(value: Record<string, unknown> | null, keys: string[]): number
   return typeof v === 'number' ? v : null;
 }
 
-/** The `diagnose` command for commander. */
+/**
+ * The `diagnose` command for commander; `run` gets the input and the parsed flags.
+ *
+ * @example
+ * program.addCommand(diagnoseCommandSpec(async (input, flags) => print(await diagnoseCommand(input, flags))));
+ */
 export function diagnoseCommandSpec(run: (input: string, flags: DiagnoseFlags) => Promise<void>): Command {
   return new Command('diagnose')
     .description(

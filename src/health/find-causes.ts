@@ -29,7 +29,14 @@ export interface CauseContext {
 /** Miners that pick the hardest triplets: from scratch they pull everything together. */
 const HARD_MINERS = ['batch-hard', 'hard'];
 
-/** The lr a run should retry with: its update ratio brought to UPDATE_RATIO_TARGET, and at most a tenth of the old lr. */
+/**
+ * The lr a run should retry with: lr x min(0.1, UPDATE_RATIO_TARGET / maxUpdateRatio), so the
+ * largest update ratio seen comes to the target, and at most a tenth of the old lr (two significant digits).
+ *
+ * @example
+ * suggestedLr(200, 6.9); // 0.29
+ * suggestedLr(0.001, NaN); // 0.0001
+ */
 export function suggestedLr(lr: number, maxUpdateRatio: number): number {
   const factor = Number.isFinite(maxUpdateRatio) && maxUpdateRatio > 0 ? Math.min(0.1, UPDATE_RATIO_TARGET / maxUpdateRatio) : 0.1;
   return Number(((lr * factor)).toPrecision(2));

@@ -114,6 +114,9 @@ export class HealthProbeCallback<T extends Probed> implements Callback<T>, State
 /**
  * `rows` indices of `labels`, the same number from each class as far as the classes allow
  * (a class with fewer rows gives all it has), drawn with a seeded generator and returned sorted.
+ *
+ * @example
+ * const rows = probeRows(train.labels, 256, 0); // 26 or 25 rows of each of 10 classes
  */
 export function probeRows(labels: Int32Array, rows: number, seed: number): Int32Array {
   if (labels.length <= rows) return Int32Array.from(labels, (_, i) => i);
