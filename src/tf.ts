@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node entry registers no gradients, and its ESM files cannot be loaded by Node
-// (extensionless imports); the @tensorflow/tfjs bundle registers them on the same core.
-import '@tensorflow/tfjs';
+// (extensionless imports); tfjs-layers' Node bundle registers all of them on the same core.
+import '@tensorflow/tfjs-layers';
 
 export { tf };
