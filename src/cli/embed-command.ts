@@ -1,9 +1,11 @@
-import { Command, Option } from 'commander';
+import { availableParallelism } from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { float, int } from './flag-parsers.js';
 import { initBackend, type BackendChoice } from '../backend/index.js';
 import { invalidArgument } from '../errors.js';
 import { loadData, writeNpy, type Dataset } from '../data/index.js';
-import { embedDataset, loadModel } from '../models/index.js';
+import { loadModel } from '../models/index.js';
+import { embedDatasetParallel } from '../training/parallel/index.js';
 import { dataOptions } from '../training/data-options.js';
 import { BACKENDS } from '../training/train-config.js';
 
@@ -17,6 +19,8 @@ export interface EmbedFlags {
   seed: number;
   batchSize: number;
   backend: BackendChoice;
+  /** Threads running the model; 'auto': every core for a convolutional model off the node backend, else 1. */
+  threads: number | 'auto';
 }
 
 export interface EmbedResult {
@@ -35,8 +39,11 @@ export async function embedCommand(flags: EmbedFlags): Promise<EmbedResult> {
   if (!flags.out.endsWith('.npy')) {
     throw invalidArgument(`--out must name a .npy file. Received: ${flags.out}`);
   }
-  await initBackend(flags.backend);
+  const backend = await initBackend(flags.backend);
   const model = await loadModel(flags.model);
+  // A convnet's forward pass is worth sharing between cores; an MLP's costs less than the hand-off.
+  const convolutional = model.layers.some((layer) => layer.getClassName().startsWith('Conv'));
+  const threads = flags.threads === 'auto' ? (convolutional && backend !== 'node' ? availableParallelism() : 1) : flags.threads;
   const { train, test } = await loadData(
     flags.data,
     dataOptions({ seed: flags.seed, testFraction: flags.testFraction ?? null, holdoutClasses: flags.holdoutClasses ?? null }),
@@ -46,7 +53,7 @@ export async function embedCommand(flags: EmbedFlags): Promise<EmbedResult> {
   let dim = 0;
   try {
     for (const part of parts) {
-      const embeddings = embedDataset(model, part, flags.batchSize);
+      const embeddings = await embedDatasetParallel(model, part, { threads, batchSize: flags.batchSize });
       dim = embeddings.shape[1];
       arrays.push(embeddings.dataSync() as Float32Array);
       embeddings.dispose();
@@ -80,6 +87,14 @@ export function embedCommandSpec(run: (flags: EmbedFlags) => Promise<void>): Com
     .option('--test-fraction <f>', 'share of each class in the test part, for data without a test split', float)
     .option('--seed <n>', 'seed of the split', int, 0)
     .option('--batch-size <n>', 'rows per forward pass', int, 256)
+    .option('--threads <n>', "threads running the model, or 'auto' (every core for a convnet)", threadsFlag, 'auto')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .action(async (flags: EmbedFlags) => run(flags));
+}
+
+function threadsFlag(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  const n = int(value);
+  if (n < 1) throw new InvalidArgumentError("expected an integer >= 1 or 'auto'.");
+  return n;
 }

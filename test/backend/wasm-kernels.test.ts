@@ -149,9 +149,9 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
     const ids = tf.tensor1d([0, 5, 5, 2], 'int32');
     const segments = tf.tensor1d([0, -1, 9, 1, 1, 0], 'int32');
     const gradients: Array<[string, () => tf.Tensor[]]> = [
-      ['conv2d', () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, f])],
-      ['depthwiseConv2d', () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'valid').sum())([x, df])],
-      ['gather', () => [tf.grad((t: tf.Tensor) => tf.gather(t, ids).sum())(table)]],
+      ['conv2d', () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([x, f])],
+      ['depthwiseConv2d', () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'valid')))([x, df])],
+      ['gather', () => [tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, ids)))(table)]],
       ['unsortedSegmentSum', () => [tf.unsortedSegmentSum(table, segments, 3)]],
     ];
     for (const [name, fn] of gradients) {

@@ -146,11 +146,11 @@ describeBackends(['wasm'], 'wasm replacement kernels', () => {
     const a = tf.randomNormal([7, 5], 0, 1, 'float32', 3) as tf.Tensor2D;
     const b = tf.randomNormal([7, 6], 0, 1, 'float32', 4) as tf.Tensor2D;
     const gradients: Array<[string, () => tf.Tensor | tf.Tensor[]]> = [
-      ['conv2d dx', () => tf.grad((input: tf.Tensor) => tf.conv2d(input as tf.Tensor4D, f, 2, 'same').sum())(x)],
+      ['conv2d dx', () => tf.grad((input: tf.Tensor) => tf.sum(tf.conv2d(input as tf.Tensor4D, f, 2, 'same')))(x)],
       ['matMul aT b', () => tf.matMul(a, b, true, false)],
       ['matMul b aT', () => tf.matMul(b, a, true, false)],
-      ['maxPool dx', () => tf.grad((input: tf.Tensor) => tf.maxPool(input as tf.Tensor4D, 3, 2, 'same').sum())(x)],
-      ['maxPool 2x2 dx', () => tf.grad((input: tf.Tensor) => tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid').sum())(x)],
+      ['maxPool dx', () => tf.grad((input: tf.Tensor) => tf.sum(tf.maxPool(input as tf.Tensor4D, 3, 2, 'same')))(x)],
+      ['maxPool 2x2 dx', () => tf.grad((input: tf.Tensor) => tf.sum(tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid')))(x)],
       ['sum over leading axes', () => tf.sum(x, [0, 1, 2])],
     ];
     for (const [name, fn] of gradients) {

@@ -49,7 +49,7 @@ describeBackends(['cpu', 'wasm'], 'model builders', () => {
 
   it('mlp computes flatten -> dense relu ... -> linear embedding (-> L2 normalize), as the plain loop', () => {
     const x = inputs([2, 3], 4);
-    const rows = (x.reshape([4, 6]).arraySync() as number[][]);
+    const rows = (tf.reshape(x, [4, 6]).arraySync() as number[][]);
     for (const normalize of [false, true]) {
       const model = buildModel('mlp:5,4', { inputShape: [2, 3], embeddingDim: 3, normalize, seed: 11 });
       const [l1, l2, l3] = layerWeights(model);
@@ -74,7 +74,7 @@ describeBackends(['cpu', 'wasm'], 'model builders', () => {
         const b = maxPool2(reluImage(conv2dSame(a, c2[0], c2[1], 5)));
         return dense(relu(dense(flattenImage(b), d1[0], d1[1])), emb[0], emb[1]);
       });
-      const got = model.predict(inputShape.length === 2 ? x.reshape([2, 8, 8]) : x) as tf.Tensor;
+      const got = model.predict(inputShape.length === 2 ? tf.reshape(x, [2, 8, 8]) : x) as tf.Tensor;
       assertAllClose(got.dataSync(), want.flat(), 1e-5, 1e-6, `convnet ${inputShape.join('x')}`);
       tf.dispose(got);
       model.dispose();
