@@ -26,6 +26,11 @@ export function formatHealthReport(report: HealthReport, options: FormatHealthRe
   for (const f of findings) {
     lines.push(`  ${f.metric} = ${num(f.value)} ${f.comparison} ${num(f.limit)} (${f.threshold}): ${f.meaning}`);
   }
+  if (options.verbose) {
+    const e = report.evidence;
+    const key = KEY_NUMBERS.filter((k) => e[k] !== undefined && Number.isFinite(e[k])).map((k) => `${k} ${num(e[k])}`);
+    if (key.length > 0) lines.push(`key numbers: ${key.join(', ')}`);
+  }
   if (report.causes.length > 0) lines.push('likely causes:');
   for (const c of report.causes) {
     lines.push(`  ${c.id} (confidence ${c.confidence.toFixed(2)}): ${c.explanation}`, `    remedy: ${c.remedy}`);
@@ -36,6 +41,23 @@ export function formatHealthReport(report: HealthReport, options: FormatHealthRe
   }
   return `${lines.map((l) => indent + l).join('\n')}\n`;
 }
+
+/** The numbers worth seeing even when nothing crossed a threshold. */
+const KEY_NUMBERS = [
+  'meanNormalizedDistance',
+  'meanNormalizedDistanceRatio',
+  'normalizedStdSqrtDim',
+  'effectiveRank',
+  'requiredRank',
+  'firstComponentShare',
+  'deadDimensions',
+  'normMean',
+  'gap',
+  'violationFraction',
+  'lossOverMargin',
+  'activeFraction',
+  'maxUpdateRatio',
+];
 
 function num(x: number): string {
   if (!Number.isFinite(x)) return String(x);
