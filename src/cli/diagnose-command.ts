@@ -15,9 +15,9 @@ import {
   type EmbeddingMatrix,
   type HealthReport,
   type HealthSnapshot,
-  type TrainingStep,
 } from '../health/index.js';
 import { loadModel } from '../models/index.js';
+import { runVerdict } from '../report/index.js';
 import { finalHealth } from '../training/collapse-watch.js';
 import { dataOptions } from '../training/data-options.js';
 import { readRunLog } from '../training/run-log.js';
@@ -46,7 +46,6 @@ export interface DiagnoseResult {
   exitCode: 0 | 1;
 }
 
-const SEVERITY: Record<HealthReport['verdict'], number> = { healthy: 0, collapsing: 1, 'dimensional-collapse': 2, collapsed: 3 };
 
 /**
  * `deepmetric diagnose INPUT`: the collapse verdict, the evidence and the likely causes of
@@ -100,25 +99,15 @@ async function diagnoseRun(dir: string, flags: DiagnoseFlags): Promise<Omit<Diag
     throw invalidInput(dir, `is not a run directory: it has no ${CONFIG_JSON} (expected a folder written by \`deepmetric train\`, or an embeddings file)`);
   }
   const config = resolveConfig(await readJson(configPath), {}, configPath);
-  const history = (await readRunLog(join(dir, LOG_JSONL))) as TrainingStep[];
+  const history = await readRunLog(join(dir, LOG_JSONL));
   const probes = history.filter((r) => r.health !== undefined && r.health !== null);
   const summary = existsSync(join(dir, SUMMARY_JSON)) ? await readJson(join(dir, SUMMARY_JSON)) : null;
   const test = await testHealth(dir, config, summary, flags.backend);
-  const reports: Array<{ basis: string; report: HealthReport }> = [];
-  if (probes.length > 0) {
-    reports.push({ basis: 'probe', report: diagnose({ health: probes[probes.length - 1].health as HealthSnapshot, history, run: config }) });
-  }
-  if (test !== null) reports.push({ basis: 'test', report: diagnose({ health: test.health, history, run: config }) });
-  if (reports.length === 0) {
+  const verdict = runVerdict(config, history, test?.health ?? null);
+  if (verdict === null) {
     throw invalidInput(dir, `has no health to diagnose: ${LOG_JSONL} holds no probe and there is no model or checkpoint to measure the test split with`);
   }
-  // The worse of the two: the training probe (with its start as reference) and the final test embeddings.
-  const chosen = reports.reduce((a, b) => (SEVERITY[b.report.verdict] > SEVERITY[a.report.verdict] ? b : a));
-  const report = chosen.report;
-  for (const other of reports) {
-    if (other === chosen) continue;
-    for (const [k, v] of Object.entries(other.report.evidence)) report.evidence[`${other.basis}.${k}`] = v;
-  }
+  const report = verdict.report;
   const p1 = numberAt(summary, ['test', 'precisionAt1']);
   const rawP1 = numberAt(summary, ['rawTest', 'precisionAt1']);
   if (p1 !== null) report.evidence.testPrecisionAt1 = p1;
@@ -126,7 +115,7 @@ async function diagnoseRun(dir: string, flags: DiagnoseFlags): Promise<Omit<Diag
   const what = [
     `run ${dir}: ${history.length} logged steps, ${probes.length} health probes`,
     test === null ? 'no final test health' : `final test health ${test.from}`,
-    `verdict read from the ${chosen.basis === 'probe' ? `last training probe (step ${probes[probes.length - 1].step})` : 'test-split embeddings'}`,
+    `verdict read from ${verdict.basis}`,
   ];
   const actions = (summary?.guard as { actions?: Array<{ step: number; verdict: string; action: string }> } | undefined)?.actions ?? [];
   for (const a of actions) what.push(`guard at step ${a.step}: ${a.verdict}, ${a.action}`);

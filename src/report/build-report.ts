@@ -13,7 +13,6 @@ import { compareWithRaw } from './compare-with-raw.js';
 import { distanceHistogramChartSpec } from './distance-histogram-chart.js';
 import { distanceHistograms, type HistogramBin } from './distance-histograms.js';
 import { embeddingMapChartSpec } from './embedding-map-chart.js';
-import { escapeHtml } from './escape-html.js';
 import { healthChartSpec, healthMetricNames } from './health-chart.js';
 import { healthChartMetrics, healthThresholds } from './health-thresholds.js';
 import { imageThumbnails, isImageShape } from './image-thumbnails.js';

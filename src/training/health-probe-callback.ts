@@ -2,7 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { invalidArgument } from '../errors.js';
 import { subset, type Dataset } from '../data/index.js';
 import type { BaseDistance } from '../distances/index.js';
-import { embeddingHealth, healthSnapshot, type HealthMetrics, type HealthSnapshot } from '../health/index.js';
+import { embeddingHealth, healthSnapshot, type HealthMetrics } from '../health/index.js';
 import { embedDataset } from '../models/index.js';
 import { Random } from '../random.js';
 import type { Callback } from './callback.js';

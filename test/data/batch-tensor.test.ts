@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { tf } from '../../src/tf.js';
 import { batchTensor, createDataset } from '../../src/data/index.js';
 import { describeBackends, expectNoLeak } from '../helpers/tensors.js';
 
