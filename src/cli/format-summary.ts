@@ -3,16 +3,16 @@ import type { TrainSummary } from '../training/run-training.js';
 /** The lines `deepmetric train` prints at its end. */
 export function formatTrainSummary(summary: TrainSummary): string {
   const lines = [`run directory: ${summary.runDir}`];
-  if (summary.stoppedBecause?.startsWith('collapse')) {
+  if (summary.stopped?.kind === 'collapse') {
     lines.push(
-      `stopped by the collapse guard (${summary.stoppedBecause}) after ${summary.steps} of ${summary.plannedSteps} steps; checkpoint saved.`,
+      `stopped by the collapse guard (${summary.stopped.reason}) after ${summary.steps} of ${summary.plannedSteps} steps; checkpoint saved.`,
       `evidence and remedies: deepmetric diagnose ${summary.runDir}`,
     );
     return `${lines.join('\n')}\n`;
   }
-  if (summary.stoppedBecause !== null) {
+  if (summary.stopped !== null) {
     lines.push(
-      `stopped (${summary.stoppedBecause}) after ${summary.steps} of ${summary.plannedSteps} steps; checkpoint saved.`,
+      `stopped (${summary.stopped.reason}) after ${summary.steps} of ${summary.plannedSteps} steps; checkpoint saved.`,
       `continue with: deepmetric train --resume ${summary.runDir}`,
     );
     return `${lines.join('\n')}\n`;

@@ -41,9 +41,11 @@ async function main(argv: string[]): Promise<void> {
     trainCommandSpec(async (flags) => {
       const summary = await trainCommand(flags, context);
       context.out(formatTrainSummary(summary));
-      // The collapse guard's stop is a failed run (1), not an interruption to resume (130).
-      if (summary.stoppedBecause !== null) process.exitCode = summary.stoppedBecause.startsWith('collapse') ? 1 : INTERRUPTED;
+      // The collapse guard's stop is a failed run (1) whose report shows why; an interrupted run
+      // (130) is resumed, and reported when it ends.
+      if (summary.stopped?.kind === 'interrupted') process.exitCode = INTERRUPTED;
       else context.out(`report: ${await writeReport(summary.runDir)}\n`);
+      if (summary.stopped?.kind === 'collapse') process.exitCode = 1;
     }),
   );
   program.addCommand(

@@ -83,7 +83,7 @@ export interface GuardSummary {
  *
  * - `warn` prints the verdict, the evidence and the causes on a new line of the progress stream,
  *   and sets `record.guard` (the log keeps it); once per change, including back to healthy;
- * - `stop` also ends the run (`stoppedBecause` starts with `collapse:`; a checkpoint is saved);
+ * - `stop` also ends the run (`summary.stopped.kind` is `collapse`; a checkpoint is saved);
  * - `recover` keeps a checkpoint of a healthy probe (the start, then at most every
  *   HEALTHY_CHECKPOINT_STEPS steps), and on collapse rolls the weights and
  *   optimizer back to it, applies the remedies of the diagnosed causes (`planRemedy`), and goes on,
@@ -194,7 +194,7 @@ export class GuardCallback implements Callback<Trainer>, Stateful {
     } else if (this.mode === 'stop') {
       action = 'stopped';
       this.print(`step ${record.step}: ${verdict}; stopping the run (--guard stop)`, report);
-      trainer.requestStop(`collapse: ${verdict}${causes.length > 0 ? ` (${causes[0]})` : ''} at step ${record.step}`);
+      trainer.requestStop('collapse', `${verdict}${causes.length > 0 ? ` (${causes[0]})` : ''} at step ${record.step}`);
     } else {
       action = await this.recover(trainer, record, report);
     }
@@ -215,7 +215,7 @@ export class GuardCallback implements Callback<Trainer>, Stateful {
     if (plan === null) {
       const why = this.s.recoveries >= this.maxRecoveries ? `${this.maxRecoveries} recoveries used` : 'no remedy can be applied to a running training';
       this.print(`step ${record.step}: ${verdict}; ${why}: stopping the run`, report);
-      trainer.requestStop(`collapse: ${verdict}${report.causes.length > 0 ? ` (${report.causes[0].id})` : ''} at step ${record.step}; ${why}`);
+      trainer.requestStop('collapse', `${verdict}${report.causes.length > 0 ? ` (${report.causes[0].id})` : ''} at step ${record.step}; ${why}`);
       return `stopped: ${why}`;
     }
     const state = await loadCheckpoint(this.options.healthyDir, trainer.model, trainer.optimizer);

@@ -20,7 +20,7 @@ import { RunLog } from './run-log.js';
 import { lossFor, minerFor, schedulerFor } from './run-parts.js';
 import { ScheduleCallback } from './schedule-callback.js';
 import { totalSteps, type TrainConfig } from './train-config.js';
-import { Trainer } from './trainer.js';
+import { Trainer, type StopRequest } from './trainer.js';
 import { ParallelTrainer, resolveWorkers } from './parallel/index.js';
 import { collapseWatch, finalHealth } from './collapse-watch.js';
 import type { GuardSummary } from './guard-callback.js';
@@ -46,7 +46,7 @@ export interface TrainSummary {
   plannedSteps: number;
   seconds: number;
   /** Why the run stopped early, or null when it finished. */
-  stoppedBecause: string | null;
+  stopped: StopRequest | null;
   /** Held-out retrieval of the trained embeddings (leave-one-out on the test split); null if interrupted. */
   test: RetrievalMetrics | null;
   /** The same metrics on the raw input features: what training bought. */
@@ -153,7 +153,7 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
   const workers = resolveWorkers(config.workers, { model: config.model, backend, batchSize });
   const trainer = workers > 1 ? new ParallelTrainer({ ...trainerOptions, workers }) : new Trainer(trainerOptions);
   trainer.seconds = seconds;
-  const stop = () => trainer.requestStop('interrupted');
+  const stop = () => trainer.requestStop('interrupted', 'Ctrl-C');
   options.signal?.addEventListener('abort', stop);
   try {
     await trainer.fit();
@@ -161,7 +161,7 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     options.signal?.removeEventListener('abort', stop);
   }
 
-  const finished = trainer.stoppedBecause === null;
+  const finished = trainer.stopped === null;
   if (finished) await saveModel(model, join(runDir, MODEL_DIR));
   const summary: TrainSummary = {
     runDir,
@@ -169,7 +169,7 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     steps: trainer.step,
     plannedSteps: trainer.totalSteps,
     seconds: trainer.seconds,
-    stoppedBecause: trainer.stoppedBecause,
+    stopped: trainer.stopped,
     test: finished ? evaluate(test, (d) => embedDataset(model, d)) : null,
     rawTest: finished ? evaluate(test, rawFeatures) : null,
     testSize: test.labels.length,

@@ -9,6 +9,15 @@ import type { MPerClassSampler } from '../samplers/index.js';
 import type { Callback } from './callback.js';
 import type { StepRecord } from './step-record.js';
 
+/** Why a run ends before its last step: Ctrl-C (resume it), or the collapse guard (diagnose it). */
+export type StopKind = 'interrupted' | 'collapse';
+
+export interface StopRequest {
+  kind: StopKind;
+  /** What happened, for people: e.g. "collapsed (lr-too-high) at step 310". */
+  reason: string;
+}
+
 export interface TrainerOptions {
   model: tfl.LayersModel;
   optimizer: Optimizer;
@@ -53,7 +62,7 @@ export class Trainer {
   readonly callbacks: Array<Callback<Trainer>>;
   /** Steps completed so far (the index of the next step). */
   step: number;
-  private stopReason: string | null = null;
+  private stopRequest: StopRequest | null = null;
   private secondsBefore = 0;
   private started = 0;
 
@@ -87,13 +96,13 @@ export class Trainer {
   }
 
   /** Why the run ended early (a callback's request, an interrupt), or null. */
-  get stoppedBecause(): string | null {
-    return this.stopReason;
+  get stopped(): StopRequest | null {
+    return this.stopRequest;
   }
 
   /** Ends the run after the current step; callbacks then see `onTrainEnd` (not `onEpochEnd`: the epoch did not end). */
-  requestStop(reason: string): void {
-    this.stopReason ??= reason;
+  requestStop(kind: StopKind, reason: string): void {
+    this.stopRequest ??= { kind, reason };
   }
 
   /** Seconds of training so far, across resumes (the resumed run adds to the checkpoint's). */
@@ -109,7 +118,7 @@ export class Trainer {
   async fit(): Promise<void> {
     this.started = performance.now();
     await this.emit('onTrainBegin');
-    while (this.step < this.totalSteps && this.stopReason === null) {
+    while (this.step < this.totalSteps && this.stopRequest === null) {
       const epoch = this.epoch;
       if (this.step % this.stepsPerEpoch === 0) await this.emit('onEpochBegin', epoch);
       const record = this.trainStep();

@@ -73,7 +73,7 @@ describe('writeReport', () => {
   });
 
   async function train(config: TrainConfig, stopAt?: number): Promise<void> {
-    const stop = { onStepEnd: (t: Trainer) => (t.step === stopAt ? t.requestStop('interrupted') : undefined) };
+    const stop = { onStepEnd: (t: Trainer) => (t.step === stopAt ? t.requestStop('interrupted', 'test') : undefined) };
     await runTraining(config, { progress: null, callbacks: stopAt === undefined ? [] : [stop] });
   }
 

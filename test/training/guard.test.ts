@@ -65,7 +65,7 @@ describe('collapse guard', () => {
     const config = await tinyRunConfig(dir, LR_COLLAPSE);
     const out = capture();
     const summary = await runTraining(config, { progress: out.stream });
-    assert.equal(summary.stoppedBecause, null);
+    assert.equal(summary.stopped, null);
     assert.equal(summary.steps, 40);
     const printed = messages(out.text());
     assert.equal(printed.length, 1, out.text());
@@ -81,7 +81,8 @@ describe('collapse guard', () => {
     const dir = await mkdtemp(join(tmpdir(), 'dm-guard-'));
     const config = await tinyRunConfig(dir, { ...LR_COLLAPSE, guard: 'stop' });
     const summary = await runTraining(config, { progress: null });
-    assert.match(summary.stoppedBecause ?? '', /^collapse: collapsing \(lr-too-high\) at step 5$/);
+    assert.equal(summary.stopped?.kind, 'collapse');
+    assert.match(summary.stopped?.reason ?? '', /^collapsing \(lr-too-high\) at step 5$/);
     assert.equal(summary.steps, 6);
     assert.equal(summary.test, null);
     const state = JSON.parse(await readFile(join(config.out, 'checkpoints', 'latest', 'state.json'), 'utf8'));
@@ -100,7 +101,7 @@ describe('collapse guard', () => {
     const count = { onStepEnd: (_t: Trainer, r: StepRecord) => void counts.set(r.step, tf.memory().numTensors) };
     const summary = await runTraining(config, { progress: null, callbacks: [count] });
     assert.equal(counts.get(39), counts.get(4), `tensors at step 4: ${counts.get(4)}, at step 39: ${counts.get(39)}`);
-    assert.equal(summary.stoppedBecause, null);
+    assert.equal(summary.stopped, null);
     assert.equal(summary.steps, 40);
     assert.ok(existsSync(join(config.out, 'checkpoints', 'healthy', 'state.json')));
     const log = await readRunLog(join(config.out, 'log.jsonl'));
@@ -128,7 +129,7 @@ describe('collapse guard', () => {
     assert.deepEqual(guardRecords(log)[0]?.guard?.causes, ['mining-too-easy']);
 
     const interrupted = { ...straight, out: join(dir, 'interrupted') };
-    const stopAt = { onStepEnd: (trainer: Trainer) => (trainer.step === 14 ? trainer.requestStop('interrupted') : undefined) };
+    const stopAt = { onStepEnd: (trainer: Trainer) => (trainer.step === 14 ? trainer.requestStop('interrupted', 'test') : undefined) };
     await runTraining(interrupted, { progress: null, callbacks: [stopAt] });
     let resumedMiner: unknown = null;
     const probe = { onTrainBegin: (trainer: Trainer) => void (resumedMiner = trainer.miner) };
@@ -142,7 +143,8 @@ describe('collapse guard', () => {
     const dir = await mkdtemp(join(tmpdir(), 'dm-guard-'));
     const config = await tinyRunConfig(dir, { guard: 'stop', probeEvery: 5 });
     const summary = await runTraining(config, { progress: null, callbacks: [poisonAfter([6])] });
-    assert.match(summary.stoppedBecause ?? '', /^collapse: collapsed \(non-finite\) at step 7$/);
+    assert.equal(summary.stopped?.kind, 'collapse');
+    assert.match(summary.stopped?.reason ?? '', /^collapsed \(non-finite\) at step 7$/);
     const log = await readRunLog(join(config.out, 'log.jsonl'));
     const last = log[log.length - 1];
     assert.equal(last.step, 7);
@@ -161,14 +163,16 @@ describe('collapse guard', () => {
       [14, 'collapsed', 'rolled back to step 0'],
       [19, 'collapsed', 'stopped: 3 recoveries used'],
     ]);
-    assert.match(summary.stoppedBecause ?? '', /^collapse: collapsed \(non-finite\) at step 19; 3 recoveries used$/);
+    assert.equal(summary.stopped?.kind, 'collapse');
+    assert.match(summary.stopped?.reason ?? '', /^collapsed \(non-finite\) at step 19; 3 recoveries used$/);
   });
 
   it('recover stops when no remedy can be applied to a running training (a 1-unit bottleneck)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dm-guard-'));
     const config = await tinyRunConfig(dir, { model: 'mlp:1', guard: 'recover', probeEvery: 5 });
     const summary = await runTraining(config, { progress: null });
-    assert.match(summary.stoppedBecause ?? '', /^collapse: dimensional-collapse \(low-capacity\) at step 5; no remedy/);
+    assert.equal(summary.stopped?.kind, 'collapse');
+    assert.match(summary.stopped?.reason ?? '', /^dimensional-collapse \(low-capacity\) at step 5; no remedy/);
   });
 
   it('off neither prints nor logs a verdict, and probes anyway', async () => {

@@ -43,9 +43,9 @@ describe('runTraining', () => {
     await runTraining(straight, { progress: null });
 
     const interrupted = { ...straight, out: join(dir, 'interrupted') };
-    const stopAt8 = { onStepEnd: (trainer: Trainer) => (trainer.step === 8 ? trainer.requestStop('interrupted') : undefined) };
+    const stopAt8 = { onStepEnd: (trainer: Trainer) => (trainer.step === 8 ? trainer.requestStop('interrupted', 'test') : undefined) };
     const first = await runTraining(interrupted, { progress: null, callbacks: [stopAt8] });
-    assert.equal(first.stoppedBecause, 'interrupted');
+    assert.equal(first.stopped?.kind, 'interrupted');
     assert.equal(first.steps, 8);
     assert.equal(first.test, null);
     const resumed = await runTraining(interrupted, { progress: null, resume: true });

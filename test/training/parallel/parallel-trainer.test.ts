@@ -148,7 +148,7 @@ it('runTraining with 2 workers, resumed after an interruption, ends with the sam
   const straight = await tinyRunConfig(dir, { out: join(dir, 'straight'), workers: 2, steps: 10, miner: 'batch-hard' });
   await runTraining(straight, { progress: null });
   const interrupted = { ...straight, out: join(dir, 'interrupted') };
-  const stopAt4 = { onStepEnd: (trainer: TrainerType) => (trainer.step === 4 ? trainer.requestStop('interrupted') : undefined) };
+  const stopAt4 = { onStepEnd: (trainer: TrainerType) => (trainer.step === 4 ? trainer.requestStop('interrupted', 'test') : undefined) };
   assert.equal((await runTraining(interrupted, { progress: null, callbacks: [stopAt4] })).steps, 4);
   assert.equal((await runTraining(interrupted, { progress: null, resume: true })).steps, 10);
   const weights = async (run: string) => readFile(join(run, 'model', 'weights.bin'));
