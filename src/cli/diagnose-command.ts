@@ -17,12 +17,11 @@ import {
   type HealthSnapshot,
 } from '../health/index.js';
 import { loadModel } from '../models/index.js';
-import { runVerdict } from '../report/index.js';
+import { readRun, runVerdict, type RunFiles } from '../report/index.js';
 import { finalHealth } from '../training/collapse-watch.js';
 import { dataOptions } from '../training/data-options.js';
-import { readRunLog } from '../training/run-log.js';
-import { CHECKPOINT_DIR, CONFIG_JSON, LOG_JSONL, MODEL_DIR, SUMMARY_JSON } from '../training/run-training.js';
-import { BACKENDS, resolveConfig, type TrainConfig } from '../training/train-config.js';
+import { CONFIG_JSON, LOG_JSONL, SUMMARY_JSON } from '../training/run-training.js';
+import { BACKENDS } from '../training/train-config.js';
 
 export interface DiagnoseFlags {
   /** Labels of an embeddings file (.npy of integers, or text with one label per line). */
@@ -94,52 +93,44 @@ async function diagnoseRun(dir: string, flags: DiagnoseFlags): Promise<Omit<Diag
   for (const [flag, value] of [['--labels', flags.labels], ['--reference', flags.reference], ['--label-column', flags.labelColumn]] as const) {
     if (value !== undefined) throw invalidArgument(`${flag} applies to an embeddings file, not to a run directory (${dir}): a run has its own labels and log.`);
   }
-  const configPath = join(dir, CONFIG_JSON);
-  if (!existsSync(configPath)) {
+  if (!existsSync(join(dir, CONFIG_JSON))) {
     throw invalidInput(dir, `is not a run directory: it has no ${CONFIG_JSON} (expected a folder written by \`deepmetric train\`, or an embeddings file)`);
   }
-  const config = resolveConfig(await readJson(configPath), {}, configPath);
-  const history = await readRunLog(join(dir, LOG_JSONL));
-  const probes = history.filter((r) => r.health !== undefined && r.health !== null);
-  const summary = existsSync(join(dir, SUMMARY_JSON)) ? await readJson(join(dir, SUMMARY_JSON)) : null;
-  const test = await testHealth(dir, config, summary, flags.backend);
-  const verdict = runVerdict(config, history, test?.health ?? null);
+  const run = await readRun(dir);
+  const probes = run.log.filter((r) => r.health !== undefined && r.health !== null);
+  const test = await testHealth(run, flags.backend);
+  const verdict = runVerdict(run.config, run.log, test?.health ?? null);
   if (verdict === null) {
     throw invalidInput(dir, `has no health to diagnose: ${LOG_JSONL} holds no probe and there is no model or checkpoint to measure the test split with`);
   }
   const report = verdict.report;
-  const p1 = numberAt(summary, ['test', 'precisionAt1']);
-  const rawP1 = numberAt(summary, ['rawTest', 'precisionAt1']);
+  const p1 = run.summary?.test?.precisionAt1 ?? null;
+  const rawP1 = run.summary?.rawTest?.precisionAt1 ?? null;
   if (p1 !== null) report.evidence.testPrecisionAt1 = p1;
   if (rawP1 !== null) report.evidence.rawPrecisionAt1 = rawP1;
   const what = [
-    `run ${dir}: ${history.length} logged steps, ${probes.length} health probes`,
+    `run ${dir}: ${run.log.length} logged steps, ${probes.length} health probes`,
     test === null ? 'no final test health' : `final test health ${test.from}`,
     `verdict read from ${verdict.basis}`,
   ];
-  const actions = (summary?.guard as { actions?: Array<{ step: number; verdict: string; action: string }> } | undefined)?.actions ?? [];
-  for (const a of actions) what.push(`guard at step ${a.step}: ${a.verdict}, ${a.action}`);
+  for (const a of run.summary?.guard?.actions ?? []) what.push(`guard at step ${a.step}: ${a.verdict}, ${a.action}`);
   if (p1 !== null) what.push(`test precision@1 ${p1.toFixed(4)} (raw input ${rawP1?.toFixed(4) ?? '-'})`);
   return { report, description: `diagnose: ${what.join('; ')}` };
 }
 
-/** The test split's final health: recorded in summary.json, else measured with the final model or the last checkpoint. */
-async function testHealth(
-  dir: string,
-  config: TrainConfig,
-  summary: Record<string, unknown> | null,
-  backend: BackendChoice,
-): Promise<{ health: HealthSnapshot; from: string } | null> {
-  if (summary !== null && summary.health !== undefined && summary.health !== null) {
-    return { health: parseHealthSnapshot(summary.health, join(dir, SUMMARY_JSON)), from: `from ${SUMMARY_JSON}` };
+/** The test split's final health: recorded in summary.json, else measured with the final model or the last checkpoint's. */
+async function testHealth(run: RunFiles, backend: BackendChoice): Promise<{ health: HealthSnapshot; from: string } | null> {
+  const recorded = run.summary?.health;
+  if (recorded !== undefined && recorded !== null) {
+    return { health: parseHealthSnapshot(recorded, join(run.runDir, SUMMARY_JSON)), from: `from ${SUMMARY_JSON}` };
   }
-  const modelDir = [join(dir, MODEL_DIR), join(dir, CHECKPOINT_DIR, 'model')].find((d) => existsSync(join(d, 'model.json')));
-  if (modelDir === undefined) return null;
+  if (run.model === null) return null;
+  const { config } = run;
   await initBackend(backend === 'auto' && config.backend !== 'auto' ? config.backend : backend);
   const { test } = await loadData(config.data, dataOptions(config));
-  const model = await loadModel(modelDir);
+  const model = await loadModel(run.model.dir);
   try {
-    return { health: finalHealth(model, test, config), from: `measured with ${modelDir}` };
+    return { health: finalHealth(model, test, config), from: `measured with ${run.model.dir}` };
   } finally {
     model.dispose();
   }
@@ -228,23 +219,6 @@ async function readNumericCsv(path: string): Promise<EmbeddingMatrix> {
   });
   if (rows === 0) throw invalidInput(path, 'contains no rows of numbers');
   return { data: Float32Array.from(values), rows, dim };
-}
-
-async function readJson(path: string): Promise<Record<string, unknown>> {
-  const text = new TextDecoder('utf-8').decode(await readFileBytes(path));
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch (cause) {
-    throw invalidInput(path, `is not valid JSON: ${(cause as Error).message}`, cause);
-  }
-  throw invalidInput(path, 'must hold a JSON object');
-}
-
-function numberAt(value: Record<string, unknown> | null, keys: string[]): number | null {
-  let v: unknown = value;
-  for (const k of keys) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
-  return typeof v === 'number' ? v : null;
 }
 
 /**

@@ -7,6 +7,8 @@ import {
   LOG_JSONL,
   MODEL_DIR,
   SUMMARY_JSON,
+  checkpointModelDir,
+  readCheckpointState,
   readRunLog,
   resolveConfig,
   type StepRecord,
@@ -14,9 +16,6 @@ import {
   type TrainSummary,
 } from '../training/index.js';
 import { MODEL_JSON } from '../models/index.js';
-
-/** The checkpoint's own state file (`saveCheckpoint` writes it beside `model/`). */
-const STATE_JSON = 'state.json';
 
 /** The files of a run directory that a report reads. */
 export interface RunFiles {
@@ -66,10 +65,9 @@ async function findModel(runDir: string, summary: TrainSummary | null): Promise<
     return { dir: trained, final: true, step: summary?.steps ?? NaN };
   }
   const checkpoint = join(runDir, CHECKPOINT_DIR);
-  if (!(await exists(join(checkpoint, MODEL_DIR, MODEL_JSON)))) return null;
-  const state = await readJson(join(checkpoint, STATE_JSON), 'cannot be read (a checkpoint without its state)');
-  const step = typeof state === 'object' && state !== null && typeof (state as { step?: unknown }).step === 'number' ? (state as { step: number }).step : NaN;
-  return { dir: join(checkpoint, MODEL_DIR), final: false, step };
+  if (!(await exists(join(checkpointModelDir(checkpoint), MODEL_JSON)))) return null;
+  const { step } = await readCheckpointState(checkpoint);
+  return { dir: checkpointModelDir(checkpoint), final: false, step };
 }
 
 async function readJson(path: string, whenMissing: string): Promise<unknown> {

@@ -54,7 +54,8 @@ export async function saveCheckpoint(
  * its training state. The model keeps its variables, so an optimizer bound to them stays valid.
  */
 export async function loadCheckpoint(dir: string, model: tfl.LayersModel, optimizer: Optimizer): Promise<TrainingState> {
-  const saved = await loadModel(join(dir, MODEL_DIR));
+  const state = await readCheckpointState(dir);
+  const saved = await loadModel(checkpointModelDir(dir));
   try {
     const weights = saved.getWeights();
     const live = model.getWeights();
@@ -66,6 +67,16 @@ export async function loadCheckpoint(dir: string, model: tfl.LayersModel, optimi
     saved.dispose();
   }
   await restoreOptimizer(optimizer, await readOptimizerState(dir));
+  return state;
+}
+
+/** The folder of a checkpoint's model (tfjs layers format), for readers that only need the weights. */
+export function checkpointModelDir(dir: string): string {
+  return join(dir, MODEL_DIR);
+}
+
+/** A checkpoint's training state alone: its step, seconds and the parts' states. */
+export async function readCheckpointState(dir: string): Promise<TrainingState> {
   const statePath = join(dir, STATE_JSON);
   const state = parseJson(statePath, await readOrExplain(statePath)) as TrainingState;
   if (!(Number.isInteger(state.step) && state.step >= 0 && typeof state.parts === 'object' && state.parts !== null)) {

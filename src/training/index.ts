@@ -6,7 +6,7 @@ export { runTraining, CONFIG_JSON, SUMMARY_JSON, LOG_JSONL, MODEL_DIR, CHECKPOIN
 export type { RunTrainingOptions, TrainSummary } from './run-training.js';
 export { resolveConfig, totalSteps, DEFAULT_CONFIG } from './train-config.js';
 export type { TrainConfig, LossName, DistanceName, MinerName, OptimizerName, ScheduleName, GuardMode } from './train-config.js';
-export { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, readCheckpointState, checkpointModelDir } from './checkpoint.js';
 export type { TrainingState } from './checkpoint.js';
 export { CheckpointCallback } from './checkpoint-callback.js';
 export type { Stateful } from './checkpoint-callback.js';
