@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import { invalidArgument } from '../errors.js';
-import { getLearningRate, setLearningRate } from './tfjs-internals.js';
+import { disposeTfOptimizer, getLearningRate, setLearningRate } from './tfjs-internals.js';
 
 export type OptimizerName = 'adam' | 'sgd';
 
@@ -128,7 +128,7 @@ export class Optimizer {
 
   /** Frees the optimizer's slots (moments, momentum buffers) and scalars. */
   dispose(): void {
-    this.tfOptimizer.dispose();
+    disposeTfOptimizer(this.tfOptimizer);
   }
 
   /**

@@ -5,6 +5,8 @@
  * - change the learning rate at run time (tfjs has no schedulers): SGD and Momentum have
  *   `setLearningRate`, which also refreshes the `-lr` scalar they cache; every other tfjs
  *   optimizer reads its protected `learningRate` field at each step;
+ * - free a momentum optimizer whole: its `dispose` frees the momentum buffers but not the `-lr`
+ *   scalar its SGD base caches;
  * - checkpoint Adam exactly: `setWeights` recomputes the running powers beta1^t and beta2^t as
  *   pow(beta, t + 1), which differs in the last bits from the product of t float32 multiplications
  *   an uninterrupted run holds; so a resumed run reads and writes the private `accBeta1`/`accBeta2`.
@@ -51,6 +53,15 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
     (optimizer as tf.SGDOptimizer).setLearningRate(lr);
   } else {
     (optimizer as unknown as WithLearningRate).learningRate = lr;
+  }
+}
+
+/** `optimizer.dispose()`, plus what tfjs's MomentumOptimizer.dispose forgets: the cached `-lr` scalar. */
+export function disposeTfOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  if (optimizer instanceof tf.MomentumOptimizer) {
+    const cached = (optimizer as unknown as { c?: tf.Tensor }).c;
+    if (cached !== undefined && !cached.isDisposed) cached.dispose();
   }
 }
 

@@ -207,10 +207,10 @@ describeBackends(['cpu', 'wasm'], 'optimizers against plain-loop updates', () =>
     });
   }
 
-  it('leaks no tensor: steps, update norms, state reads and restores over existing slots', async () => {
+  it('leaks no tensor: steps, update norms, state reads and restores over existing slots, and dispose', async () => {
     for (const options of CASES.map((c) => c[1])) {
-      const kernel = tf.variable(tf.tensor2d(KERNEL, [2, 3]));
-      const bias = tf.variable(tf.tensor1d(BIAS));
+      const created = tf.memory().numTensors;
+      const [kernel, bias] = tf.tidy(() => [tf.variable(tf.tensor2d(KERNEL, [2, 3])), tf.variable(tf.tensor1d(BIAS))]);
       const grads = { [kernel.name]: tf.tensor2d(gradient(1, 6, 2), [2, 3]), [bias.name]: tf.tensor1d(gradient(1, 3, 3)) };
       const opt = createOptimizer(options);
       opt.applyGradients(grads); // creates the slots
@@ -225,6 +225,7 @@ describeBackends(['cpu', 'wasm'], 'optimizers against plain-loop updates', () =>
       assert.equal(tf.memory().numTensors, before, `${options.name}: tensors after steps and restores`);
       opt.dispose();
       tf.dispose([kernel, bias, ...Object.values(grads)]);
+      assert.equal(tf.memory().numTensors, created, `${JSON.stringify(options)}: tensors left after dispose`);
     }
   });
 });
