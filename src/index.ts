@@ -51,8 +51,28 @@ export type {
   LinearWarmupOptions,
 } from './schedulers/index.js';
 
-export { embeddingHealth, effectiveRank, symmetricEigen } from './health/index.js';
-export type { HealthMetrics, HealthOptions, EmbeddingsInput } from './health/index.js';
+export {
+  embeddingHealth,
+  effectiveRank,
+  symmetricEigen,
+  diagnose,
+  healthSnapshot,
+  formatHealthReport,
+  VERDICTS,
+  CAUSE_IDS,
+} from './health/index.js';
+export type {
+  HealthMetrics,
+  HealthOptions,
+  EmbeddingsInput,
+  HealthReport,
+  HealthSnapshot,
+  Cause,
+  CauseId,
+  Finding,
+  DiagnoseInput,
+  Verdict,
+} from './health/index.js';
 export { knn, retrievalMetrics, clusteringMetrics, kMeans } from './evaluation/index.js';
 export type {
   KnnOptions,
@@ -85,5 +105,24 @@ export type { BuildModelOptions } from './models/index.js';
 export { createOptimizer, Optimizer, optimizerState, restoreOptimizer } from './optimizers/index.js';
 export type { OptimizerOptions, OptimizerState } from './optimizers/index.js';
 
-export { Trainer, runTraining, resolveConfig, DEFAULT_CONFIG } from './training/index.js';
-export type { TrainerOptions, Callback, StepRecord, TrainConfig, TrainSummary, RunTrainingOptions } from './training/index.js';
+export {
+  Trainer,
+  ParallelTrainer,
+  runTraining,
+  resolveConfig,
+  DEFAULT_CONFIG,
+  HealthProbeCallback,
+  GuardCallback,
+  embedDatasetParallel,
+} from './training/index.js';
+export type {
+  TrainerOptions,
+  Callback,
+  StepRecord,
+  TrainConfig,
+  TrainSummary,
+  RunTrainingOptions,
+  StopRequest,
+} from './training/index.js';
+export { writeReport, buildReport, compareWithRaw } from './report/index.js';
+export type { BuildReportOptions, RawComparison } from './report/index.js';

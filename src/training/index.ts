@@ -16,3 +16,20 @@ export { ScheduleCallback } from './schedule-callback.js';
 export { RunLog, readRunLog } from './run-log.js';
 export { dataOptions, parseHoldoutClasses } from './data-options.js';
 export { distanceFor, lossFor, minerFor, schedulerFor } from './run-parts.js';
+export { HealthProbeCallback, probeRows, DEFAULT_PROBE_ROWS } from './health-probe-callback.js';
+export type { HealthProbeOptions } from './health-probe-callback.js';
+export { GuardCallback, MAX_RECOVERIES, GUARD_PERSISTENCE, HEALTHY_CHECKPOINT_STEPS } from './guard-callback.js';
+export type { GuardOptions, GuardState, GuardSummary } from './guard-callback.js';
+export { planRemedy, MIN_REMEDY_CONFIDENCE, REMEDY_WARMUP_STEPS } from './guard-remedy.js';
+export type { RemedyPlan, LiveRun } from './guard-remedy.js';
+export { collapseWatch, finalHealth, HEALTHY_CHECKPOINT_DIR } from './collapse-watch.js';
+export type { CollapseWatch, CollapseWatchOptions } from './collapse-watch.js';
+export type { StopKind, StopRequest } from './trainer.js';
+export {
+  ParallelTrainer,
+  GradientWorkers,
+  embedDatasetParallel,
+  resolveWorkers,
+  currentBackendChoice,
+} from './parallel/index.js';
+export type { ParallelTrainerOptions, GradientWorkersOptions, EmbedDatasetParallelOptions } from './parallel/index.js';
