@@ -5,8 +5,7 @@
 export type ErrorCode =
   | 'invalid-argument' // a bad option or tensor passed to the library
   | 'invalid-input' // a bad file or dataset
-  | 'backend' // a backend that cannot be started
-  | 'training-stopped'; // the guard stopped a run
+  | 'backend'; // a backend that cannot be started
 
 export class DeepmetricError extends Error {
   readonly code: ErrorCode;
