@@ -5,7 +5,7 @@
  * (embedding 64, L2-normalized, seeded weights written by this script for both sides), in
  * batches of 256.
  *
- * Run: npx tsx bench/embed.bench.ts [--models convnet,mlp:256,128] [--size 10000] [--rounds 2]
+ * Run: npx tsx bench/embed.bench.ts [--models convnet,convnet:16,32,128,mlp:256,128] [--size 10000] [--rounds 2]
  *
  * deepmetric runs `embedDataset` (this thread) and `embedDatasetParallel` (this thread and
  * worker threads, their start-up included in the time); torch runs with 1 and with 2 threads.
@@ -26,7 +26,7 @@ function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
-const MODELS = option('models', 'convnet,mlp:256,128').split(/,(?=[a-z])/);
+const MODELS = option('models', 'convnet,convnet:16,32,128,mlp:256,128').split(/,(?=[a-z])/);
 const SIZE = Number(option('size', '10000'));
 const ROUNDS = Number(option('rounds', '2'));
 const THREADS = Number(option('threads', '2'));

@@ -8,7 +8,7 @@
  * trains on the same batches (drawn by deepmetric's MPerClassSampler), so the losses of their
  * first steps can be compared.
  *
- * Run: npx tsx bench/train.bench.ts [--models convnet,mlp:256,128] [--classes 8] [--samples 16]
+ * Run: npx tsx bench/train.bench.ts [--models convnet,convnet:16,32,128,mlp:256,128] [--classes 8] [--samples 16]
  *        [--chunks 8] [--chunk 4] [--workers 1,2] [--without Kernel1,Kernel2]
  *
  * The batch is classes x samples (default 8 x 16 = 128: the sample has 10 classes, so the issue's
@@ -41,7 +41,7 @@ function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
-const MODELS = option('models', 'convnet,mlp:256,128').split(/,(?=[a-z])/);
+const MODELS = option('models', 'convnet,convnet:16,32,128,mlp:256,128').split(/,(?=[a-z])/);
 const CLASSES = Number(option('classes', '8'));
 const SAMPLES = Number(option('samples', '16'));
 const BATCH = CLASSES * SAMPLES;

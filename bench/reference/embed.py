@@ -5,7 +5,7 @@ the images are embedded in batches under torch.no_grad() and L2-normalized, as
 deepmetric's model ends with an L2Normalize layer.
 
 Usage: embed.py CONFIG.json
-CONFIG holds: model ('convnet' or 'mlp:256,128'), images (float32 file, n x 784), weights
+CONFIG holds: model ('convnet[:f1,f2,dense]' or 'mlp:256,128'), images (float32 file, n x 784), weights
 (float32 file, tfjs order), embedding_dim, batch_size, threads, out (where to write the
 embeddings, float32), reps.
 Prints one JSON object: the milliseconds of each repetition, torch version and threads.
@@ -26,7 +26,7 @@ def main():
         cfg = json.load(f)
     torch.set_num_threads(cfg["threads"])
     images = np.fromfile(cfg["images"], dtype=np.float32)
-    shape = (-1, 1, 28, 28) if cfg["model"] == "convnet" else (-1, 784)
+    shape = (-1, 1, 28, 28) if cfg["model"].startswith("convnet") else (-1, 784)
     data = torch.from_numpy(images.reshape(shape))
     net = build(cfg["model"], cfg["embedding_dim"])
     load_weights(net, np.fromfile(cfg["weights"], dtype=np.float32), cfg["model"])

@@ -8,7 +8,7 @@ TripletMarginLoss (LpDistance on normalized rows, AvgNonZeroReducer) written dir
 without gradients and the loss computes it again on the tape.
 
 Usage: train.py CONFIG.json
-CONFIG holds: model ('convnet' or 'mlp:256,128'), images (float32 file, n x 784), labels (int32
+CONFIG holds: model ('convnet[:f1,f2,dense]' or 'mlp:256,128'), images (float32 file, n x 784), labels (int32
 file), batches (int32 file, one row of indices per step), batch (rows per step), weights (float32
 file, tfjs order), embedding_dim, margin, lr, threads.
 It prints {"torch", "threads"} as one JSON line when ready, then for every line N read from stdin
@@ -26,12 +26,21 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def build(model, embedding_dim):
+def convnet_sizes(model):
+    """'convnet' or 'convnet:f1,f2,dense', as deepmetric's model specs (default 32,64,128)."""
     if model == "convnet":
+        return 32, 64, 128
+    f1, f2, dense = (int(v) for v in model.split(":")[1].split(","))
+    return f1, f2, dense
+
+
+def build(model, embedding_dim):
+    if model.startswith("convnet"):
+        f1, f2, dense = convnet_sizes(model)
         return nn.Sequential(
-            nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(7 * 7 * 64, 128), nn.ReLU(), nn.Linear(128, embedding_dim),
+            nn.Conv2d(1, f1, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(f1, f2, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(7 * 7 * f2, dense), nn.ReLU(), nn.Linear(dense, embedding_dim),
         )
     hidden = [int(h) for h in model.split(":")[1].split(",")]
     layers, width = [nn.Flatten()], 784
@@ -57,9 +66,9 @@ def load_weights(net, flat, model):
             out_f, in_f = w.shape
             size = in_f * out_f
             k = torch.from_numpy(flat[offset:offset + size].reshape(in_f, out_f))
-            if model == "convnet" and dense_seen == 0:
+            if model.startswith("convnet") and dense_seen == 0:
                 # tfjs flattens NHWC (h, w, c); torch flattens NCHW (c, h, w): reorder the rows.
-                k = k.reshape(7, 7, 64, out_f).permute(2, 0, 1, 3).reshape(in_f, out_f)
+                k = k.reshape(7, 7, convnet_sizes(model)[1], out_f).permute(2, 0, 1, 3).reshape(in_f, out_f)
             k = k.t()
             dense_seen += 1
         offset += size
@@ -104,7 +113,7 @@ def main():
     images = np.fromfile(cfg["images"], dtype=np.float32)
     labels = torch.from_numpy(np.fromfile(cfg["labels"], dtype=np.int32).astype(np.int64))
     n = len(labels)
-    shape = (n, 1, 28, 28) if cfg["model"] == "convnet" else (n, 784)
+    shape = (n, 1, 28, 28) if cfg["model"].startswith("convnet") else (n, 784)
     data = torch.from_numpy(images.reshape(shape))
     batches = torch.from_numpy(np.fromfile(cfg["batches"], dtype=np.int32).astype(np.int64)).reshape(-1, cfg["batch"])
     net = build(cfg["model"], cfg["embedding_dim"])

@@ -90,7 +90,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   minerMargin: 0.2,
   classesPerBatch: 10,
   samplesPerClass: 8,
-  epochs: 6,
+  epochs: 12,
   steps: null,
   stepsPerEpoch: 150,
   lr: 1e-3,
