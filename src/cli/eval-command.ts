@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { float, int } from './flag-parsers.js';
 import { initBackend, type BackendChoice } from '../backend/index.js';
 import { invalidArgument, invalidInput } from '../errors.js';
+import { readJsonObject } from '../io/index.js';
 import { loadData, type Dataset } from '../data/index.js';
 import { embedDataset, loadModel } from '../models/index.js';
 import { compareWithRaw, METRIC_LABELS, type EvaluationMetrics } from '../report/index.js';
@@ -148,22 +149,12 @@ function kFlag(value: string): number | 'max-bin-count' {
 /** The run directory's settings when the model folder is inside one (RUN_DIR/model), else null. */
 async function runConfigBeside(modelDir: string): Promise<TrainConfig | null> {
   const path = join(dirname(modelDir), CONFIG_JSON);
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    await access(path);
   } catch {
     return null;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (cause) {
-    throw invalidInput(path, `is not valid JSON: ${(cause as Error).message}`, cause);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidInput(path, 'must hold the JSON object of settings `deepmetric train` writes');
-  }
-  return resolveConfig(value as Record<string, unknown>, {}, path);
+  return resolveConfig(await readJsonObject(path, 'the JSON object of settings `deepmetric train` writes'), {}, path);
 }
 
 function checkInputShape(modelShape: Array<number | null>, data: Dataset, modelDir: string): void {

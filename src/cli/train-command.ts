@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { float, int } from './flag-parsers.js';
-import { invalidArgument, invalidInput } from '../errors.js';
+import { invalidArgument } from '../errors.js';
+import { readJsonObject } from '../io/index.js';
 import {
   BACKENDS,
   DISTANCES,
@@ -28,6 +28,9 @@ export interface TrainFlags extends Partial<Omit<TrainConfig, 'classesPerBatch' 
  * `deepmetric train`: the settings are the defaults, then a `--config` file, then the flags; with
  * `--resume RUN_DIR` they are the run's own `config.json`. Returns the run's summary.
  */
+/** What a `--config` file or a run's config.json must hold. */
+const SETTINGS_OBJECT = 'a JSON object of settings, e.g. {"lr": 0.001}';
+
 export async function trainCommand(flags: TrainFlags, context: CommandContext): Promise<TrainSummary> {
   const { batch, config: configFile, resume, ...rest } = flags;
   const fromFlags: Partial<TrainConfig> = { ...rest };
@@ -41,9 +44,9 @@ export async function trainCommand(flags: TrainFlags, context: CommandContext): 
       );
     }
     const path = join(resume, CONFIG_JSON);
-    config = resolveConfig({ ...(await readJsonObject(path)), out: resume }, {}, path);
+    config = resolveConfig({ ...(await readJsonObject(path, SETTINGS_OBJECT)), out: resume }, {}, path);
   } else {
-    const file = configFile === undefined ? {} : await readJsonObject(configFile);
+    const file = configFile === undefined ? {} : await readJsonObject(configFile, SETTINGS_OBJECT);
     config = resolveConfig(file, fromFlags, configFile);
   }
   return runTraining(config, { resume: resume !== undefined, signal: context.signal, progress: context.progress });
@@ -107,21 +110,3 @@ function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-async function readJsonObject(path: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw invalidInput(path, 'cannot be read', cause);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (cause) {
-    throw invalidInput(path, `is not valid JSON: ${(cause as Error).message}`, cause);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidInput(path, 'must hold a JSON object of settings, e.g. {"lr": 0.001}');
-  }
-  return value as Record<string, unknown>;
-}

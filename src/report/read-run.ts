@@ -1,6 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { invalidInput } from '../errors.js';
+import { readJsonObject } from '../io/index.js';
 import {
   CHECKPOINT_DIR,
   CONFIG_JSON,
@@ -44,17 +44,11 @@ export interface RunFiles {
  */
 export async function readRun(runDir: string): Promise<RunFiles> {
   const configPath = join(runDir, CONFIG_JSON);
-  const configFile = await readJson(configPath, 'not a run directory: expected the config.json that `deepmetric train` writes');
-  if (typeof configFile !== 'object' || configFile === null || Array.isArray(configFile)) {
-    throw invalidInput(configPath, 'must hold a JSON object of settings');
-  }
-  const config = resolveConfig(configFile as Record<string, unknown>, {}, configPath);
+  const configFile = await readJsonObject(configPath, 'a JSON object of settings', 'not a run directory: expected the config.json that `deepmetric train` writes');
+  const config = resolveConfig(configFile, {}, configPath);
   const log = await readRunLog(join(runDir, LOG_JSONL));
   const summaryPath = join(runDir, SUMMARY_JSON);
-  const summary = (await exists(summaryPath)) ? await readJson(summaryPath, 'cannot be read') : null;
-  if (summary !== null && (typeof summary !== 'object' || Array.isArray(summary))) {
-    throw invalidInput(summaryPath, 'must hold the JSON object `deepmetric train` writes');
-  }
+  const summary = (await exists(summaryPath)) ? await readJsonObject(summaryPath, 'the JSON object `deepmetric train` writes') : null;
   const finished = summary as TrainSummary | null;
   return { runDir, config, log, summary: finished, model: await findModel(runDir, finished) };
 }
@@ -68,20 +62,6 @@ async function findModel(runDir: string, summary: TrainSummary | null): Promise<
   if (!(await exists(join(checkpointModelDir(checkpoint), MODEL_JSON)))) return null;
   const { step } = await readCheckpointState(checkpoint);
   return { dir: checkpointModelDir(checkpoint), final: false, step };
-}
-
-async function readJson(path: string, whenMissing: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw invalidInput(path, whenMissing, cause);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw invalidInput(path, `is not valid JSON: ${(cause as Error).message}`, cause);
-  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { before, describe, it } from 'node:test';
 import { tf } from '../../src/tf.js';
 import { evalCommand, formatEvalResult, type EvalFlags } from '../../src/cli/eval-command.js';
@@ -12,20 +10,7 @@ import { writeNpy } from '../../src/data/index.js';
 import { DeepmetricError } from '../../src/errors.js';
 import { runTraining, type TrainConfig } from '../../src/training/index.js';
 import { tinyImagesIdx, tinyRunConfig } from '../helpers/tiny-run.js';
-
-const run = promisify(execFile);
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
-
-/** Runs the CLI as a user would, returning its exit status and output. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: join(import.meta.dirname, '../..') });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { cli } from '../helpers/cli.js';
 
 /** An evalCommand call that must fail with exit status 2 (bad input) and a message matching `pattern`. */
 async function rejectsWithExit2(flags: EvalFlags, pattern: RegExp): Promise<void> {

@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { reportCommand } from '../../src/cli/report-command.js';
 import { runTraining } from '../../src/training/index.js';
 import { blobsCsv, tinyRunConfig } from '../helpers/tiny-run.js';
-
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '../..');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { cli } from '../helpers/cli.js';
 
 describe('deepmetric report', () => {
   it('writes RUN_DIR/report.html with the map method asked for', async () => {

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { trainCommand, type TrainFlags } from '../../src/cli/train-command.js';
+import type { CommandContext } from '../../src/cli/command-context.js';
+import { blobsCsv } from '../helpers/tiny-run.js';
+import { cli } from '../helpers/cli.js';
+
+const CONTEXT: CommandContext = { signal: new AbortController().signal, progress: null, out: () => {} };
+
+/** A --config file in `dir` holding `settings` (raw text when a string). */
+async function configFile(dir: string, settings: unknown): Promise<string> {
+  const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(path, typeof settings === 'string' ? settings : JSON.stringify(settings));
+  return path;
+}
+
+describe('deepmetric train: settings', () => {
+  it('takes the defaults, then the --config file, then the flags; config.json records every resolved setting', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dm-train-cmd-'));
+    const file = await configFile(dir, {
+      data: await blobsCsv(dir),
+      model: 'mlp:16',
+      embeddingDim: 4,
+      classesPerBatch: 3,
+      samplesPerClass: 4,
+      steps: 6,
+      lr: 0.05,
+      backend: 'cpu',
+    });
+    const out = join(dir, 'run');
+    const flags: TrainFlags = { config: file, lr: 0.01, batch: [3, 3], out };
+    const summary = await trainCommand(flags, CONTEXT);
+    const written = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
+    assert.equal(written.lr, 0.01, 'a flag wins over the file');
+    assert.equal(written.samplesPerClass, 3, '--batch P,K wins over the file');
+    assert.equal(written.classesPerBatch, 3);
+    assert.equal(written.steps, 6, 'the file wins over the defaults');
+    assert.equal(written.model, 'mlp:16');
+    assert.equal(written.margin, 0.2, 'the default, as docs/cli.md gives it');
+    assert.equal(written.miner, 'semihard');
+    for (const key of ['data', 'model', 'embeddingDim', 'loss', 'margin', 'miner', 'optimizer', 'schedule', 'seed', 'guard', 'workers', 'out']) {
+      assert.ok(key in written, `config.json records ${key}`);
+    }
+    assert.equal(summary.steps, 6);
+    const log = (await readFile(join(out, 'log.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    assert.equal(log.find((r) => r.step === 0)?.lr, 0.01, 'the run used the flag');
+  });
+
+  it('refuses a config file that is not a JSON object of known, valid settings, naming the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dm-train-cmd-'));
+    const out = join(dir, 'never');
+    const cases: [unknown, RegExp][] = [
+      ['{"lr": 0.01,', /is not valid JSON/],
+      [[{ lr: 0.01 }], /must hold a JSON object of settings/],
+      [{ lrr: 0.01 }, /unknown setting `lrr`/],
+      [{ lr: -1 }, /Setting `lr` must be a number > 0\. Received: lr=-1 \(from .*config-/],
+      [{ miner: 'hardest' }, /Setting `miner` must be one of none, all, hard, semihard, easy, batch-hard/],
+    ];
+    for (const [settings, pattern] of cases) {
+      const path = await configFile(dir, settings);
+      await assert.rejects(trainCommand({ config: path, out }, CONTEXT), (e: Error) => {
+        assert.match(e.message, pattern);
+        if (pattern.source.includes('JSON')) assert.ok(e.message.startsWith(`${path}: `), e.message);
+        return true;
+      });
+    }
+    await assert.rejects(trainCommand({ config: join(dir, 'absent.json'), out }, CONTEXT), /absent\.json: cannot be read/);
+    await assert.rejects(trainCommand({ lr: 0, out }, CONTEXT), /Setting `lr` must be a number > 0\. Received: lr=0 \(from flag\)/);
+    await assert.rejects(trainCommand({ resume: join(dir, 'run'), lr: 0.1 }, CONTEXT), /drop the other flags: --lr/);
+    assert.deepEqual((await readdir(dir)).filter((name) => !name.startsWith('config-')), [], 'no run directory was written');
+  });
+
+  it('exits with status 2 and a message naming the file on a bad --config', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dm-train-cmd-'));
+    const path = await configFile(dir, { epochs: 0 });
+    const result = await cli(['train', '--config', path, '--out', join(dir, 'run')]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /Setting `epochs` must be an integer > 0\. Received: epochs=0 \(from .*config-/);
+    assert.equal(result.stdout, '');
+    assert.deepEqual(await readdir(dir), [path.slice(dir.length + 1)]);
+  });
+});
