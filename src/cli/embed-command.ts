@@ -7,9 +7,10 @@ import { loadData, writeNpy, type Dataset } from '../data/index.js';
 import { loadModel } from '../models/index.js';
 import { embedDatasetParallel } from '../training/parallel/index.js';
 import { dataOptions } from '../training/data-options.js';
+import { dataSourceSettings, withDataSourceFlags, type DataSourceFlags } from './data-source-flags.js';
 import { BACKENDS } from '../training/train-config.js';
 
-export interface EmbedFlags {
+export interface EmbedFlags extends DataSourceFlags {
   model: string;
   data: string;
   out: string;
@@ -46,7 +47,7 @@ export async function embedCommand(flags: EmbedFlags): Promise<EmbedResult> {
   const threads = flags.threads === 'auto' ? (convolutional && backend !== 'node' ? availableParallelism() : 1) : flags.threads;
   const { train, test } = await loadData(
     flags.data,
-    dataOptions({ seed: flags.seed, testFraction: flags.testFraction ?? null, holdoutClasses: flags.holdoutClasses ?? null }),
+    dataOptions({ seed: flags.seed, testFraction: flags.testFraction ?? null, holdoutClasses: flags.holdoutClasses ?? null, ...dataSourceSettings(flags, null) }),
   );
   const parts: Dataset[] = flags.split === 'all' ? [train, test] : [flags.split === 'train' ? train : test];
   const arrays: Float32Array[] = [];
@@ -77,10 +78,12 @@ export async function embedCommand(flags: EmbedFlags): Promise<EmbedResult> {
 }
 
 export function embedCommandSpec(run: (flags: EmbedFlags) => Promise<void>): Command {
-  return new Command('embed')
-    .description('Embed a dataset with a trained model; writes <out>.npy (float32 [n, dim]) and <out>.labels.npy (int32 [n]).')
-    .requiredOption('--model <dir>', 'a saved model folder, e.g. RUN_DIR/model')
-    .option('--data <spec>', "'fashion-mnist', a folder of IDX files, an image folder, a .npy or a .csv", 'fashion-mnist')
+  return withDataSourceFlags(
+    new Command('embed')
+      .description('Embed a dataset with a trained model; writes <out>.npy (float32 [n, dim]) and <out>.labels.npy (int32 [n]).')
+      .requiredOption('--model <dir>', 'a saved model folder, e.g. RUN_DIR/model')
+      .option('--data <spec>', "'fashion-mnist', a folder of IDX files, an image folder, a .npy or a .csv", 'fashion-mnist'),
+  )
     .requiredOption('--out <file.npy>', 'where to write the embeddings')
     .addOption(new Option('--split <name>', 'which part of the data').choices(['train', 'test', 'all']).default('all'))
     .option('--holdout-classes <classes>', 'split off these classes as the test part (count, fraction or names)')

@@ -10,13 +10,12 @@ import { embedDataset, loadModel } from '../models/index.js';
 import { compareWithRaw, METRIC_LABELS, type EvaluationMetrics } from '../report/index.js';
 import { CONFIG_JSON, dataOptions, resolveConfig, type TrainConfig } from '../training/index.js';
 import { BACKENDS } from '../training/train-config.js';
+import { dataSourceSettings, withDataSourceFlags, type DataSourceFlags } from './data-source-flags.js';
 
-export interface EvalFlags {
+export interface EvalFlags extends DataSourceFlags {
   model: string;
-  /** Omitted: the data of the run the model belongs to (its `config.json`). */
+  /** Omitted: the data of the run the model belongs to (its `config.json`), read as the run read it. */
   data?: string;
-  /** The labels file of `.npy` data. */
-  labels?: string;
   /** Classes to evaluate on (count, fraction or names); `true` (the bare flag): the run's held-out classes. */
   holdoutClasses?: string | true;
   testFraction?: number;
@@ -68,8 +67,7 @@ export async function evalCommand(flags: EvalFlags): Promise<EvalResult> {
   };
   const overridden = flags.seed !== undefined || flags.testFraction !== undefined || typeof flags.holdoutClasses === 'string';
   await initBackend(flags.backend);
-  const options = dataOptions(split);
-  if (flags.labels !== undefined) options.labels = flags.labels;
+  const options = dataOptions({ ...split, ...dataSourceSettings(flags, fromRun) });
   const { test } = await loadData(data, options);
   const model = await loadModel(flags.model);
   try {
@@ -117,11 +115,12 @@ export function formatEvalResult(result: EvalResult): string {
 }
 
 export function evalCommandSpec(run: (flags: EvalFlags) => Promise<void>): Command {
-  return new Command('eval')
-    .description('Evaluate a saved model on held-out data: retrieval and clustering metrics of its embeddings next to the raw input features.')
-    .requiredOption('--model <dir>', 'a saved model folder, e.g. RUN_DIR/model')
-    .option('--data <spec>', "'fashion-mnist', a folder of IDX files, an image folder, a .npy or a .csv (default: the run's data)")
-    .option('--labels <file>', 'labels of .npy data (.npy or text, one per line)')
+  return withDataSourceFlags(
+    new Command('eval')
+      .description('Evaluate a saved model on held-out data: retrieval and clustering metrics of its embeddings next to the raw input features.')
+      .requiredOption('--model <dir>', 'a saved model folder, e.g. RUN_DIR/model')
+      .option('--data <spec>', "'fashion-mnist', a folder of IDX files, an image folder, a .npy or a .csv (default: the run's data, read as the run read it)"),
+  )
     .option('--holdout-classes [classes]', "evaluate on held-out classes: these (count, fraction or names), or alone the run's")
     .option('--test-fraction <f>', 'share of each class in the test split, for data without one (default: the run\'s)', float)
     .option('--seed <n>', "seed of the split and of k-means (default: the run's, else 0)", int)

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { float, int } from './flag-parsers.js';
+import { withDataSourceFlags } from './data-source-flags.js';
 import { invalidArgument } from '../errors.js';
 import { readJsonObject } from '../io/index.js';
 import {
@@ -54,9 +55,11 @@ export async function trainCommand(flags: TrainFlags, context: CommandContext): 
 
 /** The `train` command for commander, with every flag documented in docs/cli.md. */
 export function trainCommandSpec(run: (flags: TrainFlags) => Promise<void>): Command {
-  return new Command('train')
-    .description('Train an embedding network with triplet loss; writes a run directory (config, log, checkpoints, model, summary).')
-    .option('--data <spec>', "'fashion-mnist' (the bundled sample), a folder of IDX files, an image folder, a .npy or a .csv")
+  return withDataSourceFlags(
+    new Command('train')
+      .description('Train an embedding network with triplet loss; writes a run directory (config, log, checkpoints, model, summary).')
+      .option('--data <spec>', "'fashion-mnist' (the bundled sample), a folder of IDX files, an image folder, a .npy or a .csv"),
+  )
     .option('--holdout-classes <classes>', 'hold these classes out for evaluation: a count, a fraction, or comma-separated names')
     .option('--test-fraction <f>', 'share of each class kept for testing when the data has no test split', float)
     .option('--model <spec>', "'convnet' or 'mlp:<hidden sizes>', e.g. mlp:256,128")

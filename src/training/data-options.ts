@@ -2,11 +2,27 @@ import { invalidArgument } from '../errors.js';
 import type { LoadDataOptions } from '../data/index.js';
 import type { TrainConfig } from './train-config.js';
 
-/** Only the options the config sets: the reader rejects options that do not apply to a source. */
-export function dataOptions(config: Pick<TrainConfig, 'seed' | 'testFraction' | 'holdoutClasses'>): LoadDataOptions {
+/** How to read a data source: the settings that apply to one format only (`.npy`, CSV, image folder). */
+export type DataSourceSettings = Pick<TrainConfig, 'labels' | 'csvHeader' | 'labelColumn' | 'imageSize' | 'color'>;
+
+/**
+ * The `loadData` options of a run's settings, only those the settings set: the reader rejects
+ * an option that does not apply to the source's format (a `--csv-header` for an image folder).
+ */
+export function dataOptions(
+  config: Pick<TrainConfig, 'seed' | 'testFraction' | 'holdoutClasses'> & Partial<DataSourceSettings>,
+): LoadDataOptions {
   const options: LoadDataOptions = { seed: config.seed };
   if (config.testFraction !== null) options.testFraction = config.testFraction;
   if (config.holdoutClasses !== null) options.holdoutClasses = parseHoldoutClasses(config.holdoutClasses);
+  if (config.labels != null) options.labels = config.labels;
+  if (config.csvHeader === true) options.header = true;
+  if (config.labelColumn != null) options.labelColumn = /^-?\d+$/.test(config.labelColumn) ? Number(config.labelColumn) : config.labelColumn;
+  if (config.imageSize != null) {
+    const [height, width = height] = config.imageSize.split('x').map(Number);
+    options.size = [height, width];
+  }
+  if (config.color != null) options.color = config.color;
   return options;
 }
 

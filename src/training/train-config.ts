@@ -17,6 +17,7 @@ export const OPTIMIZERS = ['adam', 'sgd'] as const;
 export const SCHEDULES = ['none', 'step', 'cosine', 'plateau'] as const;
 export const GUARDS = ['off', 'warn', 'stop', 'recover'] as const;
 export const BACKENDS = ['auto', 'wasm', 'cpu', 'node'] as const;
+export const COLORS = ['grey', 'rgb'] as const;
 
 export type LossName = (typeof LOSSES)[number];
 export type DistanceName = (typeof DISTANCES)[number];
@@ -33,6 +34,16 @@ export interface TrainConfig {
   holdoutClasses: string | null;
   /** Share of each class held out for testing when the data has no test split of its own (null: the reader's default, 0.2). */
   testFraction: number | null;
+  /** The labels file of `.npy` data: a `.npy` of integers, or text with one label per line. */
+  labels: string | null;
+  /** The CSV's first line is a header. */
+  csvHeader: boolean;
+  /** The CSV's label column: an index (negative counts from the end) or, with `csvHeader`, a name; null: the last. */
+  labelColumn: string | null;
+  /** Resize every image of an image folder: `n` (n x n) or `HxW`; null: keep the size, which must then be the same for all. */
+  imageSize: string | null;
+  /** Read an image folder's images as grey or RGB; null: RGB. */
+  color: 'grey' | 'rgb' | null;
   /** `convnet` or `mlp:<hidden sizes>`, e.g. `mlp:256,128`. */
   model: string;
   embeddingDim: number;
@@ -79,6 +90,11 @@ export const DEFAULT_CONFIG: TrainConfig = {
   data: 'fashion-mnist',
   holdoutClasses: null,
   testFraction: null,
+  labels: null,
+  csvHeader: false,
+  labelColumn: null,
+  imageSize: null,
+  color: null,
   model: 'convnet:16,32,128',
   embeddingDim: 64,
   normalize: true,
@@ -131,6 +147,11 @@ const CHECKS: { [K in keyof TrainConfig]: Check } = {
   data: text,
   holdoutClasses: orNull(text),
   testFraction: orNull(fraction),
+  labels: orNull(text),
+  csvHeader: bool,
+  labelColumn: orNull(text),
+  imageSize: orNull((v) => (typeof v === 'string' && /^[1-9]\d*(x[1-9]\d*)?$/.test(v) ? null : "'n' or 'HxW' of positive integers, e.g. '64' or '64x48'")),
+  color: orNull(oneOf(COLORS)),
   model: text,
   embeddingDim: positiveInt,
   normalize: bool,
