@@ -12,6 +12,10 @@ export interface MPerClassSamplerOptions {
   lengthBeforeNewIter?: number;
   /** The generator the sampler draws from; give it one of its own. */
   rng: Random;
+  /** Where the labels came from (a data file), named in the errors about them. Default 'labels'. */
+  source?: string;
+  /** Names of the labels (`classNames[label]`), used in the errors about them. */
+  classNames?: readonly string[];
 }
 
 /** The state of an MPerClassSampler, for checkpoints: where it is and what it was built on. */
@@ -94,7 +98,7 @@ export class MPerClassSampler {
     const byClass = groupByClass(checked);
     this.classes = Int32Array.from(byClass.keys());
     this.classIndices = [...byClass.values()].map((v) => Int32Array.from(v));
-    checkClassSizes(this.classes, this.classIndices);
+    checkClassSizes(this.classes, this.classIndices, options.source ?? 'labels', options.classNames ?? []);
     this.smallClasses = this.classes.filter((_c, i) => this.classIndices[i].length < this.m);
 
     const numClasses = this.classes.length;
@@ -234,20 +238,21 @@ function groupByClass(labels: Int32Array): Map<number, number[]> {
   return byClass;
 }
 
-function checkClassSizes(classes: Int32Array, classIndices: Int32Array[]): void {
+function checkClassSizes(classes: Int32Array, classIndices: Int32Array[], source: string, classNames: readonly string[]): void {
+  const name = (label: number) => (classNames[label] === undefined ? String(label) : `${label} (${JSON.stringify(classNames[label])})`);
   if (classes.length < 2) {
     throw invalidInput(
-      'labels',
-      `has ${classes.length} class${classes.length === 1 ? '' : 'es'} (${classes.length === 0 ? 'no samples' : `class ${classes[0]}`}): metric learning needs at least 2 classes, so that a batch has negatives`,
+      source,
+      `has ${classes.length} class${classes.length === 1 ? '' : 'es'} (${classes.length === 0 ? 'no samples' : `class ${name(classes[0])}`}): metric learning needs at least 2 classes, so that a batch has negatives`,
     );
   }
   const singles = classes.filter((_c, i) => classIndices[i].length === 1);
   if (singles.length > 0) {
-    const shown = Array.from(singles.slice(0, 10)).join(', ');
+    const shown = Array.from(singles.slice(0, 10), name).join(', ');
     const more = singles.length > 10 ? ` and ${singles.length - 10} more` : '';
     throw invalidInput(
-      'labels',
-      `class ${singles[0]} has 1 sample${singles.length > 1 ? ` (${singles.length} classes have 1 sample: ${shown}${more})` : ''}; MPerClassSampler needs at least 2 samples per class, because a class with one sample has no positive pair. Remove ${singles.length > 1 ? 'these classes' : 'this class'} or add samples`,
+      source,
+      `class ${name(singles[0])} has 1 sample (row ${classIndices[classes.indexOf(singles[0])][0]})${singles.length > 1 ? ` (${singles.length} classes have 1 sample: ${shown}${more})` : ''}; MPerClassSampler needs at least 2 samples per class, because a class with one sample has no positive pair. Remove ${singles.length > 1 ? 'these classes' : 'this class'} or add samples`,
     );
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '../tf.js';
 import { DeepmetricError, invalidArgument } from '../errors.js';
@@ -75,7 +75,9 @@ export const CHECKPOINT_DIR = join('checkpoints', 'latest');
  */
 export async function runTraining(config: TrainConfig, options: RunTrainingOptions = {}): Promise<TrainSummary> {
   const runDir = config.out === '' ? defaultRunDir() : config.out;
-  await prepareRunDir(runDir, options.resume ?? false);
+  // Checked now, written only once the data, the model and the sampler have accepted the settings:
+  // a run refused for bad input leaves no directory behind.
+  await checkRunDir(runDir, options.resume ?? false);
   const backend = await initBackend(config.backend);
   const { train, test } = await loadData(config.data, dataOptions(config));
 
@@ -97,6 +99,8 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     batchSize,
     lengthBeforeNewIter: config.stepsPerEpoch * batchSize,
     rng: new Random(config.seed),
+    source: `${train.source} (training split)`,
+    classNames: train.classNames,
   });
   const schedule = new ScheduleCallback(schedulerFor(config));
   const parts: Record<string, Stateful> = {
@@ -201,7 +205,7 @@ function rngPart(rng: Random): Stateful {
   return { state: () => rng.state(), loadState: (s) => rng.setState(s as ReturnType<Random['state']>) };
 }
 
-async function prepareRunDir(dir: string, resume: boolean): Promise<void> {
+async function checkRunDir(dir: string, resume: boolean): Promise<void> {
   const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
     throw error;
@@ -215,7 +219,6 @@ async function prepareRunDir(dir: string, resume: boolean): Promise<void> {
   if (entries !== null && entries.length > 0) {
     throw invalidArgument(`Run directory ${dir} already holds files: give another --out, or --resume ${dir} to continue it.`);
   }
-  await mkdir(dir, { recursive: true });
 }
 
 function defaultRunDir(): string {

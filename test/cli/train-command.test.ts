@@ -68,9 +68,15 @@ describe('deepmetric train: settings', () => {
       });
     }
     await assert.rejects(trainCommand({ config: join(dir, 'absent.json'), out }, CONTEXT), /absent\.json: cannot be read/);
+    const lonely = join(dir, 'lonely.csv');
+    await writeFile(lonely, `${(await readFile(await blobsCsv(dir), 'utf8')).trim()}\n9,9,9,9,9,9,9,9,lonely\n`);
+    await assert.rejects(
+      trainCommand({ data: lonely, model: 'mlp:8', batch: [3, 2], backend: 'cpu', out }, CONTEXT),
+      /lonely\.csv \(training split\): class 3 \("lonely"\) has 1 sample/,
+    );
     await assert.rejects(trainCommand({ lr: 0, out }, CONTEXT), /Setting `lr` must be a number > 0\. Received: lr=0 \(from flag\)/);
     await assert.rejects(trainCommand({ resume: join(dir, 'run'), lr: 0.1 }, CONTEXT), /drop the other flags: --lr/);
-    assert.deepEqual((await readdir(dir)).filter((name) => !name.startsWith('config-')), [], 'no run directory was written');
+    assert.deepEqual((await readdir(dir)).filter((name) => !/^config-|\.csv$/.test(name)), [], 'no run directory was written');
   });
 
   it('exits with status 2 and a message naming the file on a bad --config', async () => {

@@ -176,12 +176,17 @@ describe('MPerClassSampler', () => {
     assertRejects(
       () => new MPerClassSampler(Int32Array.from([0, 0, 1, 1, 5, 2, 2]), { m: 2, rng: new Random(0) }),
       'invalid-input',
-      /^labels: class 5 has 1 sample; .*no positive pair/,
+      /^labels: class 5 has 1 sample \(row 4\); .*no positive pair/,
+    );
+    assertRejects(
+      () => new MPerClassSampler(Int32Array.from([0, 0, 1, 1, 2]), { m: 2, rng: new Random(0), source: 'pets.csv', classNames: ['cat', 'dog', 'eel'] }),
+      'invalid-input',
+      /^pets\.csv: class 2 \("eel"\) has 1 sample \(row 4\)/,
     );
     assertRejects(
       () => new MPerClassSampler(Int32Array.from([0, 0, 9, 1, 1, 4, 8]), { m: 2, rng: new Random(0) }),
       'invalid-input',
-      /class 9 has 1 sample \(3 classes have 1 sample: 9, 4, 8\)/,
+      /class 9 has 1 sample \(row 2\) \(3 classes have 1 sample: 9, 4, 8\)/,
     );
     assertRejects(() => new MPerClassSampler(Int32Array.from([3, 3, 3]), { m: 2, rng: new Random(0) }), 'invalid-input', /has 1 class \(class 3\).*at least 2 classes/);
     assertRejects(() => new MPerClassSampler(new Int32Array(0), { m: 2, rng: new Random(0) }), 'invalid-input', /has 0 classes/);
