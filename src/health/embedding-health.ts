@@ -84,7 +84,7 @@ export function embeddingHealth(
         reference === undefined ? null : pairs.meanNormalizedDistance / reference.meanNormalizedDistance,
       normalizedStdSqrtDim: (std / dim) * Math.sqrt(dim),
     },
-    norms: normMetrics(moments.norms, opts.zeroNormTolerance),
+    norms: normMetrics(opts.preNormalization === null ? moments.norms : normalizedMoments(opts.preNormalization.data, rows, opts.preNormalization.dim).norms, opts.zeroNormTolerance),
     shape: shapeMetrics(moments, rows, dim, opts.deadTolerance),
     separation: pairs.separation,
   };
@@ -148,6 +148,7 @@ interface CheckedOptions {
   deadTolerance: number;
   zeroNormTolerance: number;
   chunkRows: number;
+  preNormalization: ReadEmbeddings | null;
 }
 
 function checkOptions(options: HealthOptions, rows: number): CheckedOptions {
@@ -176,7 +177,13 @@ function checkOptions(options: HealthOptions, rows: number): CheckedOptions {
       `Option \`reference\` must be the HealthMetrics returned by an earlier embeddingHealth call. Received: ${JSON.stringify(reference)?.slice(0, 120)}`,
     );
   }
-  return { reference, margin, distance, deadTolerance, zeroNormTolerance, chunkRows };
+  const preNormalization = options.preNormalization === undefined ? null : readEmbeddings(options.preNormalization);
+  if (preNormalization !== null && preNormalization.rows !== rows) {
+    throw invalidArgument(
+      `Option \`preNormalization\` must hold the same ${rows} rows as the embeddings. Received: ${preNormalization.rows} rows`,
+    );
+  }
+  return { reference, margin, distance, deadTolerance, zeroNormTolerance, chunkRows, preNormalization };
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {

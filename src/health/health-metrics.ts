@@ -30,6 +30,12 @@ export interface HealthOptions {
   /** A row counts as near zero when its L2 norm is <= this. Default 1e-6. */
   zeroNormTolerance?: number;
   /**
+   * The same rows before the model's final L2 normalization (the input of its last layer): their
+   * norms are the ones reported, since normalized rows all have norm 1 and cannot show the norms
+   * shrinking to 0. Every other metric is measured on `embeddings`.
+   */
+  preNormalization?: EmbeddingsInput;
+  /**
    * Rows of the n x n distance matrices computed at a time, to bound memory on large sets.
    * Default: all rows when n <= 2048, else floor(2^22 / n) (16 MB per block).
    */

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/index.js';
-import { embeddingHealth, healthSnapshot, type HealthSnapshot } from '../health/index.js';
-import { embedDataset } from '../models/index.js';
+import { healthSnapshot, type HealthSnapshot } from '../health/index.js';
 import type { Callback } from './callback.js';
 import type { Stateful } from './checkpoint-callback.js';
 import { GuardCallback } from './guard-callback.js';
@@ -11,6 +10,7 @@ import { distanceFor } from './run-parts.js';
 import type { ScheduleCallback } from './schedule-callback.js';
 import type { TrainConfig } from './train-config.js';
 import type { Trainer } from './trainer.js';
+import { modelHealth } from './model-health.js';
 
 /** Where `--guard recover` keeps the last healthy checkpoint, in the run directory. */
 export const HEALTHY_CHECKPOINT_DIR = join('checkpoints', 'healthy');
@@ -79,11 +79,5 @@ function separationDistance(config: TrainConfig): { distance?: ReturnType<typeof
  * const health = finalHealth(model, test, config); // health.effectiveRank, health.meanNormalizedDistance, ...
  */
 export function finalHealth(model: tfl.LayersModel, dataset: Dataset, config: TrainConfig): HealthSnapshot {
-  const embeddings = embedDataset(model, dataset);
-  try {
-    const metrics = embeddingHealth(embeddings, dataset.labels, { ...separationDistance(config), margin: config.margin });
-    return healthSnapshot(metrics, dataset.labels);
-  } finally {
-    embeddings.dispose();
-  }
+  return healthSnapshot(modelHealth(model, dataset, { ...separationDistance(config), margin: config.margin }), dataset.labels);
 }

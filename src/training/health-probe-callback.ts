@@ -2,12 +2,12 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { invalidArgument } from '../errors.js';
 import { subset, type Dataset } from '../data/index.js';
 import type { BaseDistance } from '../distances/index.js';
-import { embeddingHealth, healthSnapshot, type HealthMetrics } from '../health/index.js';
-import { embedDataset } from '../models/index.js';
+import { healthSnapshot, type HealthMetrics } from '../health/index.js';
 import { Random } from '../random.js';
 import type { Callback } from './callback.js';
 import type { Stateful } from './checkpoint-callback.js';
 import type { StepRecord } from './step-record.js';
+import { modelHealth } from './model-health.js';
 
 /**
  * Rows of the default probe batch. 256 rows, stratified over 10 classes, give ~25 per class (enough
@@ -99,12 +99,10 @@ export class HealthProbeCallback<T extends Probed> implements Callback<T>, State
   /** The health of the probe batch as `model` embeds it now. */
   measure(model: tfl.LayersModel): HealthMetrics {
     const started = performance.now();
-    const embeddings = embedDataset(model, this.probe);
     try {
       const options = { ...(this.distance ? { distance: this.distance } : {}), ...(this.margin !== undefined ? { margin: this.margin } : {}) };
-      return embeddingHealth(embeddings, this.probe.labels, options);
+      return modelHealth(model, this.probe, options);
     } finally {
-      embeddings.dispose();
       this.seconds += (performance.now() - started) / 1000;
       this.count += 1;
     }

@@ -200,6 +200,20 @@ describeBackends(['cpu', 'wasm'], 'embeddingHealth', () => {
     assert.equal(measure(m, null, { zeroNormTolerance: 1.01 }).norms.nearZeroShare, 3 / 5, 'norm <= tolerance');
   });
 
+  it('reports the norms of the rows before normalization when given them, every other metric unchanged', () => {
+    const raw = gaussian(40, 6, 21);
+    const rows = rowsOf(raw.data, 40, 6);
+    const unit = { ...raw, data: Float32Array.from(normalizeRows(rows).flat()) };
+    const plain = measure(unit, null);
+    const h = measure(unit, null, { preNormalization: raw });
+    const norms = rowNorms(rows);
+    assertClose(h.norms.mean, norms.reduce((s, v) => s + v, 0) / 40, 1e-6, 0, 'mean of the raw norms');
+    assertClose(h.norms.min, Math.min(...norms), 1e-6, 0, 'min');
+    assertClose(plain.norms.mean, 1, 1e-6, 0, 'the normalized rows alone read 1');
+    assert.deepEqual({ ...h, norms: null }, { ...plain, norms: null });
+    assert.throws(() => measure(unit, null, { preNormalization: gaussian(39, 6, 21) }), /`preNormalization` must hold the same 40 rows/);
+  });
+
   it('finds dead dimensions by their variance over the normalized rows', () => {
     const rng = new Random(12);
     const dead = new Set([1, 4, 5]);
