@@ -6,6 +6,8 @@ interface ProgressView {
   readonly totalSteps: number;
   readonly batchSize: number;
   readonly startStep: number;
+  /** Seconds of training so far, the time before a resume included. */
+  readonly seconds: number;
 }
 
 /**
@@ -15,6 +17,7 @@ interface ProgressView {
 export class ProgressCallback<T extends ProgressView> implements Callback<T> {
   private bar: cliProgress.SingleBar | null = null;
   private lastLine = 0;
+  private secondsAtStart = 0;
 
   constructor(
     private readonly stream: NodeJS.WriteStream = process.stderr,
@@ -22,6 +25,8 @@ export class ProgressCallback<T extends ProgressView> implements Callback<T> {
   ) {}
 
   onTrainBegin(trainer: T): void {
+    // A resumed run's seconds include the time before its checkpoint; its throughput must not.
+    this.secondsAtStart = trainer.seconds;
     if (!this.stream.isTTY) return;
     this.bar = new cliProgress.SingleBar(
       {
@@ -37,7 +42,8 @@ export class ProgressCallback<T extends ProgressView> implements Callback<T> {
 
   onStepEnd(trainer: T, record: StepRecord): void {
     const doneSteps = record.step + 1 - trainer.startStep;
-    const speed = record.seconds > 0 ? ((doneSteps * trainer.batchSize) / record.seconds).toFixed(0) : '-';
+    const elapsed = record.seconds - this.secondsAtStart;
+    const speed = elapsed > 0 ? ((doneSteps * trainer.batchSize) / elapsed).toFixed(0) : '-';
     const fields = { loss: record.loss.toFixed(4), lr: record.lr.toExponential(2), speed };
     if (this.bar) {
       this.bar.update(record.step + 1, fields);

@@ -159,6 +159,8 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
   trainer.seconds = seconds;
   const stop = () => trainer.requestStop('interrupted', 'Ctrl-C');
   options.signal?.addEventListener('abort', stop);
+  // Ctrl-C while the data loaded or the model was built: stop before the first step.
+  if (options.signal?.aborted) stop();
   try {
     await trainer.fit();
   } finally {

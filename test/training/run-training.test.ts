@@ -11,6 +11,9 @@ import { tinyRunConfig } from '../helpers/tiny-run.js';
 
 const configIn = tinyRunConfig;
 
+/** The numbers each log.jsonl record must carry. */
+const LOG_FIELDS = ['step', 'epoch', 'loss', 'lr', 'numTriplets', 'activeFraction', 'meanAP', 'meanAN', 'gradNorm', 'seconds'] as const;
+
 const withoutTime = (records: Array<Record<string, unknown>>) => records.map(({ seconds: _s, ...rest }) => rest);
 
 describe('runTraining', () => {
@@ -26,7 +29,13 @@ describe('runTraining', () => {
       assert.ok(Number.isFinite(r.loss) && r.numTriplets > 0 && r.activeFraction >= 0 && r.activeFraction <= 1);
       assert.ok(Number.isFinite(r.gradNorm) && Number.isFinite(r.updateRatio), JSON.stringify(r));
       assert.equal(r.epoch, Math.floor(r.step / 6));
+      // Every record carries the fields of the issue, as finite numbers (there were triplets at every step).
+      for (const field of LOG_FIELDS) assert.ok(Number.isFinite(r[field]), `step ${r.step}: ${field} = ${r[field]}`);
+      assert.ok(Number.isInteger(r.numTriplets) && r.lr > 0 && r.gradNorm >= 0 && r.meanAP >= 0 && r.meanAN >= 0, JSON.stringify(r));
     }
+    // The default cosine schedule starts at the configured lr; seconds count up from 0.
+    assert.equal(log[0].lr, config.lr);
+    assert.ok(log.every((r, i) => r.seconds >= 0 && (i === 0 || r.seconds >= log[i - 1].seconds)), `seconds ${log.map((r) => r.seconds)}`);
     assert.equal(summary.steps, 20);
     assert.equal(summary.testSize, 18); // 20% of 30 per class
     assert.ok(summary.test !== null && summary.rawTest !== null);
@@ -57,6 +66,20 @@ describe('runTraining', () => {
       withoutTime((await readRunLog(join(interrupted.out, 'log.jsonl'))) as never),
       withoutTime((await readRunLog(join(straight.out, 'log.jsonl'))) as never),
     );
+  });
+
+  it('logs the configured lr at every step of a constant schedule, and only the steps of --log-every', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dm-log-'));
+    const config = await configIn(dir, { schedule: 'none', lr: 0.003, logEvery: 3, probeEvery: 100 });
+    await runTraining(config, { progress: null });
+    const log = await readRunLog(join(config.out, 'log.jsonl'));
+    // Steps 0, 3, ..., 18, and 19: the probe measures the last step, and a record with health is always logged.
+    assert.deepEqual(log.map((r) => r.step), [0, 3, 6, 9, 12, 15, 18, 19]);
+    for (const r of log) {
+      assert.equal(r.lr, 0.003, `step ${r.step}`);
+      for (const field of LOG_FIELDS) assert.equal(typeof r[field], 'number', `step ${r.step}: ${field}`);
+    }
+    assert.ok(log.every((r, i) => i === 0 || r.seconds >= log[i - 1].seconds));
   });
 
   it('leaks no tensor over 100 steps', async () => {
