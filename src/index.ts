@@ -19,6 +19,7 @@ export {
   MultiSimilarityMiner,
   DistanceWeightedMiner,
   hardestTriplets,
+  distanceWeights,
   isTripletIndices,
   isPairIndices,
 } from './miners/index.js';
@@ -35,11 +36,19 @@ export type {
   MultiSimilarityMinerOptions,
   DistanceWeightedMinerOptions,
   HardestTripletsOptions,
+  MiningBatch,
 } from './miners/index.js';
-export { BaseMetricLossFunction, TripletMarginLoss } from './losses/index.js';
-export type { BaseMetricLossOptions, TripletLossStats, TripletMarginLossOptions } from './losses/index.js';
+export {
+  BaseMetricLossFunction,
+  TripletMarginLoss,
+  allTripletIndices,
+  convertToTriplets,
+  pairsToTriplets,
+  randomTripletIndices,
+} from './losses/index.js';
+export type { BaseMetricLossOptions, LossSpec, LossTerms, TripletLossStats, TripletMarginLossOptions } from './losses/index.js';
 
-export { MPerClassSampler } from './samplers/index.js';
+export { MPerClassSampler, sampleWithoutReplacement } from './samplers/index.js';
 export type { MPerClassSamplerOptions, MPerClassSamplerState } from './samplers/index.js';
 export { ReduceLROnPlateau, StepLR, CosineAnnealingLR, LinearWarmup } from './schedulers/index.js';
 export type {
@@ -57,21 +66,58 @@ export {
   symmetricEigen,
   diagnose,
   healthSnapshot,
+  parseHealthSnapshot,
+  HEALTH_SNAPSHOT_FIELDS,
+  historyFeatures,
+  suggestedLr,
   formatHealthReport,
   VERDICTS,
   CAUSE_IDS,
+  COLLAPSED_NEAR_ZERO_SHARE,
+  COLLAPSED_NORMALIZED_DISTANCE,
+  COLLAPSED_RAW_SPREAD_RATIO,
+  COLLAPSED_STD,
+  COLLAPSING_RAW_SPREAD_RATIO,
+  COLLAPSING_SPREAD_RATIO,
+  DEAD_DIMENSION_SHARE,
+  DIMENSIONAL_FIRST_COMPONENT_SHARE,
+  DIMENSIONAL_MIN_RANK,
+  DIMENSIONAL_RANK_FRACTION,
+  LOSS_AT_MARGIN,
+  LR_FLOOR_FRACTION,
+  NORM_GROWTH_RATIO,
+  NORM_SHRINK_RATIO,
+  RECENT_STEPS,
+  SPIKE_FACTOR,
+  STALLED_ACTIVE_FRACTION,
+  UNSEPARATED_VIOLATION_FRACTION,
+  UPDATE_RATIO_TARGET,
+  UPDATE_RATIO_TOO_HIGH,
+  VANISHED_GRADIENT_RATIO,
 } from './health/index.js';
 export type {
   HealthMetrics,
   HealthOptions,
   EmbeddingsInput,
+  EmbeddingMatrix,
+  NonFiniteCount,
+  SpreadMetrics,
+  NormMetrics,
+  ShapeMetrics,
+  SeparationMetrics,
+  SymmetricEigen,
+  SymmetricEigenOptions,
   HealthReport,
   HealthSnapshot,
+  HistoryFeatures,
   Cause,
   CauseId,
   Finding,
   DiagnoseInput,
+  RunSettings,
+  TrainingStep,
   Verdict,
+  FormatHealthReportOptions,
 } from './health/index.js';
 export { knn, retrievalMetrics, clusteringMetrics, kMeans } from './evaluation/index.js';
 export type {
@@ -86,24 +132,41 @@ export type {
 
 export {
   loadData,
+  bundledFashionMnistDir,
+  readIdx,
+  parseIdx,
+  writeIdx,
+  encodeIdx,
   readIdxDataset,
   readNpy,
+  parseNpy,
   writeNpy,
+  encodeNpy,
   readNpyDataset,
   readCsvDataset,
   readImageFolder,
   readLabelsFile,
   stratifiedSplit,
   classDisjointSplit,
+  holdoutClassIds,
   subset,
   batchTensor,
   createDataset,
+  sampleSize,
 } from './data/index.js';
 export type { Dataset, DatasetSplit, LoadDataOptions } from './data/index.js';
-export { buildModel, L2Normalize, saveModel, loadModel, embedDataset } from './models/index.js';
-export type { BuildModelOptions } from './models/index.js';
-export { createOptimizer, Optimizer, optimizerState, restoreOptimizer } from './optimizers/index.js';
-export type { OptimizerOptions, OptimizerState } from './optimizers/index.js';
+export { buildModel, parseModelSpec, L2Normalize, saveModel, loadModel, embedDataset } from './models/index.js';
+export type { BuildModelOptions, ModelSpec, L2NormalizeArgs } from './models/index.js';
+export {
+  createOptimizer,
+  Optimizer,
+  optimizerState,
+  restoreOptimizer,
+  gradientNorm,
+  getLearningRate,
+  setLearningRate,
+} from './optimizers/index.js';
+export type { OptimizerOptions, OptimizerConfig, OptimizerState } from './optimizers/index.js';
 
 export {
   Trainer,
@@ -111,8 +174,20 @@ export {
   runTraining,
   resolveConfig,
   DEFAULT_CONFIG,
+  ProgressCallback,
+  LogCallback,
+  CheckpointCallback,
+  ScheduleCallback,
+  RunLog,
+  readRunLog,
+  saveCheckpoint,
+  loadCheckpoint,
   HealthProbeCallback,
   GuardCallback,
+  collapseWatch,
+  finalHealth,
+  GradientWorkers,
+  resolveWorkers,
   embedDatasetParallel,
 } from './training/index.js';
 export type {
@@ -123,6 +198,16 @@ export type {
   TrainSummary,
   RunTrainingOptions,
   StopRequest,
+  Stateful,
+  TrainingState,
+  HealthProbeOptions,
+  GuardOptions,
+  GuardSummary,
+  CollapseWatch,
+  CollapseWatchOptions,
+  ParallelTrainerOptions,
+  GradientWorkersOptions,
+  EmbedDatasetParallelOptions,
 } from './training/index.js';
-export { writeReport, buildReport, compareWithRaw } from './report/index.js';
-export type { BuildReportOptions, RawComparison } from './report/index.js';
+export { writeReport, buildReport, readRun, compareWithRaw } from './report/index.js';
+export type { BuildReportOptions, ReportPage, SectionId, SectionBody, RunFiles, RawComparison, EvaluationMetrics } from './report/index.js';

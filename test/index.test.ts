@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import * as dm from '../src/index.js';
 
 describe('the public API', () => {
@@ -11,6 +13,31 @@ describe('the public API', () => {
       'TripletMarginLoss', 'ReduceLROnPlateau', 'retrievalMetrics', 'clusteringMetrics', 'embeddingHealth',
     ];
     for (const name of names) assert.ok(name in dm && (dm as Record<string, unknown>)[name] !== undefined, name);
+  });
+
+  it('exports the helpers, callbacks and constants docs/api.md documents as public', () => {
+    const names = [
+      'allTripletIndices', 'convertToTriplets', 'pairsToTriplets', 'randomTripletIndices', 'distanceWeights',
+      'sampleWithoutReplacement', 'parseModelSpec', 'gradientNorm', 'getLearningRate', 'setLearningRate',
+      'readIdx', 'parseIdx', 'writeIdx', 'encodeIdx', 'parseNpy', 'encodeNpy', 'holdoutClassIds', 'sampleSize',
+      'bundledFashionMnistDir', 'ProgressCallback', 'LogCallback', 'CheckpointCallback', 'ScheduleCallback',
+      'RunLog', 'readRunLog', 'saveCheckpoint', 'loadCheckpoint', 'collapseWatch', 'finalHealth', 'GradientWorkers',
+      'resolveWorkers', 'parseHealthSnapshot', 'HEALTH_SNAPSHOT_FIELDS', 'historyFeatures', 'suggestedLr', 'readRun',
+      'COLLAPSED_NEAR_ZERO_SHARE', 'COLLAPSED_NORMALIZED_DISTANCE', 'COLLAPSED_RAW_SPREAD_RATIO', 'COLLAPSED_STD',
+      'COLLAPSING_RAW_SPREAD_RATIO', 'COLLAPSING_SPREAD_RATIO', 'DEAD_DIMENSION_SHARE', 'DIMENSIONAL_FIRST_COMPONENT_SHARE',
+      'DIMENSIONAL_MIN_RANK', 'DIMENSIONAL_RANK_FRACTION', 'LOSS_AT_MARGIN', 'LR_FLOOR_FRACTION', 'NORM_GROWTH_RATIO',
+      'NORM_SHRINK_RATIO', 'RECENT_STEPS', 'SPIKE_FACTOR', 'STALLED_ACTIVE_FRACTION', 'UNSEPARATED_VIOLATION_FRACTION',
+      'UPDATE_RATIO_TARGET', 'UPDATE_RATIO_TOO_HIGH', 'VANISHED_GRADIENT_RATIO',
+    ];
+    for (const name of names) assert.ok(name in dm && (dm as Record<string, unknown>)[name] !== undefined, name);
+  });
+
+  it('exports every name docs/api.md writes as dm.<name>', async () => {
+    const api = await readFile(fileURLToPath(new URL('../docs/api.md', import.meta.url)), 'utf8');
+    const used = new Set(Array.from(api.matchAll(/\bdm\.([A-Za-z_$][\w$]*)/g), (m) => m[1]));
+    assert.ok(used.size > 20, `only ${used.size} dm.<name> in docs/api.md`);
+    const missing = [...used].filter((name) => !(name in dm));
+    assert.deepEqual(missing, [], `docs/api.md uses dm.${missing.join(', dm.')}, which src/index.ts does not export`);
   });
 
   it('runs the example of docs/api.md: a small MLP trained with triplet loss and Adam', async () => {
