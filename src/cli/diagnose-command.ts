@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { initBackend, type BackendChoice } from '../backend/index.js';
 import { invalidArgument, invalidInput } from '../errors.js';
-import { loadData, readCsvDataset, readLabelsFile, readNpy } from '../data/index.js';
+import { csvNumber, encodeLabels, loadData, readLabelsFile, readNpy } from '../data/index.js';
 import { readFileBytes } from '../data/read-file-bytes.js';
 import {
   diagnose,
@@ -161,7 +161,7 @@ async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<O
   const unit = Math.abs(metrics.norms.min - 1) < 1e-3 && Math.abs(metrics.norms.max - 1) < 1e-3;
   const description =
     `diagnose: ${path}: ${matrix.rows} embeddings x ${matrix.dim} dimensions, ${labels === null ? 'no labels' : `${new Set(labels).size} classes`}, ` +
-    `${unit ? 'unit norms (normalized)' : `norms ${metrics.norms.min.toPrecision(3)}-${metrics.norms.max.toPrecision(3)} (raw)`}` +
+    `${metrics.nonFinite.count > 0 ? `${metrics.nonFinite.count} NaN or infinite values in ${metrics.nonFinite.rows} rows` : unit ? 'unit norms (normalized)' : `norms ${metrics.norms.min.toPrecision(3)}-${metrics.norms.max.toPrecision(3)} (raw)`}` +
     `${reference === null ? '' : `, reference ${flags.reference}`}; no training log`;
   return { report, description };
 }
@@ -180,13 +180,8 @@ async function readEmbeddings(path: string, labelColumn: string | undefined): Pr
     return { matrix: checkMatrix(path, { data, rows, dim }), labels: null };
   }
   if (lower.endsWith('.csv')) {
-    if (labelColumn !== undefined) {
-      const column = /^-?\d+$/.test(labelColumn) ? Number(labelColumn) : labelColumn;
-      const ds = await readCsvDataset(path, { header: typeof column === 'string', labelColumn: column });
-      const rows = ds.labels.length;
-      return { matrix: checkMatrix(path, { data: ds.features, rows, dim: ds.features.length / rows }), labels: ds.labels };
-    }
-    return { matrix: checkMatrix(path, await readNumericCsv(path)), labels: null };
+    const { matrix, labels } = await readEmbeddingsCsv(path, labelColumn === undefined ? null : /^-?\d+$/.test(labelColumn) ? Number(labelColumn) : labelColumn);
+    return { matrix: checkMatrix(path, matrix), labels };
   }
   throw invalidInput(path, 'is neither a run directory nor an embeddings file: expected a folder, a .npy or a .csv');
 }
@@ -196,29 +191,47 @@ function checkMatrix(path: string, m: EmbeddingMatrix): EmbeddingMatrix {
   return m;
 }
 
-/** Every line a row of numbers separated by commas; a first line that is not all numbers is a header. */
-async function readNumericCsv(path: string): Promise<EmbeddingMatrix> {
+/**
+ * Every line a row of numbers separated by commas (numpy's `nan` and `inf` included: a NaN is a
+ * finding here, not bad input), and optionally one label column (an index, negative from the end,
+ * or a header name); a first line whose values are not all numbers is a header.
+ */
+async function readEmbeddingsCsv(path: string, labelColumn: number | string | null): Promise<{ matrix: EmbeddingMatrix; labels: Int32Array | null }> {
   const lines = new TextDecoder('utf-8').decode(await readFileBytes(path)).split(/\r?\n/);
-  const values: number[] = [];
-  let dim = -1;
-  let rows = 0;
-  const isNumber = (f: string) => f.trim() !== '' && Number.isFinite(Number(f));
   const first = lines.findIndex((l) => l.trim() !== '');
+  if (first < 0) throw invalidInput(path, 'contains no rows of numbers');
+  const header = lines[first].split(',').map((f) => f.trim());
+  const width = header.length;
+  const labelIndex = labelColumnIndex(path, labelColumn, header);
+  const isNumber = (f: string, j: number) => j === labelIndex || csvNumber(f.trim(), true) !== null;
+  const hasHeader = typeof labelColumn === 'string' || !header.every(isNumber);
+  const values: number[] = [];
+  const labels: string[] = [];
+  const lineOf: number[] = [];
   lines.forEach((line, i) => {
-    if (line.trim() === '') return;
+    if (line.trim() === '' || (i === first && hasHeader)) return;
     const fields = line.split(',');
-    if (i === first && !fields.every(isNumber)) return; // a header
-    const bad = fields.findIndex((f) => !isNumber(f));
+    if (fields.length !== width) throw invalidInput(path, `line ${i + 1} has ${fields.length} values, expected ${width} like the first line`);
+    const bad = fields.findIndex((f, j) => !isNumber(f, j));
     if (bad >= 0) {
-      throw invalidInput(path, `line ${i + 1}, column ${bad}: expected a number, found ${JSON.stringify(fields[bad].trim())} (for a label column, pass --label-column)`);
+      throw invalidInput(path, `line ${i + 1}, column ${bad}: expected a number, found ${JSON.stringify(fields[bad].trim())}${labelIndex === null ? ' (for a label column, pass --label-column)' : ''}`);
     }
-    if (dim === -1) dim = fields.length;
-    else if (fields.length !== dim) throw invalidInput(path, `line ${i + 1} has ${fields.length} values, expected ${dim} like the first row`);
-    for (const f of fields) values.push(Number(f));
-    rows += 1;
+    fields.forEach((f, j) => (j === labelIndex ? labels.push(f.trim()) : values.push(csvNumber(f.trim(), true)!)));
+    lineOf.push(i + 1);
   });
+  const rows = lineOf.length;
   if (rows === 0) throw invalidInput(path, 'contains no rows of numbers');
-  return { data: Float32Array.from(values), rows, dim };
+  const matrix = { data: Float32Array.from(values), rows, dim: labelIndex === null ? width : width - 1 };
+  return { matrix, labels: labelIndex === null ? null : encodeLabels(labels, path, (r) => `line ${lineOf[r]}`).labels };
+}
+
+function labelColumnIndex(path: string, labelColumn: number | string | null, header: string[]): number | null {
+  if (labelColumn === null) return null;
+  const index = typeof labelColumn === 'string' ? header.indexOf(labelColumn) : labelColumn < 0 ? header.length + labelColumn : labelColumn;
+  if (index < 0 || index >= header.length) {
+    throw invalidInput(path, `has no label column ${JSON.stringify(labelColumn)}: its first line has ${header.length} columns${typeof labelColumn === 'string' ? ` (${header.join(', ')})` : ''}`);
+  }
+  return index;
 }
 
 /**

@@ -17,7 +17,7 @@ export type { WriteNpyDtype } from './write-npy.js';
 export { readLabelsFile } from './read-labels-file.js';
 export { readNpyDataset } from './read-npy-dataset.js';
 export type { ReadNpyDatasetOptions } from './read-npy-dataset.js';
-export { readCsvDataset } from './read-csv-dataset.js';
+export { readCsvDataset, csvNumber } from './read-csv-dataset.js';
 export type { ReadCsvDatasetOptions } from './read-csv-dataset.js';
 export { readImageFolder } from './read-image-folder.js';
 export type { ReadImageFolderOptions } from './read-image-folder.js';

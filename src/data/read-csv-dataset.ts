@@ -19,6 +19,24 @@ export interface ReadCsvDatasetOptions {
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const NON_FINITE = /^([+-]?)(nan|inf|infinity)$/i;
+
+/**
+ * A CSV field as a number, or null when it is not a decimal number; with `nonFinite`, numpy's
+ * spellings of NaN and infinities too (`nan`, `inf`, `-inf`, any case: embeddings to diagnose,
+ * where a NaN is a finding, not bad input).
+ *
+ * @example
+ * csvNumber('-1.5e3'); // -1500
+ * csvNumber('nan', true); // NaN
+ */
+export function csvNumber(field: string, nonFinite = false): number | null {
+  if (NUMBER.test(field)) return Number(field);
+  const special = nonFinite ? NON_FINITE.exec(field) : null;
+  if (special === null) return null;
+  if (special[2].toLowerCase() === 'nan') return NaN;
+  return special[1] === '-' ? -Infinity : Infinity;
+}
 
 /**
  * Reads a CSV file with one sample per line: every column but the label column is a feature
@@ -91,11 +109,11 @@ export async function readCsvDataset(path: string, options: ReadCsvDatasetOption
     let k = r * d;
     for (let j = 0; j < width; j++) {
       if (j === labelIndex) continue;
-      const field = fields[j];
-      if (!NUMBER.test(field)) {
-        throw invalidInput(path, `line ${line}, ${column(j)}: expected a decimal number, found ${JSON.stringify(field)}`);
+      const value = csvNumber(fields[j]);
+      if (value === null) {
+        throw invalidInput(path, `line ${line}, ${column(j)}: expected a decimal number, found ${JSON.stringify(fields[j])}`);
       }
-      features[k++] = Number(field);
+      features[k++] = value;
     }
   });
   let encoded = encodeLabels(

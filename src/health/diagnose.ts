@@ -272,7 +272,7 @@ function limitsOf(
       'No labels: no separation numbers, and dimensional collapse is told only when the embeddings are nearly one- or two-dimensional (first principal component > 90% of the variance, or effective rank < 2.5), since the directions the classes need are unknown.',
     );
   }
-  if (raw === null) {
+  if (raw === null && health.nonFinite === 0) {
     limits.push(
       'The embeddings do not have unit norms and the run settings are unknown: judged as if they are used normalized (cosine or normalized Euclidean). If they are used raw, their scale matters, and it cannot be judged without a reference.',
     );

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { readCsvDataset } from '../../src/data/index.js';
+import { csvNumber, readCsvDataset } from '../../src/data/index.js';
 import { rejectsArgument, rejectsInput, tempDir } from './input-error.js';
 
 async function csv(text: string): Promise<string> {
@@ -28,6 +28,12 @@ describe('CSV', () => {
     assert.deepEqual([...ds.features], [5.1, 1.8, 4.9, 0.2, 6.0, 1.3, 4.7, 0.1].map(Math.fround));
     const byIndex = await readCsvDataset(path, { header: true, labelColumn: 0 });
     assert.deepEqual([...byIndex.labels], [...ds.labels]);
+  });
+
+  it('reads nan and inf, as numpy writes them, only when told non-finite values are data', async () => {
+    const path = await csv('nan,1,0\n-inf,INF,1\n2,Infinity,1\n');
+    await rejectsInput(readCsvDataset(path), path, /line 1, column 0: expected a decimal number, found "nan"/);
+    assert.deepEqual([csvNumber('-1.5e3'), csvNumber('NaN'), csvNumber('nan', true), csvNumber('+inf', true), csvNumber('infinite', true)], [-1500, null, NaN, Infinity, null]);
   });
 
   it('takes a label column by index (negative from the end) and another delimiter', async () => {
