@@ -85,6 +85,7 @@ function checkHistory(history: readonly TrainingStep[] | null | undefined): Trai
       meanAN: num(r.meanAN),
       gradNorm: num(r.gradNorm),
       updateRatio: num(r.updateRatio),
+      ...(r.nonFiniteUpdate === true ? { nonFiniteUpdate: true } : {}),
       ...(r.health === undefined || r.health === null ? {} : { health: parseHealthSnapshot(r.health, `history[${i}].health`) }),
     };
   });
@@ -189,7 +190,7 @@ function decideVerdict(
   }
   if (features?.lastStepNonFinite) {
     evidence.lastLoss = NaN;
-    findings.push({ metric: 'nonFiniteSteps', value: features.nonFiniteSteps, threshold: 'none', limit: 0, comparison: '>', meaning: 'the last step\'s loss or gradient is NaN or Infinity' });
+    findings.push({ metric: 'nonFiniteSteps', value: features.nonFiniteSteps, threshold: 'none', limit: 0, comparison: '>', meaning: 'the last step\'s loss, gradient or update is NaN or Infinity' });
     return 'collapsed';
   }
   // 1. Collapsed: to one direction (normalized geometry) or one point (raw geometry).

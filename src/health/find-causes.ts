@@ -100,7 +100,7 @@ function nonFinite(context: CauseContext, add: Add): void {
   if (health.nonFinite === 0 && steps === 0) return;
   const what =
     steps > 0
-      ? `${steps} logged step(s) had a NaN or infinite loss or gradient (the first at step ${features?.firstNonFiniteStep})`
+      ? `${steps} logged step(s) had a NaN or infinite loss, gradient or update (the first at step ${features?.firstNonFiniteStep})`
       : `the embeddings hold ${health.nonFinite} NaN or infinite values`;
   add(
     'non-finite',

@@ -80,6 +80,8 @@ export interface TrainingStep {
   meanAN: number;
   gradNorm: number;
   updateRatio: number;
+  /** The step's update would have made a weight NaN or infinite (the trainer kept the old weights). */
+  nonFiniteUpdate?: boolean;
   health?: HealthSnapshot;
 }
 

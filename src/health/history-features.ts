@@ -68,7 +68,7 @@ export function historyFeatures(history: readonly TrainingStep[]): HistoryFeatur
       maxUpdateRatio = r.updateRatio;
       maxUpdateRatioStep = r.step;
     }
-    if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
+    if (nonFiniteStep(r)) {
       nonFiniteSteps += 1;
       if (firstNonFiniteStep < 0) firstNonFiniteStep = r.step;
     }
@@ -97,7 +97,7 @@ export function historyFeatures(history: readonly TrainingStep[]): HistoryFeatur
     recentMeanAP: median(finite(recent.map((r) => r.meanAP))),
     nonFiniteSteps,
     firstNonFiniteStep,
-    lastStepNonFinite: last !== undefined && (!Number.isFinite(last.loss) || !Number.isFinite(last.gradNorm)),
+    lastStepNonFinite: last !== undefined && nonFiniteStep(last),
     probes: history.flatMap((r) => (r.health === undefined ? [] : [{ step: r.step, health: r.health }])),
   };
 }
@@ -107,6 +107,11 @@ export function historyFeatures(history: readonly TrainingStep[]): HistoryFeatur
  * values before it, once at least three came before; -1 if none. A non-finite value is not a spike
  * (it is counted apart).
  */
+/** A step whose loss, gradient or update was NaN or infinite (none of them changed the weights). */
+export function nonFiniteStep(r: TrainingStep): boolean {
+  return !Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm) || r.nonFiniteUpdate === true;
+}
+
 function spikeStep(history: readonly TrainingStep[], value: (r: TrainingStep) => number): number {
   const before: number[] = [];
   for (const r of history) {

@@ -17,7 +17,7 @@ export { healthSnapshot, parseHealthSnapshot, HEALTH_SNAPSHOT_FIELDS } from './h
 export type { HealthSnapshot } from './health-snapshot.js';
 export { diagnose } from './diagnose.js';
 export { suggestedLr } from './find-causes.js';
-export { historyFeatures } from './history-features.js';
+export { historyFeatures, nonFiniteStep } from './history-features.js';
 export type { HistoryFeatures } from './history-features.js';
 export { VERDICTS, CAUSE_IDS } from './health-report.js';
 export type { Cause, CauseId, DiagnoseInput, Finding, HealthReport, RunSettings, TrainingStep, Verdict } from './health-report.js';

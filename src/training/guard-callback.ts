@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { TripletMarginLoss } from '../losses/index.js';
-import { diagnose, formatHealthReport, type HealthReport, type TrainingStep, type Verdict } from '../health/index.js';
+import { diagnose, formatHealthReport, nonFiniteStep, type HealthReport, type TrainingStep, type Verdict } from '../health/index.js';
 import type { Callback } from './callback.js';
 import type { Stateful } from './checkpoint-callback.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -89,7 +89,7 @@ export interface GuardSummary {
  *   optimizer back to it, applies the remedies of the diagnosed causes (`planRemedy`), and goes on,
  *   at most `maxRecoveries` times; when no remedy applies or none is left, it stops.
  *
- * A step whose loss or gradient is NaN or infinite (the trainer does not apply it) counts as
+ * A step whose loss, gradient or update is NaN or infinite (the trainer does not apply it) counts as
  * `collapsed` at that step. The state (verdicts, recoveries, remedies) is a `Stateful` part of
  * the run's checkpoints, so `--resume` continues with the same remedies.
  *
@@ -148,7 +148,7 @@ export class GuardCallback implements Callback<Trainer>, Stateful {
     if (this.mode === 'off') return;
     const logged = record.step % this.options.logEvery === 0 || record.health !== undefined;
     if (logged) this.history.push(record);
-    const nonFinite = !Number.isFinite(record.loss) || !Number.isFinite(record.gradNorm);
+    const nonFinite = nonFiniteStep(record);
     if (!nonFinite && record.health === undefined) return;
     if (nonFinite && !logged) this.history.push(record);
     const report = diagnose({ health: record.health ?? this.lastHealth(), history: this.history, run: this.options.config });

@@ -1,10 +1,12 @@
+import { nonFiniteStep } from '../health/index.js';
 import type { Callback } from './callback.js';
 import type { RunLog } from './run-log.js';
 import type { StepRecord } from './step-record.js';
 
 /**
  * Appends a record to `log.jsonl` every `every` steps, and at every step that carries health or
- * guard numbers (those are rare and are what a later diagnosis reads).
+ * guard numbers or was not applied for NaN or Infinity (those are rare and are what a later
+ * diagnosis reads).
  */
 export class LogCallback<T> implements Callback<T> {
   constructor(
@@ -13,7 +15,7 @@ export class LogCallback<T> implements Callback<T> {
   ) {}
 
   async onStepEnd(_trainer: T, record: StepRecord): Promise<void> {
-    if (record.step % this.every === 0 || record.health !== undefined || record.guard !== undefined) {
+    if (record.step % this.every === 0 || record.health !== undefined || record.guard !== undefined || nonFiniteStep(record)) {
       await this.log.append(record);
     }
   }

@@ -19,6 +19,11 @@ export interface StepRecord {
   gradNorm: number;
   /** Global norm of the weight update over the global norm of the weights. */
   updateRatio: number;
+  /**
+   * Present (true) when the update of this step would have turned a weight into NaN or Infinity
+   * from a finite gradient: the weights were kept as they were before the step.
+   */
+  nonFiniteUpdate?: true;
   /** Seconds since training began (wall clock, excluding time before the first step). */
   seconds: number;
   /** Health of the probe batch, when measured at this step. */

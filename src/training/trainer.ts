@@ -146,8 +146,11 @@ export class Trainer {
     });
     const [loss, gradNorm, weightNorm] = [value, ...norms].map((t) => t.dataSync()[0]);
     let updateRatio = NaN;
+    let nonFiniteUpdate = false;
     // A step with a non-finite gradient is not applied: it would turn every weight into NaN.
     if (Number.isFinite(loss) && Number.isFinite(gradNorm)) {
+      // Nor is one whose update overflows (a huge lr): the weights stay those before it.
+      const before = variables.map((v) => tf.clone(v));
       if (measureUpdate) {
         const updateNorm = this.optimizer.applyGradientsWithUpdateNorm(grads);
         updateRatio = updateNorm.dataSync()[0] / weightNorm;
@@ -155,6 +158,12 @@ export class Trainer {
       } else {
         this.optimizer.applyGradients(grads);
       }
+      nonFiniteUpdate = !allFinite(variables);
+      if (nonFiniteUpdate) {
+        variables.forEach((v, i) => v.assign(before[i]));
+        updateRatio = NaN;
+      }
+      tf.dispose(before);
     }
     tf.dispose([value, grads, norms]);
     const stats = this.loss.lastStats;
@@ -169,6 +178,7 @@ export class Trainer {
       meanAN: stats?.meanAN ?? NaN,
       gradNorm,
       updateRatio,
+      ...(nonFiniteUpdate ? { nonFiniteUpdate: true as const } : {}),
       seconds: this.seconds,
     };
   }
@@ -200,4 +210,12 @@ export class Trainer {
       if (fn) await fn.call(callback, this, ...args);
     }
   }
+}
+
+/** Whether every value of `variables` is finite: their sum is, unless one is NaN or infinite (or ~1e38). */
+function allFinite(variables: tf.Variable[]): boolean {
+  const sum = tf.tidy(() => tf.addN(variables.map((v) => tf.sum(v))));
+  const finite = Number.isFinite(sum.dataSync()[0]);
+  sum.dispose();
+  return finite;
 }

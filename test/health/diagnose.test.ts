@@ -202,7 +202,12 @@ describe('diagnose: verdicts', () => {
     const step = diagnose({ health: healthy(), history: log, run: RUN });
     assert.equal(step.verdict, 'collapsed');
     assert.deepEqual(strong(step), ['non-finite', 'lr-too-high']);
-    assert.match(step.causes[0].explanation, /1 logged step\(s\) had a NaN or infinite loss or gradient \(the first at step 20\)/);
+    assert.match(step.causes[0].explanation, /1 logged step\(s\) had a NaN or infinite loss, gradient or update \(the first at step 20\)/);
+    // A finite loss and gradient whose update overflowed (the trainer kept the weights): the same.
+    const overflow = diagnose({ health: healthy(), history: history(30, (s) => (s === 20 ? { nonFiniteUpdate: true } : {})), run: RUN });
+    assert.equal(overflow.verdict, 'collapsed');
+    assert.equal(overflow.causes[0].id, 'non-finite');
+    assert.equal(diagnose({ health: healthy(), history: history(30), run: RUN }).verdict, 'healthy');
   });
 });
 

@@ -222,6 +222,38 @@ describe('Trainer', () => {
     trainer.optimizer.dispose();
   });
 
+  it('does not apply an update that would make a weight infinite, flags the step, and leaks nothing', async () => {
+    const snapshots = new Map<number, number[][]>();
+    const counts = new Map<number, number>();
+    const { records, callback } = recorder((t, r) => {
+      snapshots.set(r.step, weightValues(t.model));
+      counts.set(r.step, tf.memory().numTensors);
+    });
+    const fresh = makeTrainer([]);
+    const initial = weightValues(fresh.model);
+    fresh.model.dispose();
+    fresh.optimizer.dispose();
+    // An lr beyond float32 (1e300 -> Infinity) turns any finite, non-zero gradient into an infinite update.
+    const trainer = makeTrainer([callback], { optimizer: createOptimizer({ name: 'sgd', lr: 1e300, momentum: 0 }), totalSteps: 3 });
+    await trainer.fit();
+    for (const r of records) {
+      assert.ok(Number.isFinite(r.loss) && Number.isFinite(r.gradNorm), `step ${r.step}: the loss and the gradient are finite`);
+      assert.equal(r.nonFiniteUpdate, true, `step ${r.step} is flagged`);
+      assert.ok(Number.isNaN(r.updateRatio));
+      assert.deepEqual(snapshots.get(r.step), initial, `step ${r.step} kept the weights`);
+    }
+    assert.deepEqual([counts.get(1), counts.get(2)], [counts.get(0), counts.get(0)]);
+    // An ordinary step carries no flag.
+    const { records: plain, callback: plainCallback } = recorder();
+    const ordinary = makeTrainer([plainCallback], { totalSteps: 1 });
+    await ordinary.fit();
+    assert.equal('nonFiniteUpdate' in plain[0], false);
+    for (const t of [trainer, ordinary]) {
+      t.model.dispose();
+      t.optimizer.dispose();
+    }
+  });
+
   it('rejects a totalSteps or stepsPerEpoch that is not a positive integer, naming it', () => {
     assert.throws(() => makeTrainer([], { totalSteps: 0 }), { code: 'invalid-argument', message: /`totalSteps` must be an integer > 0. Received: totalSteps=0/ });
     assert.throws(() => makeTrainer([], { stepsPerEpoch: 1.5 }), { code: 'invalid-argument', message: /`stepsPerEpoch`.*Received: stepsPerEpoch=1.5/ });
