@@ -7,8 +7,19 @@ import { trainCommand, type TrainFlags } from '../../src/cli/train-command.js';
 import type { CommandContext } from '../../src/cli/command-context.js';
 import { blobsCsv } from '../helpers/tiny-run.js';
 import { cli } from '../helpers/cli.js';
+import { loadModel } from '../../src/models/index.js';
+import { checkpointModelDir } from '../../src/training/checkpoint.js';
+import { CHECKPOINT_DIR } from '../../src/training/run-training.js';
 
 const CONTEXT: CommandContext = { signal: new AbortController().signal, progress: null, out: () => {} };
+
+/** Every weight value of the model in a checkpoint folder. */
+async function loadCheckpointWeights(dir: string): Promise<number[]> {
+  const model = await loadModel(checkpointModelDir(dir));
+  const values = model.getWeights().flatMap((w) => Array.from(w.dataSync()));
+  model.dispose();
+  return values;
+}
 
 /** A --config file in `dir` holding `settings` (raw text when a string). */
 async function configFile(dir: string, settings: unknown): Promise<string> {
@@ -87,5 +98,21 @@ describe('deepmetric train: settings', () => {
     assert.match(result.stderr, /Setting `epochs` must be an integer > 0\. Received: epochs=0 \(from .*config-/);
     assert.equal(result.stdout, '');
     assert.deepEqual(await readdir(dir), [path.slice(dir.length + 1)]);
+  });
+
+  it('--guard stop ends a collapsing run with exit status 1, a checkpoint with finite weights, and the report', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dm-train-cmd-'));
+    const out = join(dir, 'run');
+    // An lr beyond float32 makes the first update infinite: the guard stops at step 0.
+    const args = ['--model', 'mlp:16', '--embedding-dim', '4', '--batch', '3,4', '--steps', '20', '--backend', 'cpu'];
+    const result = await cli(['train', '--data', await blobsCsv(dir), ...args, '--optimizer', 'sgd', '--lr', '1e300', '--guard', 'stop', '--out', out]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /stopped by the collapse guard \(collapsed \(non-finite\) at step 0\) after 1 of 20 steps; checkpoint saved\./);
+    assert.match(result.stdout, /evidence and remedies: deepmetric diagnose /);
+    assert.match(result.stdout, /\nreport: .*report\.html\n$/);
+    const files = await readdir(out);
+    assert.ok(files.includes('report.html') && files.includes('checkpoints') && !files.includes('model'), files.join(', '));
+    const checkpoint = await loadCheckpointWeights(join(out, CHECKPOINT_DIR));
+    assert.ok(checkpoint.every(Number.isFinite), 'the checkpoint holds the finite weights from before the step');
   });
 });
