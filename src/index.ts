@@ -50,7 +50,7 @@ export type { BaseMetricLossOptions, LossSpec, LossTerms, TripletLossStats, Trip
 
 export { MPerClassSampler, sampleWithoutReplacement } from './samplers/index.js';
 export type { MPerClassSamplerOptions, MPerClassSamplerState } from './samplers/index.js';
-export { ReduceLROnPlateau, StepLR, CosineAnnealingLR, LinearWarmup } from './schedulers/index.js';
+export { ReduceLROnPlateau, StepLR, CosineAnnealingLR, LinearWarmup, DEFAULT_START_FACTOR } from './schedulers/index.js';
 export type {
   Scheduler,
   SchedulerState,

@@ -5,6 +5,6 @@ export { StepLR } from './step-lr.js';
 export type { StepLROptions, StepLRState } from './step-lr.js';
 export { CosineAnnealingLR } from './cosine-annealing-lr.js';
 export type { CosineAnnealingLROptions, CosineAnnealingLRState } from './cosine-annealing-lr.js';
-export { LinearWarmup } from './linear-warmup.js';
+export { LinearWarmup, DEFAULT_START_FACTOR } from './linear-warmup.js';
 export type { LinearWarmupOptions, LinearWarmupState } from './linear-warmup.js';
 export type { ClosedFormState } from './closed-form-scheduler.js';

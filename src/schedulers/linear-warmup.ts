@@ -13,6 +13,9 @@ export interface LinearWarmupOptions {
   after?: Scheduler;
 }
 
+/** The share of the target lr at the first warmup step unless told otherwise: torch's LinearLR default. */
+export const DEFAULT_START_FACTOR = 1 / 3;
+
 /** The state of a LinearWarmup (and of the schedule it wraps), for checkpoints. */
 export interface LinearWarmupState {
   kind: 'linear-warmup';
@@ -30,7 +33,8 @@ export interface LinearWarmupState {
  * `base` is `after.lr` when `after` is given (pass a fresh scheduler), else `lr`. This is torch's
  * `SequentialLR([LinearLR(startFactor, 1, warmupSteps), after], milestones=[warmupSteps])`
  * in closed form. One `step()` is one optimizer step (`interval = 'step'`); `after` must be a
- * per-step schedule too, so ReduceLROnPlateau cannot be wrapped.
+ * per-step schedule too, so ReduceLROnPlateau cannot be wrapped (`deepmetric train` ramps its lr
+ * with the ScheduleCallback instead).
  *
  * Options: `warmupSteps` (required, integer >= 0), `startFactor = 1/3` (torch's LinearLR default),
  * `lr` or `after`.
@@ -57,7 +61,7 @@ export class LinearWarmup implements Scheduler {
       throw invalidArgument(`Argument \`options\` must be an object with \`warmupSteps\`. Received: ${String(options)}`);
     }
     this.warmupSteps = checkNumber('warmupSteps', options.warmupSteps, { integer: true, min: 0 });
-    this.startFactor = checkNumber('startFactor', options.startFactor ?? 1 / 3, { min: 0, max: 1 });
+    this.startFactor = checkNumber('startFactor', options.startFactor ?? DEFAULT_START_FACTOR, { min: 0, max: 1 });
     const after = options.after;
     if (after === undefined) {
       if (options.lr === undefined) {

@@ -15,7 +15,7 @@ export { ProgressCallback } from './progress-callback.js';
 export { ScheduleCallback } from './schedule-callback.js';
 export { RunLog, readRunLog } from './run-log.js';
 export { dataOptions, parseHoldoutClasses } from './data-options.js';
-export { distanceFor, lossFor, minerFor, schedulerFor } from './run-parts.js';
+export { distanceFor, lossFor, minerFor, scheduleFor, schedulerFor } from './run-parts.js';
 export { HealthProbeCallback, probeRows, DEFAULT_PROBE_ROWS } from './health-probe-callback.js';
 export type { HealthProbeOptions } from './health-probe-callback.js';
 export { GuardCallback, MAX_RECOVERIES, GUARD_PERSISTENCE, HEALTHY_CHECKPOINT_STEPS } from './guard-callback.js';

@@ -11,12 +11,15 @@ import {
 } from '../miners/index.js';
 import {
   CosineAnnealingLR,
+  DEFAULT_START_FACTOR,
   LinearWarmup,
   ReduceLROnPlateau,
   StepLR,
   type Scheduler,
 } from '../schedulers/index.js';
 import { Random } from '../random.js';
+import { ScheduleCallback } from './schedule-callback.js';
+import type { Trainer } from './trainer.js';
 import { totalSteps, type DistanceName, type MinerName, type TrainConfig } from './train-config.js';
 
 /** The distance a run's loss and miner measure with. */
@@ -71,8 +74,18 @@ export function minerFor(name: MinerName, config: TrainConfig): BaseMiner | null
 }
 
 /**
- * The learning-rate schedule of a run, warmup included: per-step schedules count optimizer steps,
- * `plateau` watches the epoch's mean loss.
+ * The callback that drives a run's learning rate: its schedule (`schedulerFor`), and for
+ * `plateau` the warmup as a ramp of the first `warmupSteps` steps, from LinearWarmup's start factor.
+ */
+export function scheduleFor(config: TrainConfig): ScheduleCallback<Trainer> {
+  const scheduler = schedulerFor(config);
+  const rampsPlateau = config.schedule === 'plateau' && config.warmupSteps > 0;
+  return new ScheduleCallback(scheduler, rampsPlateau ? { steps: config.warmupSteps, from: DEFAULT_START_FACTOR } : null);
+}
+
+/**
+ * The learning-rate schedule of a run, warmup included for the per-step schedules (they count
+ * optimizer steps); `plateau` watches the epoch's mean loss, and its warmup is `scheduleFor`'s.
  */
 export function schedulerFor(config: TrainConfig): Scheduler {
   const steps = totalSteps(config);
@@ -93,9 +106,7 @@ export function schedulerFor(config: TrainConfig): Scheduler {
       schedule = new CosineAnnealingLR({ lr: config.lr, tMax: afterWarmup });
       break;
     case 'plateau':
-      if (config.warmupSteps > 0) {
-        throw invalidArgument('Settings `schedule`=plateau and `warmupSteps` > 0 cannot be combined: plateau steps once per epoch. Use warmupSteps=0, or schedule=cosine or step.');
-      }
+      // Its warmup is the ScheduleCallback's ramp (scheduleFor): plateau steps once per epoch.
       return new ReduceLROnPlateau({ lr: config.lr, factor: 0.5, patience: 1 });
     default:
       return unreachable(config.schedule);

@@ -17,8 +17,7 @@ import { loadCheckpoint } from './checkpoint.js';
 import { LogCallback } from './log-callback.js';
 import { ProgressCallback } from './progress-callback.js';
 import { RunLog } from './run-log.js';
-import { lossFor, minerFor, schedulerFor } from './run-parts.js';
-import { ScheduleCallback } from './schedule-callback.js';
+import { lossFor, minerFor, scheduleFor } from './run-parts.js';
 import { totalSteps, type TrainConfig } from './train-config.js';
 import { Trainer, type StopRequest } from './trainer.js';
 import { ParallelTrainer, resolveWorkers } from './parallel/index.js';
@@ -102,7 +101,7 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     source: `${train.source} (training split)`,
     classNames: train.classNames,
   });
-  const schedule = new ScheduleCallback(schedulerFor(config));
+  const schedule = scheduleFor(config);
   const parts: Record<string, Stateful> = {
     sampler: sampler as Stateful,
     schedule: schedule as Stateful,

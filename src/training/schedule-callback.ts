@@ -25,14 +25,24 @@ const NO_ADJUSTMENT: LrAdjustment = { scale: 1, floor: 0, warmupStart: 0, warmup
 
 /**
  * Drives the learning rate: a per-step schedule (step, cosine, warmup) after every optimizer step,
- * and ReduceLROnPlateau at the end of each epoch on the epoch's mean training loss.
+ * and ReduceLROnPlateau at the end of each epoch on the epoch's mean training loss. `warmup` ramps
+ * the first `steps` steps' lr linearly up from `from` x, on top of the schedule: the warmup of an
+ * epoch schedule, which `LinearWarmup` (per-step) cannot wrap.
+ *
+ * @example
+ * const schedule = new ScheduleCallback(new ReduceLROnPlateau({ lr: 1e-3 }), { steps: 100, from: 1 / 3 });
  */
 export class ScheduleCallback<T extends Scheduled> implements Callback<T> {
   private lossSum = 0;
   private lossCount = 0;
-  private adjustment: LrAdjustment = { ...NO_ADJUSTMENT };
+  private adjustment: LrAdjustment;
 
-  constructor(readonly scheduler: Scheduler) {}
+  constructor(
+    readonly scheduler: Scheduler,
+    warmup: { steps: number; from: number } | null = null,
+  ) {
+    this.adjustment = warmup === null ? { ...NO_ADJUSTMENT } : { ...NO_ADJUSTMENT, warmupSteps: warmup.steps, warmupFrom: warmup.from };
+  }
 
   /** The guard's change to the learning rates so far. */
   get lrAdjustment(): LrAdjustment {
@@ -75,11 +85,12 @@ export class ScheduleCallback<T extends Scheduled> implements Callback<T> {
   onStepEnd(trainer: T, record: StepRecord): void {
     if (this.scheduler.interval === 'step') {
       this.scheduler.step();
-      trainer.optimizer.learningRate = this.lrAt(record.step + 1);
     } else if (Number.isFinite(record.loss)) {
       this.lossSum += record.loss;
       this.lossCount += 1;
     }
+    // Every step: a ramp (the warmup, or a remedy's) moves the lr of an epoch schedule too.
+    trainer.optimizer.learningRate = this.lrAt(record.step + 1);
   }
 
   onEpochEnd(trainer: T): void {
