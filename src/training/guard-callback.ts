@@ -226,7 +226,8 @@ export class GuardCallback implements Callback<Trainer>, Stateful {
     const adjustment = schedule.lrAdjustment;
     schedule.adjust(trainer, {
       scale: adjustment.scale * plan.lrFactor,
-      floor: Math.max(adjustment.floor, plan.lrFloor),
+      // An earlier floor falls with a new cut, so that it cannot undo it.
+      floor: Math.max(adjustment.floor * plan.lrFactor, plan.lrFloor),
       ...(plan.warmupSteps > 0 ? { warmupStart: trainer.step, warmupSteps: plan.warmupSteps, warmupFrom: WARMUP_FROM } : {}),
     });
     // Back to healthy: the next probes judge the recovered run afresh.

@@ -4,7 +4,7 @@ import type { MinerName, TrainConfig } from './train-config.js';
 /** Causes below this confidence get no automatic remedy: acting on a guess could hurt a run that was fine. */
 export const MIN_REMEDY_CONFIDENCE = 0.5;
 
-/** Steps over which the lr ramps back up after a remedy that lowers it or changes the miner. */
+/** Steps over which the lr ramps back up after a remedy that lowers it or turns hardest-triplet mining to semi-hard. */
 export const REMEDY_WARMUP_STEPS = 100;
 
 /** What the guard changes in the live run, as far as the diagnosed causes allow. */
@@ -39,16 +39,17 @@ export interface LiveRun {
  * target, at most a tenth) with a warmup ramp for lr-too-high, non-finite and dead-units; switch
  * hardest-triplet mining to semi-hard (mining-too-hard); easy to semi-hard and semi-hard to all
  * (mining-too-easy); turn on the distance's normalization (no-normalization); hold the lr at a
- * tenth of its start (lr-decayed-too-fast). low-capacity needs another model: no live remedy.
+ * tenth of the lr in use after the plan's cuts (lr-decayed-too-fast). low-capacity needs another model: no live remedy.
  * Returns null when nothing applies.
  *
  * @example
  * const plan = planRemedy(report, config, { miner: 'batch-hard', normalizeEmbeddings: true, lrScale: 1, remainingSteps: 500 });
- * plan?.actions; // ['miner batch-hard -> semihard', 'lr ramps up over 100 steps']
+ * plan?.actions; // ['lr ramps up over 100 steps', 'miner batch-hard -> semihard']
  */
 export function planRemedy(report: HealthReport, config: TrainConfig, live: LiveRun): RemedyPlan | null {
   const plan: RemedyPlan = { lrFactor: 1, warmupSteps: 0, lrFloor: 0, miner: null, normalizeEmbeddings: false, actions: [] };
   const warmup = Math.max(1, Math.min(REMEDY_WARMUP_STEPS, Math.floor(live.remainingSteps / 5)));
+  let holdLr = false;
   const lowerLr = (factor: number) => {
     plan.lrFactor = Math.min(plan.lrFactor, factor);
     plan.warmupSteps = warmup;
@@ -79,7 +80,7 @@ export function planRemedy(report: HealthReport, config: TrainConfig, live: Live
         if (!live.normalizeEmbeddings && !config.normalize) plan.normalizeEmbeddings = true;
         break;
       case 'lr-decayed-too-fast':
-        plan.lrFloor = 0.1 * config.lr;
+        holdLr = true;
         break;
       case 'low-capacity':
       case 'unknown':
@@ -90,6 +91,9 @@ export function planRemedy(report: HealthReport, config: TrainConfig, live: Live
       }
     }
   }
+  // A tenth of the lr in use once this plan's cuts are made: a floor under the schedule's decay
+  // that does not undo a cut for lr-too-high made in the same or an earlier recovery.
+  if (holdLr) plan.lrFloor = 0.1 * config.lr * live.lrScale * plan.lrFactor;
   if (plan.lrFactor < 1) plan.actions.push(`lr x${Number(plan.lrFactor.toPrecision(2))} (now ${Number((config.lr * live.lrScale * plan.lrFactor).toPrecision(2))})`);
   if (plan.warmupSteps > 0) plan.actions.push(`lr ramps up over ${plan.warmupSteps} steps`);
   if (plan.miner !== null) plan.actions.push(`miner ${live.miner} -> ${plan.miner}`);

@@ -124,9 +124,13 @@ describe('planRemedy', () => {
     assert.equal(planRemedy(report([['no-normalization', 0.9]]), config({ ...raw, normalize: true }), live(raw)), null);
   });
 
-  it('lr-decayed-too-fast: the lr is kept >= a tenth of --lr, nothing else changes', () => {
+  it('lr-decayed-too-fast: the lr is kept >= a tenth of the lr in use, nothing else changes', () => {
     const plan = planRemedy(report([['lr-decayed-too-fast', 0.6]]), config({ lr: 0.003 }), live({ lrScale: 0.5 }));
-    assert.deepEqual(plan, { lrFactor: 1, warmupSteps: 0, lrFloor: 0.1 * 0.003, miner: null, normalizeEmbeddings: false, actions: ['lr kept >= 0.0003'] });
+    assert.deepEqual(plan, { lrFactor: 1, warmupSteps: 0, lrFloor: 0.1 * 0.003 * 0.5, miner: null, normalizeEmbeddings: false, actions: ['lr kept >= 0.00015'] });
+    // With a cut in the same plan, the floor is under the cut lr: it cannot undo the cut.
+    const both = planRemedy(report([['lr-decayed-too-fast', 0.6], ['dead-units', 0.6]]), config({ lr: 0.003 }), live());
+    assert.equal(both?.lrFactor, 0.1);
+    assert.ok(Math.abs(both!.lrFloor - 0.1 * 0.003 * 0.1) < 1e-15, `${both?.lrFloor}`);
   });
 
   it('low-capacity and unknown: no live remedy', () => {
