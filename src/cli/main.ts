@@ -78,8 +78,9 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = result.exitCode;
     }),
   );
-  // Commander exits on its own by default; route its usage errors to exit status 2 like ours.
-  for (const command of [program, ...program.commands]) command.exitOverride();
+  // Commander exits on its own by default; route its usage errors to exit status 2 like ours, and
+  // show the command's help after them (a subcommand does not inherit that from the program).
+  for (const command of [program, ...program.commands]) command.exitOverride().showHelpAfterError();
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -312,7 +312,7 @@ describe('deepmetric diagnose as a process (exit status, stdout, stderr)', () =>
     const cases: Array<[string, RegExp]> = [
       ['missing', /^deepmetric: .*missing\.npy: no such file or folder/],
       ['shortLabels', /^deepmetric: .*y299\.npy: holds 299 labels, but .*raw\.npy holds 300 embeddings/],
-      ['unknownOption', /unknown option '--no-such-flag'/],
+      ['unknownOption', /unknown option '--no-such-flag'[\s\S]*Usage: deepmetric diagnose/],
       ['corrupt', /^deepmetric: .*corrupt\.npy: is not a \.npy file/],
     ];
     for (const [name, message] of cases) {
