@@ -1,7 +1,9 @@
 import { invalidArgument } from '../../errors.js';
 import { tf } from '../../tf.js';
 import { convAxes, filterGradientAxis } from './conv-axis.js';
-import { wasmKernelConfig } from './wasm-kernel-scope.js';
+import { heapOffset } from './heap-offset.js';
+import { simdKernels } from './simd-kernels.js';
+import { wasmKernelConfig, type WasmKernelScope } from './wasm-kernel-scope.js';
 
 /**
  * `Conv2DBackpropFilter` for the wasm backend (the gradient of `tf.conv2d` with respect to its
@@ -45,8 +47,7 @@ export const conv2DBackpropFilterConfig = wasmKernelConfig<tf.Conv2DBackpropFilt
     if (fH * fW * inChannels <= MAX_PATCH_ROWS) {
       const pixels = info.batchSize * info.outHeight * info.outWidth;
       const patches = scope.output([fH * fW * inChannels, pixels], 'float32');
-      // Views after the allocation: growing the heap detaches earlier ones.
-      fillPatchRows(info, scope.view(x) as Float32Array, scope.view(patches) as Float32Array);
+      fillPatchRows(scope, info, x, patches);
       const dW = scope.run('BatchMatMul', { a: patches, b: scope.reshape(dy, [pixels, outChannels]) }, { transposeA: false, transposeB: false });
       return scope.reshape(dW, filterShape);
     }
@@ -72,32 +73,25 @@ const MAX_PATCH_ROWS = 32;
 
 /**
  * Row `(r·fW + q)·C + c` of `patches` holds, for every output pixel `(b, i, j)` in order,
- * `x[b, i·sH + r − padTop, j·sW + q − padLeft, c]`, 0 outside x.
+ * `x[b, i·sH + r − padTop, j·sW + q − padLeft, c]`, 0 outside x: a WebAssembly SIMD loop
+ * (`fillPatchRows`, assembly/kernels.ts) copying contiguous runs of x where it can.
  */
-function fillPatchRows(info: tf.backend_util.Conv2DInfo, x: Float32Array, patches: Float32Array): void {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
-  const padTop = info.padInfo.top;
-  const padLeft = info.padInfo.left;
-  let at = 0;
-  for (let r = 0; r < filterHeight; r++) {
-    for (let q = 0; q < filterWidth; q++) {
-      for (let c = 0; c < inChannels; c++) {
-        for (let b = 0; b < batchSize; b++) {
-          for (let i = 0; i < outHeight; i++) {
-            const row = i * strideHeight + r - padTop;
-            if (row < 0 || row >= inHeight) {
-              patches.fill(0, at, at + outWidth);
-              at += outWidth;
-              continue;
-            }
-            const base = (b * inHeight + row) * inWidth * inChannels + c;
-            for (let j = 0; j < outWidth; j++, at++) {
-              const col = j * strideWidth + q - padLeft;
-              patches[at] = col >= 0 && col < inWidth ? x[base + col * inChannels] : 0;
-            }
-          }
-        }
-      }
-    }
-  }
+function fillPatchRows(scope: WasmKernelScope, info: tf.backend_util.Conv2DInfo, x: tf.TensorInfo, patches: tf.TensorInfo): void {
+  const { backend } = scope;
+  simdKernels(backend).fillPatchRows(
+    heapOffset(backend, x),
+    heapOffset(backend, patches),
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  );
 }

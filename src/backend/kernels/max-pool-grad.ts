@@ -1,5 +1,7 @@
 import { invalidArgument } from '../../errors.js';
 import { tf } from '../../tf.js';
+import { heapOffset } from './heap-offset.js';
+import { simdKernels } from './simd-kernels.js';
 import { wasmKernelReplacement } from './wasm-kernel-scope.js';
 
 /**
@@ -36,11 +38,44 @@ export const maxPoolGradReplacement = wasmKernelReplacement<tf.MaxPoolGradInputs
       );
     }
     const dx = scope.output(input.shape, 'float32');
+    if (isUnpadded2x2(info)) {
+      const { backend } = scope;
+      const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
+      simdKernels(backend).maxPoolGrad2x2(
+        heapOffset(backend, input),
+        heapOffset(backend, dy),
+        heapOffset(backend, dx),
+        batchSize,
+        inHeight,
+        inWidth,
+        inChannels,
+        outHeight,
+        outWidth,
+      );
+      return dx;
+    }
     // Views last: the allocation above may grow the heap, which detaches earlier views.
     scatterMaxima(info, scope.view(input) as Float32Array, scope.view(dy) as Float32Array, scope.view(dx) as Float32Array);
     return dx;
   },
 );
+
+/**
+ * The default ConvNet's pooling, run by a WebAssembly SIMD loop (`maxPoolGrad2x2`,
+ * assembly/kernels.ts): 2 x 2 windows at stride 2 that lie inside x, so none overlaps or is cut.
+ */
+function isUnpadded2x2(info: tf.backend_util.Conv2DInfo): boolean {
+  return (
+    info.filterHeight === 2 &&
+    info.filterWidth === 2 &&
+    info.strideHeight === 2 &&
+    info.strideWidth === 2 &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    2 * info.outHeight <= info.inHeight &&
+    2 * info.outWidth <= info.inWidth
+  );
+}
 
 function scatterMaxima(info: tf.backend_util.Conv2DInfo, x: Float32Array, dy: Float32Array, dx: Float32Array): void {
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, strideHeight, strideWidth } = info;

@@ -1,4 +1,6 @@
 import { tf } from '../../tf.js';
+import { heapOffset } from './heap-offset.js';
+import { simdKernels } from './simd-kernels.js';
 import { wasmKernelReplacement } from './wasm-kernel-scope.js';
 
 /**
@@ -6,8 +8,8 @@ import { wasmKernelReplacement } from './wasm-kernel-scope.js';
  * moves the reduced axes innermost with a `Transpose` (slow when the kept axes are few: a bias
  * gradient `sum(dy, [0, 1, 2])` of a [128, 28, 28, 32] dy spends 10 ms there) and then reduces.
  * Here x is read once in place as the `[R, S]` matrix of its reduced and kept axes,
- * `out[s] = Σ_r x[r, s]`, accumulated in float64 (as the cpu backend does). Other reductions
- * (and int32) go to the tfjs kernel.
+ * `out[s] = Σ_r x[r, s]`, accumulated in float64 (as the cpu backend does) by a WebAssembly SIMD
+ * loop (`sumRows`, assembly/kernels.ts). Other reductions (and int32) go to the tfjs kernel.
  *
  * @example
  * registerWasmKernels(); // replaces the tfjs kernel with this one
@@ -20,16 +22,9 @@ export const sumReplacement = wasmKernelReplacement<tf.SumInputs, tf.SumAttrs>(t
   if (!leading || x.dtype !== 'float32') return scope.runConfig(original, { x }, attrs);
   const kept = x.shape.slice(axes.length);
   const out = scope.output(attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
-  // Views after the allocation: growing the heap detaches earlier ones.
-  sumRows(scope.view(x) as Float32Array, scope.view(out) as Float32Array);
+  const { backend } = scope;
+  const size = tf.util.sizeFromShape(kept);
+  simdKernels(backend).sumRows(heapOffset(backend, x), heapOffset(backend, out), size === 0 ? 0 : tf.util.sizeFromShape(x.shape) / size, size);
   return out;
 });
 
-function sumRows(x: Float32Array, out: Float32Array): void {
-  const size = out.length;
-  const sums = new Float64Array(size);
-  for (let at = 0; at < x.length; at += size) {
-    for (let s = 0; s < size; s++) sums[s] += x[at + s];
-  }
-  out.set(sums);
-}
