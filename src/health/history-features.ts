@@ -38,7 +38,7 @@ export interface HistoryFeatures {
   recentMeanAN: number;
   startMeanAP: number;
   recentMeanAP: number;
-  /** Steps with a NaN or infinite loss or gradient norm; the first such step (-1 if none). */
+  /** Steps with a NaN or infinite loss, gradient norm or update; the first such step (-1 if none). */
   nonFiniteSteps: number;
   firstNonFiniteStep: number;
   /** Whether the last logged step's loss or gradient norm is non-finite. */

@@ -19,7 +19,7 @@ export const KEY_EVIDENCE: ReadonlyArray<readonly [string, string]> = [
   ['activeFraction', 'recent share of active triplets'],
   ['maxUpdateRatio', 'largest weight-update ratio of a step'],
   ['lrOfPeak', 'learning rate / its peak'],
-  ['nonFiniteSteps', 'steps with a NaN or infinite loss or gradient'],
+  ['nonFiniteSteps', 'steps with a NaN or infinite loss, gradient or update'],
 ];
 
 export interface VerdictHtmlOptions {
