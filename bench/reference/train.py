@@ -25,6 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from triplet import batch_hard, triplet_loss
+
 
 def convnet_sizes(model):
     """'convnet' or 'convnet:f1,f2,dense', as deepmetric's model specs (default 32,64,128)."""
@@ -77,33 +79,6 @@ def load_weights(net, flat, model):
             m.bias.copy_(torch.from_numpy(flat[offset:offset + m.bias.numel()]))
         offset += m.bias.numel()
     assert offset == len(flat), (offset, len(flat))
-
-
-def distance(e):
-    e = F.normalize(e, p=2, dim=1)
-    return torch.cdist(e, e)
-
-
-def batch_hard(e, labels):
-    with torch.no_grad():
-        mat = distance(e)
-        same = labels.unsqueeze(1) == labels.unsqueeze(0)
-        pos = same & ~torch.eye(len(labels), dtype=torch.bool)
-        neg = ~same
-        _, p = mat.masked_fill(~pos, float("-inf")).max(dim=1)
-        _, n = mat.masked_fill(~neg, float("inf")).min(dim=1)
-        keep = pos.any(dim=1) & neg.any(dim=1)
-        a = torch.arange(len(labels))[keep]
-        return a, p[keep], n[keep]
-
-
-def triplet_loss(e, a, p, n, margin):
-    if len(a) == 0:
-        return torch.sum(e * 0)
-    mat = distance(e)
-    losses = F.relu(mat[a, p] - mat[a, n] + margin)
-    active = losses[losses > 0]
-    return active.mean() if len(active) > 0 else torch.sum(e * 0)
 
 
 def main():

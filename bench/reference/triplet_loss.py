@@ -1,9 +1,7 @@
 """Reference for bench/triplet-loss.bench.ts: batch-hard mining + triplet margin loss in plain torch.
 
-The same computation as pytorch-metric-learning's BatchHardMiner + TripletMarginLoss with the
-default LpDistance (L2-normalized rows, Euclidean) and AvgNonZeroReducer, written directly in
-torch (PML is not installed here). As in PML, the miner computes the distance matrix without
-gradients and the loss computes it again on the tape.
+The same computation as pytorch-metric-learning's BatchHardMiner + TripletMarginLoss (see
+triplet.py), timed, and the loss over all triplets of the batch.
 
 Usage: triplet_loss.py EMB.f32 LABELS.i32 N D MARGIN WARMUP REPS THREADS
 Prints one JSON object with median times in milliseconds and the losses.
@@ -15,26 +13,8 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-
-def distance(x):
-    e = F.normalize(x, p=2, dim=1)
-    return torch.cdist(e, e)
-
-
-def batch_hard(x, labels):
-    with torch.no_grad():
-        mat = distance(x)
-        same = labels.unsqueeze(1) == labels.unsqueeze(0)
-        eye = torch.eye(len(labels), dtype=torch.bool)
-        pos = same & ~eye
-        neg = ~same
-        ap, p = mat.masked_fill(~pos, float("-inf")).max(dim=1)
-        an, n = mat.masked_fill(~neg, float("inf")).min(dim=1)
-        keep = pos.any(dim=1) & neg.any(dim=1)
-        a = torch.arange(len(labels))[keep]
-        return a, p[keep], n[keep]
+from triplet import batch_hard, triplet_loss
 
 
 def all_triplets(labels):
@@ -42,15 +22,6 @@ def all_triplets(labels):
     pos = same.clone()
     pos.fill_diagonal_(False)
     return torch.where(pos.unsqueeze(2) & (~same).unsqueeze(1))
-
-
-def triplet_loss(x, a, p, n, margin):
-    if len(a) == 0:
-        return torch.sum(x * 0)
-    mat = distance(x)
-    losses = F.relu(mat[a, p] - mat[a, n] + margin)
-    active = losses[losses > 0]
-    return active.mean() if len(active) > 0 else torch.sum(x * 0)
 
 
 def timed(fn, warmup, reps):
