@@ -17,17 +17,17 @@ import type { HealthThreshold } from './health-chart.js';
 /**
  * The health metrics the report charts, in order: the ones the collapse detector reads. Runs whose
  * loss measures raw embeddings are judged on the raw spread and norms instead of the normalized
- * spread; the raw norms are left out when the model ends in an L2-normalize layer (they are all 1).
+ * spread. The mean norm is the one before the model's L2-normalize layer when it has one (after it
+ * every norm is 1), so it shows norms shrinking or exploding in every run.
  *
  * @example
- * healthChartMetrics({ normalize: true, normalizeEmbeddings: true }); // ['meanNormalizedDistance', ...]
+ * healthChartMetrics({ normalizeEmbeddings: true }); // ['meanNormalizedDistance', ...]
  */
-export function healthChartMetrics(config: { normalize: boolean; normalizeEmbeddings: boolean }): string[] {
-  const norms = config.normalize ? [] : ['normMean'];
+export function healthChartMetrics(config: { normalizeEmbeddings: boolean }): string[] {
   const spread = config.normalizeEmbeddings
     ? ['meanNormalizedDistance', 'meanNormalizedDistanceRatio', 'normalizedStdSqrtDim']
     : ['meanDistanceRatio', 'nearZeroShare', 'meanNormalizedDistance'];
-  return [...spread, 'effectiveRank', 'firstComponentShare', 'deadDimensions', 'violationFraction', 'gap', ...norms];
+  return [...spread, 'effectiveRank', 'firstComponentShare', 'deadDimensions', 'violationFraction', 'gap', 'normMean'];
 }
 
 /**
