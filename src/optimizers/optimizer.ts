@@ -110,7 +110,8 @@ export class Optimizer {
    */
   applyGradientsWithUpdateNorm(grads: tf.NamedTensorMap): tf.Scalar {
     const variables = this.variablesOf(grads);
-    // Variables swap their buffer on assign, so a clone keeps the old values at no copy cost.
+    // Variables swap their buffer on assign, so a clone keeps the old values (a copy on wasm, where
+    // Identity copies; shared on cpu).
     const before = variables.map((v) => tf.clone(v));
     try {
       this.applyGradients(grads);
