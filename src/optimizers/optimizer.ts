@@ -1,6 +1,7 @@
 import { tf } from '../tf.js';
 import { invalidArgument } from '../errors.js';
 import { disposeTfOptimizer, getLearningRate, setLearningRate } from './tfjs-internals.js';
+import { gradientNorm } from './gradient-norm.js';
 
 export type OptimizerName = 'adam' | 'sgd';
 
@@ -115,13 +116,7 @@ export class Optimizer {
     const before = variables.map((v) => tf.clone(v));
     try {
       this.applyGradients(grads);
-      return tf.tidy(() => {
-        let sum: tf.Scalar = tf.scalar(0);
-        variables.forEach((v, i) => {
-          sum = tf.add(sum, tf.sum(tf.square(tf.sub(v, before[i]))));
-        });
-        return tf.sqrt(sum);
-      });
+      return tf.tidy(() => gradientNorm(variables.map((v, i) => tf.sub(v, before[i]))));
     } finally {
       tf.dispose(before);
     }

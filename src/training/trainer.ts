@@ -151,17 +151,14 @@ export class Trainer {
     if (Number.isFinite(loss) && Number.isFinite(gradNorm)) {
       // Nor is one whose update overflows (a huge lr): the weights stay those before it.
       const before = variables.map((v) => tf.clone(v));
-      if (measureUpdate) {
-        const updateNorm = this.optimizer.applyGradientsWithUpdateNorm(grads);
-        updateRatio = updateNorm.dataSync()[0] / weightNorm;
-        updateNorm.dispose();
-      } else {
-        this.optimizer.applyGradients(grads);
-      }
+      this.optimizer.applyGradients(grads);
       nonFiniteUpdate = !allFinite(variables);
       if (nonFiniteUpdate) {
         variables.forEach((v, i) => v.assign(before[i]));
-        updateRatio = NaN;
+      } else if (measureUpdate) {
+        const updateNorm = tf.tidy(() => gradientNorm(variables.map((v, i) => tf.sub(v, before[i]))));
+        updateRatio = updateNorm.dataSync()[0] / weightNorm;
+        updateNorm.dispose();
       }
       tf.dispose(before);
     }
