@@ -19,7 +19,7 @@ import {
 import { loadModel } from '../models/index.js';
 import { readRun, runVerdict, type RunFiles } from '../report/index.js';
 import { finalHealth } from '../training/collapse-watch.js';
-import { dataOptions } from '../training/data-options.js';
+import { dataOptions, parseLabelColumn } from '../training/data-options.js';
 import { CONFIG_JSON, LOG_JSONL, SUMMARY_JSON } from '../training/run-training.js';
 import { BACKENDS } from '../training/train-config.js';
 
@@ -180,7 +180,7 @@ async function readEmbeddings(path: string, labelColumn: string | undefined): Pr
     return { matrix: checkMatrix(path, { data, rows, dim }), labels: null };
   }
   if (lower.endsWith('.csv')) {
-    const { matrix, labels } = await readEmbeddingsCsv(path, labelColumn === undefined ? null : /^-?\d+$/.test(labelColumn) ? Number(labelColumn) : labelColumn);
+    const { matrix, labels } = await readEmbeddingsCsv(path, labelColumn === undefined ? null : parseLabelColumn(labelColumn));
     return { matrix: checkMatrix(path, matrix), labels };
   }
   throw invalidInput(path, 'is neither a run directory nor an embeddings file: expected a folder, a .npy or a .csv');

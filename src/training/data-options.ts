@@ -17,13 +17,18 @@ export function dataOptions(
   if (config.holdoutClasses !== null) options.holdoutClasses = parseHoldoutClasses(config.holdoutClasses);
   if (config.labels != null) options.labels = config.labels;
   if (config.csvHeader === true) options.header = true;
-  if (config.labelColumn != null) options.labelColumn = /^-?\d+$/.test(config.labelColumn) ? Number(config.labelColumn) : config.labelColumn;
+  if (config.labelColumn != null) options.labelColumn = parseLabelColumn(config.labelColumn);
   if (config.imageSize != null) {
     const [height, width = height] = config.imageSize.split('x').map(Number);
     options.size = [height, width];
   }
   if (config.color != null) options.color = config.color;
   return options;
+}
+
+/** `--label-column`: an integer is a column index (negative from the end), anything else a header name. */
+export function parseLabelColumn(value: string): number | string {
+  return /^-?\d+$/.test(value) ? Number(value) : value;
 }
 
 /** `--holdout-classes`: a count (`3`), a fraction (`0.5`), or comma-separated class names or ids. */
