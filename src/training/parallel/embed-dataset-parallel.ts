@@ -6,7 +6,7 @@ import { DeepmetricError, invalidArgument } from '../../errors.js';
 import { batchTensor, sampleSize, type Dataset } from '../../data/index.js';
 import { embedDataset } from '../../models/index.js';
 import { currentBackendChoice } from './current-backend-choice.js';
-import { startWorker } from './start-worker.js';
+import { firstMessage, startWorker } from './start-worker.js';
 import type { EmbedRequest, EmbedResult } from './worker-protocol.js';
 
 export interface EmbedDatasetParallelOptions {
@@ -110,31 +110,4 @@ export async function embedDatasetParallel(
     });
   }
   return tf.tensor2d(embeddings, [n, dim]);
-}
-
-/** The worker's next message (`expected`, when given), or its error or exit as a rejection. */
-function firstMessage(worker: Worker, expected?: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: unknown) => {
-      cleanup();
-      if (expected !== undefined && message !== expected) reject(new Error(`unexpected message ${JSON.stringify(message)}`));
-      else resolve(message);
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const onExit = (code: number) => {
-      cleanup();
-      reject(new Error(`the worker exited with code ${code}`));
-    };
-    const cleanup = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
 }

@@ -4,7 +4,7 @@ import { tf } from '../../tf.js';
 import { DeepmetricError, invalidArgument } from '../../errors.js';
 import { sampleSize, type Dataset } from '../../data/index.js';
 import { currentBackendChoice } from './current-backend-choice.js';
-import { startWorker } from './start-worker.js';
+import { firstMessage, startWorker } from './start-worker.js';
 import { CONTROL, CONTROL_WORDS, Command, Status, type TrainBuffers } from './worker-protocol.js';
 
 export interface GradientWorkersOptions {
@@ -119,7 +119,7 @@ export class GradientWorkers {
           end: 0,
         });
       }
-      await Promise.all(slots.map((slot) => ready(slot.worker)));
+      await Promise.all(slots.map((slot) => firstMessage(slot.worker, 'ready')));
     } catch (cause) {
       await Promise.all(slots.map((slot) => slot.worker.terminate()));
       slots.forEach((slot) => slot.errors.close());
@@ -277,32 +277,6 @@ export class GradientWorkers {
     }
     return grads;
   }
-}
-
-function ready(worker: Worker): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: unknown) => {
-      cleanup();
-      if (m === 'ready') resolve();
-      else reject(new Error(`unexpected first message ${JSON.stringify(m)}`));
-    };
-    const onError = (e: Error) => {
-      cleanup();
-      reject(e);
-    };
-    const onExit = (code: number) => {
-      cleanup();
-      reject(new Error(`the worker exited with code ${code} before it was ready`));
-    };
-    const cleanup = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
 }
 
 function message(error: unknown): string {

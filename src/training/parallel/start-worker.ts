@@ -20,3 +20,30 @@ export function startWorker(data: WorkerData, transferList: TransferListItem[]):
   const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(bootstrap, { eval: true, workerData: data, transferList });
 }
+
+/** The worker's next message (`expected`, when given), or its error or exit as a rejection. */
+export function firstMessage(worker: Worker, expected?: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: unknown) => {
+      cleanup();
+      if (expected !== undefined && message !== expected) reject(new Error(`unexpected message ${JSON.stringify(message)}`));
+      else resolve(message);
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new Error(`the worker exited with code ${code}`));
+    };
+    const cleanup = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}
