@@ -74,14 +74,19 @@ export interface TrainingStep {
   step: number;
   loss: number;
   lr: number;
+  /** Triplets the loss evaluated (after a miner, if any). */
   numTriplets: number;
+  /** Share of those triplets with a positive loss: the ones that move the weights. */
   activeFraction: number;
+  /** Mean d(a,p) and d(a,n) over the evaluated triplets (similarities for cosine). */
   meanAP: number;
   meanAN: number;
   gradNorm: number;
+  /** Global norm of the weight update over the global norm of the weights. */
   updateRatio: number;
   /** The step's update would have made a weight NaN or infinite (the trainer kept the old weights). */
   nonFiniteUpdate?: boolean;
+  /** Health of the probe batch, when measured at this step. */
   health?: HealthSnapshot;
 }
 
