@@ -21,11 +21,8 @@ import { initBackend } from '../src/backend/index.js';
 import { loadData, subset } from '../src/data/index.js';
 import { buildModel, embedDataset } from '../src/models/index.js';
 import { embedDatasetParallel } from '../src/training/parallel/index.js';
+import { option } from './option.js';
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
 const MODELS = option('models', 'convnet,convnet:16,32,128,mlp:256,128').split(/,(?=[a-z])/);
 const SIZE = Number(option('size', '10000'));
 const ROUNDS = Number(option('rounds', '2'));

@@ -15,11 +15,8 @@ import { tf } from '../src/tf.js';
 import { initBackend } from '../src/backend/index.js';
 import { hardestTriplets } from '../src/miners/index.js';
 import { Random } from '../src/random.js';
+import { option } from './option.js';
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const N = option('n', 60000);
 const D = option('dim', 128);
 const LABELS = option('labels', 10);

@@ -17,6 +17,8 @@ import { embeddingHealth, symmetricEigen, type HealthMetrics } from '../src/heal
 import { normalizedMoments } from '../src/health/normalized-moments.js';
 import { pairwiseStatistics } from '../src/health/pairwise-statistics.js';
 import { Random } from '../src/random.js';
+import { median } from './median.js';
+import { option } from './option.js';
 
 const SIZES: Array<[number, number]> = [
   [512, 128],
@@ -25,10 +27,6 @@ const SIZES: Array<[number, number]> = [
 const CLASSES = 32;
 const MARGIN = 0.05;
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
 const BACKEND = option('backend', 'wasm') as BackendName;
 const REPS = Number(option('reps', '10'));
 const WARMUP = Number(option('warmup', '2'));
@@ -45,12 +43,6 @@ function makeSet(rows: number, dim: number): { data: Float32Array; labels: Int32
     for (let k = 0; k < dim; k++) data[i * dim + k] = centers[labels[i]][k] + 1.5 * rng.normal();
   }
   return { data, labels };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Median wall time and median CPU time of this process (the honest number on a busy machine), in ms. */

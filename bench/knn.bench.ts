@@ -16,11 +16,9 @@ import { initBackend } from '../src/backend/index.js';
 import { CosineSimilarity, LpDistance, type BaseDistance } from '../src/distances/index.js';
 import { retrievalMetrics, type RetrievalMetrics } from '../src/evaluation/index.js';
 import { Random } from '../src/random.js';
+import { median } from './median.js';
+import { option } from './option.js';
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const REPS = option('reps', 3);
 const NUMPY_REPS = option('numpy-reps', 1);
 const N = option('size', 10000);
@@ -37,12 +35,6 @@ function makeSet(rng: Random, centers: number[][], n: number): { x: Float32Array
     for (let j = 0; j < D; j++) x[i * D + j] = centers[labels[i]][j] + 2 * rng.normal();
   }
   return { x, labels };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 interface NumpyResult {

@@ -34,11 +34,9 @@ import { distanceFor, lossFor, minerFor } from '../src/training/run-parts.js';
 import { DEFAULT_CONFIG, resolveConfig } from '../src/training/train-config.js';
 import { Trainer, type TrainerOptions } from '../src/training/trainer.js';
 import { ParallelTrainer, resolveWorkers } from '../src/training/parallel/index.js';
+import { median } from './median.js';
+import { option } from './option.js';
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
 const BACKEND = option('backend', 'wasm') as BackendName;
 const MODELS = option('models', `${DEFAULT_CONFIG.model},mlp:256,128`).split(/,(?=[a-z])/);
 const PROBES = Number(option('probes', '8'));
@@ -58,10 +56,6 @@ async function once(fn: () => unknown): Promise<Timing> {
   const wall = performance.now() - t0;
   const c = process.cpuUsage(c0);
   return { wall, cpu: (c.user + c.system) / 1000 };
-}
-
-function median(v: number[]): number {
-  return [...v].sort((a, b) => a - b)[v.length >> 1];
 }
 
 /**

@@ -36,11 +36,9 @@ import { lossFor, minerFor } from '../src/training/run-parts.js';
 import { resolveConfig } from '../src/training/train-config.js';
 import { Trainer, type TrainerOptions } from '../src/training/trainer.js';
 import { ParallelTrainer } from '../src/training/parallel/index.js';
+import { median } from './median.js';
+import { option } from './option.js';
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
 const MODELS = option('models', 'convnet,convnet:16,32,128,mlp:256,128').split(/,(?=[a-z])/);
 const CLASSES = Number(option('classes', '8'));
 const SAMPLES = Number(option('samples', '16'));
@@ -148,12 +146,6 @@ async function torchSide(dir: string, spec: string, threads: number): Promise<Si
       await new Promise((resolve) => python.once('exit', resolve));
     },
   };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 async function main(): Promise<void> {

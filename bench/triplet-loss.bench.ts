@@ -20,6 +20,8 @@ import { initBackend } from '../src/backend/index.js';
 import { TripletMarginLoss } from '../src/losses/index.js';
 import { BatchHardMiner } from '../src/miners/index.js';
 import { Random } from '../src/random.js';
+import { median } from './median.js';
+import { option } from './option.js';
 
 const P = 64;
 const K = 8;
@@ -27,10 +29,6 @@ const N = P * K;
 const D = 128;
 const MARGIN = 0.2;
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const REPS = option('reps', 20);
 const WARMUP = option('warmup', 3);
 const ROUNDS = option('rounds', 3);
@@ -46,12 +44,6 @@ function makeBatch(): { embeddings: Float32Array; labels: Int32Array } {
     for (let k = 0; k < D; k++) embeddings[i * D + k] = centers[labels[i]][k] + 1.5 * rng.normal();
   }
   return { embeddings, labels };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function timed(fn: () => void, warmup: number, reps: number): number {

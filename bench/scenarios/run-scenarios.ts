@@ -30,6 +30,7 @@ import type { StepRecord } from '../../src/training/step-record.js';
 import { resolveConfig, type TrainConfig } from '../../src/training/train-config.js';
 import type { Trainer } from '../../src/training/trainer.js';
 import { BASE, SCENARIOS, type Scenario } from './scenarios.js';
+import { option } from '../option.js';
 
 /** A run failed when its held-out precision@1 is this far below the healthy baseline's (3 points)... */
 const TRUTH_P1_DROP = 0.03;
@@ -39,11 +40,6 @@ const TRUTH_MIN_SPREAD = 0.2;
 const ONSET_P1_GAP = 0.05;
 /** Rows of the held-out batch the harness measures at every probe. */
 const TRUTH_ROWS = 500;
-
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
 
 interface TruthPoint {
   step: number;
