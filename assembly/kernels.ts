@@ -3,6 +3,8 @@
 // arguments are byte offsets of tensors on that heap. No static data, no runtime: a data
 // segment would overwrite tfjs's heap when the module is instantiated.
 
+export { winogradInputTiles, winogradSums, winogradTiles, winogradUntiles } from "./winograd";
+
 /**
  * `out[s] = Σ_r x[r, s]` for x `[rows, size]` float32, accumulated in float64 in row order (as
  * the cpu backend does), rounded once to float32.

@@ -53,6 +53,35 @@ export function convOutShape(s: ConvSpec): [number, number, number, number] {
   return [batch, rows.out, cols.out, s.depthwise ? channels * k : k];
 }
 
+/** `conv(x, f)` itself (not depthwise), by the same visit as `convGradients`. */
+export function convForward(s: ConvSpec, x: ArrayLike<number>, filter: ArrayLike<number>): Float64Array {
+  const [batch, height, width, channels] = s.xShape;
+  const [fH, fW, , k] = s.filterShape;
+  const rows = axis(height, fH, s.strides[0], s.dilations[0], s.pad, 1, s.dimRoundingMode);
+  const cols = axis(width, fW, s.strides[1], s.dilations[1], s.pad, 2, s.dimRoundingMode);
+  const y = new Float64Array(batch * rows.out * cols.out * k);
+  for (let b = 0; b < batch; b++) {
+    for (let oi = 0; oi < rows.out; oi++) {
+      for (let oj = 0; oj < cols.out; oj++) {
+        const yAt = ((b * rows.out + oi) * cols.out + oj) * k;
+        for (let r = 0; r < fH; r++) {
+          const i = oi * s.strides[0] + r * s.dilations[0] - rows.before;
+          if (i < 0 || i >= height) continue;
+          for (let q = 0; q < fW; q++) {
+            const j = oj * s.strides[1] + q * s.dilations[1] - cols.before;
+            if (j < 0 || j >= width) continue;
+            for (let c = 0; c < channels; c++) {
+              const v = x[((b * height + i) * width + j) * channels + c];
+              for (let m = 0; m < k; m++) y[yAt + m] += v * filter[((r * fW + q) * channels + c) * k + m];
+            }
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
 /**
  * Both gradients of `sum(conv(x, f) · dy)`: visits every (sample, output pixel, filter tap, channel
  * pair) once and adds its product where the tap lands inside x.

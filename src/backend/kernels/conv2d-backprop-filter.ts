@@ -3,6 +3,7 @@ import { tf } from '../../tf.js';
 import { convAxes, filterGradientAxis } from './conv-axis.js';
 import { heapOffset } from './heap-offset.js';
 import { simdKernels } from './simd-kernels.js';
+import { winogradFilterGradient, winogradFits } from './winograd.js';
 import { wasmKernelConfig, type WasmKernelScope } from './wasm-kernel-scope.js';
 
 /**
@@ -10,7 +11,9 @@ import { wasmKernelConfig, type WasmKernelScope } from './wasm-kernel-scope.js';
  * filter), which tfjs-backend-wasm 4.22 lacks:
  * `dW[r, q, c, k] = Σ_{b, i, j} x[b, i·sH + r − padTop, j·sW + q − padLeft, c] · dy[b, i, j, k]`.
  *
- * That sum is itself a convolution, run by the backend's XNNPACK `Conv2D`: x transposed to
+ * A 3 x 3 or 5 x 5 stride-1 filter over at least 8 channels (`winogradFits`) gets its gradient by
+ * the Winograd algorithm F(r, m) (`winogradFilterGradient`), 2.8–4× fewer multiplications.
+ * Otherwise the sum is read as a convolution, run by the backend's XNNPACK `Conv2D`: x transposed to
  * `[inChannels, H, W, batch]` is the input, dy transposed to `[outH, outW, batch, outChannels]` is
  * the filter, dilated by the forward strides (tfjs conv2d gradients require dilation 1), with
  * explicit padding; the `[inChannels, fH, fW, outChannels]` result is transposed into place.
@@ -43,6 +46,7 @@ export const conv2DBackpropFilterConfig = wasmKernelConfig<tf.Conv2DBackpropFilt
       'channelsLast',
     );
     const [rows, cols] = convAxes(info, dy.shape, 'Conv2DBackpropFilter');
+    if (winogradFits(info)) return winogradFilterGradient(scope, x, dy, filterShape, info.padInfo.top, info.padInfo.left);
     const [fH, fW, inChannels, outChannels] = filterShape;
     if (fH * fW * inChannels <= MAX_PATCH_ROWS) {
       const pixels = info.batchSize * info.outHeight * info.outWidth;

@@ -3,6 +3,7 @@ export { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-na
 export { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-native-backprop-input.js';
 export { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 export { conv2DBackpropInputReplacement } from './conv2d-backprop-input.js';
+export { conv2DReplacement } from './conv2d.js';
 export { batchMatMulReplacement } from './batch-mat-mul.js';
 export { maxPoolGradReplacement } from './max-pool-grad.js';
 export { sumReplacement } from './sum.js';

@@ -26,6 +26,47 @@ export interface SimdKernels {
     padTop: number,
     padLeft: number,
   ): void;
+  winogradInputTiles(
+    x: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    channels: number,
+    tilesH: number,
+    tilesW: number,
+    step: number,
+    padTop: number,
+    padLeft: number,
+    outs: number,
+    scratch: number,
+  ): void;
+  winogradTiles(
+    x: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    channels: number,
+    tilesH: number,
+    tilesW: number,
+    step: number,
+    size: number,
+    matrix: number,
+    outs: number,
+    scratch: number,
+  ): void;
+  winogradSums(as: number, bs: number, sums: number, rows: number, m: number, n: number): void;
+  winogradUntiles(
+    ins: number,
+    y: number,
+    batch: number,
+    outH: number,
+    outW: number,
+    channels: number,
+    tilesH: number,
+    tilesW: number,
+    size: number,
+    scratch: number,
+  ): void;
 }
 
 /** The same from src/ (tests) and dist/ (the package): both sit three folders below the package root. */

@@ -62,6 +62,23 @@ export class WasmKernelScope {
     return info;
   }
 
+  /** A new float32 tensor holding `values`. */
+  float32(values: ArrayLike<number>, shape: number[]): tf.TensorInfo {
+    const info = this.backend.makeOutput(shape, 'float32', undefined, Float32Array.from(values));
+    this.made.push(info);
+    return info;
+  }
+
+  /** Frees `infos`, made by this scope and no longer needed, before the kernel returns. */
+  release(infos: tf.TensorInfo[]): void {
+    for (const info of infos) {
+      const at = this.made.indexOf(info);
+      if (at < 0) throw new DeepmetricError('backend', 'WasmKernelScope.release: the tensor was not made by this scope.');
+      this.made.splice(at, 1);
+      this.backend.disposeData(info.dataId);
+    }
+  }
+
   reshape(x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
     return this.run('Reshape', { x }, { shape });
   }
