@@ -126,14 +126,20 @@ describeBackends(['wasm'], 'Winograd convolutions on wasm', () => {
     reportWorst(t);
   });
 
-  it('runs a batch too large for one chunk of tiles like one image at a time', () => {
-    // 49 tiles of 36 x 64 values an image: two images per chunk, so 7 images are four chunks, the last one short.
-    const x = tf.randomNormal([7, 14, 14, 32], 0, 1, 'float32', 5) as tf.Tensor4D;
-    const f = tf.randomNormal([5, 5, 32, 64], 0, 1, 'float32', 6) as tf.Tensor4D;
-    const whole = tf.conv2d(x, f, 1, 'same');
-    const apart = tf.concat(tf.split(x, 7).map((image) => tf.conv2d(image as tf.Tensor4D, f, 1, 'same')));
+  it('runs a batch too large for one chunk of tiles like one image at a time, and sums the filter gradient over every chunk', async () => {
+    // 49 tiles an image: 4 images per chunk of the convolution, 3 of the filter gradient, so 25
+    // images are 7 and 9 chunks, the last one short.
+    const rng = new Random(708);
+    const x = normals(rng, [25, 14, 14, 32]);
+    const filter = normals(rng, [5, 5, 32, 64]);
+    const dy = normals(rng, [25, 14, 14, 64]);
+    const xT = () => tf.tensor4d(x, [25, 14, 14, 32]);
+    const whole = tf.conv2d(xT(), tf.tensor4d(filter, [5, 5, 32, 64]), 1, 'same');
+    const apart = tf.concat(tf.split(xT(), 25).map((image) => tf.conv2d(image as tf.Tensor4D, tf.tensor4d(filter, [5, 5, 32, 64]), 1, 'same')));
     assert.deepEqual(Array.from(whole.dataSync()), Array.from(apart.dataSync()));
-    tf.dispose([x, f, whole, apart]);
+    tf.dispose([whole, apart]);
+    const dW = () => runKernel('Conv2DBackpropFilter', { x: xT(), dy: tf.tensor4d(dy, [25, 14, 14, 64]) }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [5, 5, 32, 64] });
+    assertClose((await on('wasm', dW))[0].values, (await on('cpu', dW))[0].values, 'dW of 25 images');
   });
 
   it('leaves no tensor behind, in the engine or in the wasm heap', () => {

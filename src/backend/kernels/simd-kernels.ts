@@ -54,7 +54,7 @@ export interface SimdKernels {
     outs: number,
     scratch: number,
   ): void;
-  winogradSums(as: number, bs: number, sums: number, rows: number, m: number, n: number): void;
+  winogradSums(as: number, bs: number, sums: number, rows: number, m: number, n: number, accumulate: number): void;
   winogradUntiles(
     ins: number,
     y: number,
