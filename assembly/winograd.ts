@@ -1,3 +1,5 @@
+import { transposedProduct } from "./transposed-product";
+
 // The tile transforms of a Winograd convolution with 6 x 6 tiles at the points 0, ±1, ±2 and
 // infinity (F(2, 5) and F(4, 3), and for filter gradients F(5, 2) and F(3, 4)), four channels at
 // a time. Bᵀ and Aᵀ are the same for all of them and are written out below;
@@ -215,66 +217,16 @@ export function winogradUntiles(
 }
 
 /**
- * For each of the 36 tile elements i, `sums[i] = aᵢᵀ · bᵢ`, or `sums[i] += aᵢᵀ · bᵢ` with `accumulate`: `aᵢ` `[rows, m]` and `bᵢ` `[rows, n]`
- * at heap offsets `as[i]` and `bs[i]`, `sums` `[36, m, n]` contiguous. A product whose inner
- * size (every tile of the batch) dwarfs its outer ones, which XNNPACK runs 4–5× slower: here
- * each 4 x 8 block of the result stays in registers for the whole sum (eight accumulators and
- * their operands fit the 16 SIMD registers V8 uses; 4 x 12 or 4 x 16 spill). m and n are multiples of 4.
+ * For each of the 36 tile elements i, `sums[i] = aᵢᵀ · bᵢ`, or `sums[i] += aᵢᵀ · bᵢ` with
+ * `accumulate`: `aᵢ` `[rows, m]` and `bᵢ` `[rows, n]` at heap offsets `as[i]` and `bs[i]`, `sums`
+ * `[36, m, n]` contiguous; n is a multiple of 4.
  */
 export function winogradSums(as: usize, bs: usize, sums: usize, rows: i32, m: i32, n: i32, accumulate: i32): void {
-  const aRow = (<usize>m) << 2;
-  const bRow = (<usize>n) << 2;
   for (let i = 0; i < N * N; i++) {
-    const a = <usize>load<i32>(as + ((<usize>i) << 2));
-    const b = <usize>load<i32>(bs + ((<usize>i) << 2));
-    const out = sums + (<usize>i) * (<usize>m) * bRow;
-    for (let r = 0; r < m; r += 4) {
-      let k = 0;
-      for (; k + 8 <= n; k += 8) {
-        const o = out + (<usize>r) * bRow + ((<usize>k) << 2);
-        let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
-        let c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        if (accumulate) {
-          c00 = v128.load(o); c01 = v128.load(o, 16);
-          c10 = v128.load(o + bRow); c11 = v128.load(o + bRow, 16);
-          c20 = v128.load(o + 2 * bRow); c21 = v128.load(o + 2 * bRow, 16);
-          c30 = v128.load(o + 3 * bRow); c31 = v128.load(o + 3 * bRow, 16);
-        }
-        let pa = a + ((<usize>r) << 2);
-        let pb = b + ((<usize>k) << 2);
-        for (let t = 0; t < rows; t++, pa += aRow, pb += bRow) {
-          const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-          let s = v128.load32_splat(pa);
-          c00 = f32x4.add(c00, f32x4.mul(s, b0)); c01 = f32x4.add(c01, f32x4.mul(s, b1));
-          s = v128.load32_splat(pa, 4);
-          c10 = f32x4.add(c10, f32x4.mul(s, b0)); c11 = f32x4.add(c11, f32x4.mul(s, b1));
-          s = v128.load32_splat(pa, 8);
-          c20 = f32x4.add(c20, f32x4.mul(s, b0)); c21 = f32x4.add(c21, f32x4.mul(s, b1));
-          s = v128.load32_splat(pa, 12);
-          c30 = f32x4.add(c30, f32x4.mul(s, b0)); c31 = f32x4.add(c31, f32x4.mul(s, b1));
-        }
-        v128.store(o, c00); v128.store(o, c01, 16);
-        v128.store(o + bRow, c10); v128.store(o + bRow, c11, 16);
-        v128.store(o + 2 * bRow, c20); v128.store(o + 2 * bRow, c21, 16);
-        v128.store(o + 3 * bRow, c30); v128.store(o + 3 * bRow, c31, 16);
-      }
-      for (; k < n; k += 4) {
-        const o = out + (<usize>r) * bRow + ((<usize>k) << 2);
-        let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
-        if (accumulate) {
-          c0 = v128.load(o); c1 = v128.load(o + bRow); c2 = v128.load(o + 2 * bRow); c3 = v128.load(o + 3 * bRow);
-        }
-        let pa = a + ((<usize>r) << 2);
-        let pb = b + ((<usize>k) << 2);
-        for (let t = 0; t < rows; t++, pa += aRow, pb += bRow) {
-          const b0 = v128.load(pb);
-          c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
-          c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa, 4), b0));
-          c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa, 8), b0));
-          c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa, 12), b0));
-        }
-        v128.store(o, c0); v128.store(o + bRow, c1); v128.store(o + 2 * bRow, c2); v128.store(o + 3 * bRow, c3);
-      }
-    }
+    transposedProduct(
+      <usize>load<i32>(as + ((<usize>i) << 2)),
+      <usize>load<i32>(bs + ((<usize>i) << 2)),
+      sums + (<usize>i) * (<usize>(m * n)) * 4, rows, m, n, accumulate,
+    );
   }
 }

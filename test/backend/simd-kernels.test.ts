@@ -132,7 +132,7 @@ describeBackends(['wasm'], 'wasm SIMD kernels', () => {
     const module = new WebAssembly.Module(bytes);
     assert.deepEqual(WebAssembly.Module.imports(module), [{ module: 'env', name: 'memory', kind: 'memory' }]);
     const functions = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
-    assert.deepEqual(functions.sort(), ['fillPatchRows', 'maxPoolGrad2x2', 'sumRows', 'winogradInputTiles', 'winogradSums', 'winogradTiles', 'winogradUntiles']);
+    assert.deepEqual(functions.sort(), ['fillPatchRows', 'maxPoolGrad2x2', 'sumRows', 'transposedProduct', 'winogradInputTiles', 'winogradSums', 'winogradTiles', 'winogradUntiles']);
     const ids = sectionIds(bytes);
     for (const [id, name] of [[11, 'data'], [12, 'data count'], [8, 'start'], [6, 'global']] as const) {
       assert.ok(!ids.includes(id), `kernels.wasm has a ${name} section (id ${id}): sections ${ids.join(', ')}`);
@@ -210,6 +210,30 @@ describeBackends(['wasm'], 'wasm SIMD kernels', () => {
       const out = tf.engine().makeTensorFromTensorInfo(patches);
       assert.deepEqual(out.dataSync(), expected.values, `x=[${p.xShape}] filter ${p.filter} strides ${p.strides} pad ${JSON.stringify(p.pad)}`);
       tf.dispose([input, out]);
+    }
+  });
+
+  it('transposedProduct equals the float32 loop bit for bit, with remainders, with and without accumulation', () => {
+    const rng = new Random(7);
+    for (const [rows, m, n] of [[1, 1, 4], [5, 4, 8], [37, 25, 32], [64, 9, 12], [3, 32, 64]]) {
+      for (const accumulate of [0, 1]) {
+        const a = normals(rng, [rows, m]);
+        const b = normals(rng, [rows, n]);
+        const start = normals(rng, [m, n]);
+        const expected = new Float32Array(m * n);
+        for (let i = 0; i < m; i++) {
+          for (let k = 0; k < n; k++) {
+            let c = accumulate ? start[i * n + k] : 0;
+            for (let t = 0; t < rows; t++) c = Math.fround(c + Math.fround(a[t * m + i] * b[t * n + k]));
+            expected[i * n + k] = c;
+          }
+        }
+        const [ta, tb, out] = [tf.tensor(a), tf.tensor(b), tf.tensor(start)];
+        const bk = backend();
+        simdKernels(bk).transposedProduct(heapOffset(bk, ta), heapOffset(bk, tb), heapOffset(bk, out), rows, m, n, accumulate);
+        assert.deepEqual(out.dataSync(), expected, `rows ${rows} m ${m} n ${n} accumulate ${accumulate}`);
+        tf.dispose([ta, tb, out]);
+      }
     }
   });
 

@@ -26,6 +26,7 @@ export interface SimdKernels {
     padTop: number,
     padLeft: number,
   ): void;
+  transposedProduct(a: number, b: number, out: number, rows: number, m: number, n: number, accumulate: number): void;
   winogradInputTiles(
     x: number,
     batch: number,
