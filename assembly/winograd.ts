@@ -136,14 +136,16 @@ export function winogradTiles(
  * Output tiles back to NHWC: each 6 x 6 tile t, read from the 36 `[tiles, channels]` matrices at
  * heap offsets `ins` (element (a, e) from `ins[a·6 + e]`), becomes the `size x size` block
  * `Aᵀ t A` (2 <= size <= 5) of `y` `[batch, outH, outW, channels]` at rows `th·size`, columns
- * `tw·size`; what falls outside y is dropped. `channels` is a multiple of 4; `scratch` is 576
- * bytes the kernel may overwrite.
+ * `tw·size`; what falls outside y is dropped. Then, as a fused convolution does, the `[channels]`
+ * vector at `bias` is added (unless `bias` is 0) and, with `relu`, negatives become 0.
+ * `channels` is a multiple of 4; `scratch` is 576 bytes the kernel may overwrite.
  */
 export function winogradUntiles(
   ins: usize, y: usize, batch: i32, outH: i32, outW: i32, channels: i32,
-  tilesH: i32, tilesW: i32, size: i32, scratch: usize,
+  tilesH: i32, tilesW: i32, size: i32, bias: usize, relu: i32, scratch: usize,
 ): void {
   const pixel = (<usize>channels) << 2;
+  const zero = f32x4.splat(0);
   let tile: usize = 0;
   for (let b = 0; b < batch; b++) {
     for (let th = 0; th < tilesH; th++) {
@@ -151,6 +153,7 @@ export function winogradUntiles(
         const from = tile * pixel;
         for (let c = 0; c < channels; c += 4) {
           const offset = from + ((<usize>c) << 2);
+          const shift = bias ? v128.load(bias + ((<usize>c) << 2)) : zero;
           // Stage 1, column by column: scratch[·][e] = Aᵀ t[·][e].
           for (let e = 0; e < N; e++) {
             outputTransform(
@@ -173,7 +176,10 @@ export function winogradUntiles(
             for (let e = 0; e < size; e++) {
               const col = tw * size + e;
               if (col >= outW) break;
-              v128.store(rowAt + (<usize>col) * pixel, v128.load(s + ((<usize>e) << 4)));
+              let v = v128.load(s + ((<usize>e) << 4));
+              if (bias) v = f32x4.add(v, shift);
+              if (relu) v = f32x4.max(v, zero);
+              v128.store(rowAt + (<usize>col) * pixel, v);
             }
           }
         }

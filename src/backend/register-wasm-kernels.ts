@@ -1,6 +1,7 @@
 import { tf } from '../tf.js';
 import {
   batchMatMulReplacement,
+  fusedConv2DReplacement,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputReplacement,
   conv2DReplacement,
@@ -23,6 +24,7 @@ const MISSING: readonly tf.KernelConfig[] = [
 /** Kernels tfjs-backend-wasm 4.22 has but runs as scalar loops, replaced by faster ones. */
 const REPLACEMENTS: readonly WasmKernelReplacement[] = [
   conv2DReplacement,
+  fusedConv2DReplacement,
   conv2DBackpropInputReplacement,
   batchMatMulReplacement,
   maxPoolGradReplacement,
@@ -36,8 +38,8 @@ const registered = new WeakSet<tf.KernelConfig>();
  * Registers deepmetric's kernels for the wasm backend. The gradient kernels it lacks:
  * `Conv2DBackpropFilter`, `UnsortedSegmentSum` (the gradient of gather),
  * `DepthwiseConv2dNativeBackpropFilter` and `DepthwiseConv2dNativeBackpropInput`. And faster
- * versions of kernels it runs slowly: `Conv2D` (3 x 3 and 5 x 5 convolutions over enough channels
- * as Winograd convolutions, which the two convolution gradients use too), `Conv2DBackpropInput` (an XNNPACK convolution),
+ * versions of kernels it runs slowly: `Conv2D` and `FusedConv2D` (3 x 3 and 5 x 5 convolutions over
+ * enough channels as Winograd convolutions, which the two convolution gradients use too), `Conv2DBackpropInput` (an XNNPACK convolution),
  * `BatchMatMul` with a transposed operand (an explicit transpose, then XNNPACK), `MaxPoolGrad`
  * (one pass over the windows) and `Sum` over leading axes (a product with ones, through
  * XNNPACK); each delegates to the tfjs kernel for the cases it does not speed up. Together they make a training step of the default ConvNet about 3× faster.

@@ -20,8 +20,8 @@ function pooledInput(rng: Random, shape: number[]): Float32Array {
 }
 
 describeBackends(['wasm'], 'wasm replacement kernels', () => {
-  it('replaces Conv2D, Conv2DBackpropInput, BatchMatMul, MaxPoolGrad and Sum once, however often it is called', () => {
-    const names = ['Conv2D', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum'];
+  it('replaces Conv2D, FusedConv2D, Conv2DBackpropInput, BatchMatMul, MaxPoolGrad and Sum once, however often it is called', () => {
+    const names = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Sum'];
     registerWasmKernels();
     const first = names.map((name) => tf.getKernel(name, 'wasm'));
     registerWasmKernels();

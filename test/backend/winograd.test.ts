@@ -126,9 +126,38 @@ describeBackends(['wasm'], 'Winograd convolutions on wasm', () => {
     reportWorst(t);
   });
 
+  it('FusedConv2D adds the bias and applies ReLU like the cpu kernel, and leaves other activations to tfjs', async (t) => {
+    const rng = new Random(709);
+    const x = normals(rng, [3, 11, 9, 32]);
+    const filter = normals(rng, [5, 5, 32, 36]);
+    const bias = normals(rng, [36]);
+    const cases: Array<{ bias: boolean; activation: 'linear' | 'relu' | 'elu' }> = [
+      { bias: true, activation: 'relu' },
+      { bias: true, activation: 'linear' },
+      { bias: false, activation: 'relu' },
+      { bias: true, activation: 'elu' },
+    ];
+    for (const c of cases) {
+      const fused = () =>
+        tf.fused.conv2d({
+          x: tf.tensor4d(x, [3, 11, 9, 32]),
+          filter: tf.tensor4d(filter, [5, 5, 32, 36]),
+          strides: 1,
+          pad: 'same',
+          bias: c.bias ? tf.tensor1d(bias) : undefined,
+          activation: c.activation,
+        });
+      const [cpu] = await on('cpu', fused);
+      const [wasm] = await on('wasm', fused);
+      assertClose(wasm.values, cpu.values, JSON.stringify(c));
+      if (c.activation === 'relu') assert.ok(wasm.values.every((v) => v >= 0), `negatives after ReLU ${JSON.stringify(c)}`);
+    }
+    reportWorst(t);
+  });
+
   it('runs a batch too large for one chunk of tiles like one image at a time, and sums the filter gradient over every chunk', async () => {
-    // 49 tiles an image: 4 images per chunk of the convolution, 3 of the filter gradient, so 25
-    // images are 7 and 9 chunks, the last one short.
+    // 49 tiles an image: 9 images per chunk of the convolution, 6 of the filter gradient, so 25
+    // images are 3 and 5 chunks, the last one short.
     const rng = new Random(708);
     const x = normals(rng, [25, 14, 14, 32]);
     const filter = normals(rng, [5, 5, 32, 64]);
@@ -145,11 +174,17 @@ describeBackends(['wasm'], 'Winograd convolutions on wasm', () => {
   it('leaves no tensor behind, in the engine or in the wasm heap', () => {
     const x = tf.randomNormal([3, 9, 9, 32], 0, 1, 'float32', 1) as tf.Tensor4D;
     const f = tf.randomNormal([3, 3, 32, 36], 0, 1, 'float32', 2) as tf.Tensor4D;
-    const both = () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, f]);
-    both();
-    const before = backendDataIds();
-    expectNoLeak(both, 'conv2d and its gradients');
-    assert.equal(backendDataIds(), before, 'intermediates left in the wasm heap');
-    tf.dispose([x, f]);
+    const bias = tf.randomNormal([36], 0, 1, 'float32', 3) as tf.Tensor1D;
+    const runs: Array<[string, () => tf.Tensor | tf.Tensor[]]> = [
+      ['conv2d and its gradients', () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, f])],
+      ['fused conv2d', () => tf.fused.conv2d({ x, filter: f, strides: 1, pad: 'same', bias, activation: 'relu' })],
+    ];
+    for (const [what, fn] of runs) {
+      fn();
+      const before = backendDataIds();
+      expectNoLeak(fn, what);
+      assert.equal(backendDataIds(), before, `${what} left intermediates in the wasm heap`);
+    }
+    tf.dispose([x, f, bias]);
   });
 });

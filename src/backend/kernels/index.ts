@@ -4,6 +4,7 @@ export { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-nat
 export { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 export { conv2DBackpropInputReplacement } from './conv2d-backprop-input.js';
 export { conv2DReplacement } from './conv2d.js';
+export { fusedConv2DReplacement } from './fused-conv2d.js';
 export { batchMatMulReplacement } from './batch-mat-mul.js';
 export { maxPoolGradReplacement } from './max-pool-grad.js';
 export { sumReplacement } from './sum.js';

@@ -66,6 +66,8 @@ export interface SimdKernels {
     tilesH: number,
     tilesW: number,
     size: number,
+    bias: number,
+    relu: number,
     scratch: number,
   ): void;
 }

@@ -13,11 +13,11 @@ import type { WasmKernelScope } from './wasm-kernel-scope.js';
 const TILE = 6;
 
 /**
- * About 512k float32 values (2 MB) of transformed tiles per chunk of images: measured fastest on
- * convnet's second layer, between 256 kB (products too small for XNNPACK to run well) and 8 MB
- * (tiles out of cache by the time the next step reads them).
+ * About 1M float32 values (4 MB) of transformed tiles per chunk of images: measured on convnet's
+ * second layer at batches of 64 and 256, smaller chunks make too many small products for XNNPACK
+ * (each call has a cost), larger ones leave the tiles out of cache by the time the next step reads them.
  */
-const CHUNK_VALUES = 2 ** 19;
+const CHUNK_VALUES = 2 ** 20;
 
 /**
  * Below this inChannels · outChannels the transforms cost as much as the multiplications they
@@ -44,13 +44,39 @@ export function winogradFits(info: tf.backend_util.Conv2DInfo): boolean {
   );
 }
 
-/** A stride-1 correlation with an r x r filter whose output (i, j) reads x from row i − padTop, column j − padLeft. */
+/**
+ * A stride-1 correlation with an r x r filter whose output (i, j) reads x from row i − padTop,
+ * column j − padLeft; then, as a fused convolution does, a `[outChannels]` bias added and ReLU.
+ */
 export interface CorrelationGeometry {
   filterSize: number;
   outHeight: number;
   outWidth: number;
   padTop: number;
   padLeft: number;
+  bias?: tf.TensorInfo;
+  relu?: boolean;
+}
+
+/**
+ * `tf.conv2d(x, filter)` for a convolution that `winogradFits`, with a fused convolution's bias
+ * and ReLU when given.
+ */
+export function winogradConv2D(
+  scope: WasmKernelScope,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  epilogue: { bias?: tf.TensorInfo; relu?: boolean } = {},
+): tf.TensorInfo {
+  return winogradCorrelation(scope, x, winogradFilterTiles(scope, filter, false), {
+    filterSize: info.filterHeight,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+    ...epilogue,
+  });
 }
 
 /**
@@ -63,7 +89,7 @@ export function winogradCorrelation(
   scope: WasmKernelScope,
   x: tf.TensorInfo,
   filterTiles: tf.TensorInfo[],
-  { filterSize: r, outHeight, outWidth, padTop, padLeft }: CorrelationGeometry,
+  { filterSize: r, outHeight, outWidth, padTop, padLeft, bias, relu = false }: CorrelationGeometry,
 ): tf.TensorInfo {
   const [batch, inHeight, inWidth, inChannels] = x.shape;
   const outChannels = filterTiles[0].shape[2];
@@ -73,6 +99,7 @@ export function winogradCorrelation(
   const kernels = simdKernels(scope.backend);
   const scratch = heapOffset(scope.backend, scope.output([TILE * TILE * 4], 'float32'));
   const y = scope.output([batch, outHeight, outWidth, outChannels], 'float32');
+  const biasAt = bias === undefined ? 0 : heapOffset(scope.backend, bias);
   // A few images at a time, so that the transformed tiles stay in cache between the three steps.
   const images = chunkImages(tilesH * tilesW, Math.max(inChannels, outChannels));
   for (let first = 0; first < batch; first += images) {
@@ -86,7 +113,7 @@ export function winogradCorrelation(
     const products = inputTiles.map((a, i) => scope.run('BatchMatMul', { a, b: filterTiles[i] }, { transposeA: false, transposeB: false }));
     kernels.winogradUntiles(
       offsets(scope, products), heapOffset(scope.backend, y) + first * outHeight * outWidth * outChannels * 4, count, outHeight, outWidth, outChannels,
-      tilesH, tilesW, m, scratch,
+      tilesH, tilesW, m, biasAt, relu ? 1 : 0, scratch,
     );
     scope.release([...inputTiles, ...products]);
   }
@@ -165,7 +192,7 @@ export function winogradFilterGradient(
   kernels.winogradUntiles(
     heapOffset(scope.backend, scope.int32(Array.from({ length: TILE * TILE }, (_, i) => sumsAt + i * sumBytes), [TILE * TILE])),
     heapOffset(scope.backend, dW), 1, r, r, inChannels * outChannels,
-    1, 1, r, scratch,
+    1, 1, r, 0, 0, scratch,
   );
   return dW;
 }
