@@ -1,6 +1,7 @@
 import { tf } from '../../tf.js';
 import { convAxes, inputGradientAxis } from './conv-axis.js';
 import { upsample } from './upsample.js';
+import { winogradCorrelation, winogradFilterTiles, winogradFits } from './winograd.js';
 import { wasmKernelReplacement } from './wasm-kernel-scope.js';
 
 /**
@@ -11,7 +12,8 @@ import { wasmKernelReplacement } from './wasm-kernel-scope.js';
  * A transposed convolution is a plain one over dy upsampled by the stride (zeros between its
  * values) with the filter flipped in space and its channel axes swapped, `[fH, fW, outC, inC]`:
  * one XNNPACK `Conv2D` with explicit padding, then a crop. About 10× faster than the loop on the
- * default ConvNet's second layer. NCHW calls go to the tfjs kernel.
+ * default ConvNet's second layer. A convolution that `winogradFits` (stride 1) runs as a Winograd
+ * correlation whose filter tiles are flipped as they are made. NCHW calls go to the tfjs kernel.
  *
  * @example
  * registerWasmKernels(); // replaces the tfjs kernel with this one
@@ -27,6 +29,16 @@ export const conv2DBackpropInputReplacement = wasmKernelReplacement<tf.Conv2DBac
     const filterShape = filter.shape as [number, number, number, number];
     const info = tf.backend_util.computeConv2DInfo(inputShape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
     const [rows, cols] = convAxes(info, dy.shape, 'Conv2DBackpropInput');
+    if (winogradFits(info)) {
+      // Stride 1: dx is dy correlated with the flipped, channel-swapped filter, padded by r − 1 − pad.
+      return winogradCorrelation(scope, dy, winogradFilterTiles(scope, filter, true), {
+        filterSize: info.filterHeight,
+        outHeight: info.inHeight,
+        outWidth: info.inWidth,
+        padTop: info.filterHeight - 1 - info.padInfo.top,
+        padLeft: info.filterWidth - 1 - info.padInfo.left,
+      });
+    }
     const gr = inputGradientAxis(rows);
     const gc = inputGradientAxis(cols);
     const upsampled = upsample(scope, dy, [rows.stride, cols.stride], [gr.zerosBefore, gc.zerosBefore]);
