@@ -3,6 +3,7 @@
 // arguments are byte offsets of tensors on that heap. No static data, no runtime: a data
 // segment would overwrite tfjs's heap when the module is instantiated.
 
+export { adamStep } from "./adam-step";
 export { transposedProduct } from "./transposed-product";
 export { winogradInputTiles, winogradSums, winogradTiles, winogradUntiles } from "./winograd";
 

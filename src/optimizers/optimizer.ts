@@ -1,6 +1,7 @@
 import { tf } from '../tf.js';
 import { invalidArgument } from '../errors.js';
 import { disposeTfOptimizer, getLearningRate, setLearningRate } from './tfjs-internals.js';
+import { wasmAdamStep } from './wasm-adam-step.js';
 import { gradientNorm } from './gradient-norm.js';
 
 export type OptimizerName = 'adam' | 'sgd';
@@ -86,8 +87,8 @@ export class Optimizer {
 
   /**
    * Applies one step for the variables named in `grads` (keys: variable names, as
-   * `tf.variableGrads` returns them): weight decay, then the tfjs update. `grads` stays owned by
-   * the caller.
+   * `tf.variableGrads` returns them): weight decay, then the tfjs update (Adam on wasm: the same
+   * update fused into one kernel per variable, `wasmAdamStep`). `grads` stays owned by the caller.
    */
   applyGradients(grads: tf.NamedTensorMap): void {
     const variables = this.variablesOf(grads);
@@ -101,7 +102,7 @@ export class Optimizer {
         }
       });
     }
-    this.tfOptimizer.applyGradients(grads);
+    if (!wasmAdamStep(this.tfOptimizer, grads)) this.tfOptimizer.applyGradients(grads);
   }
 
   /**

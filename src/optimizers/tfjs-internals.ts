@@ -9,7 +9,9 @@
  *   scalar its SGD base caches;
  * - checkpoint Adam exactly: `setWeights` recomputes the running powers beta1^t and beta2^t as
  *   pow(beta, t + 1), which differs in the last bits from the product of t float32 multiplications
- *   an uninterrupted run holds; so a resumed run reads and writes the private `accBeta1`/`accBeta2`.
+ *   an uninterrupted run holds; so a resumed run reads and writes the private `accBeta1`/`accBeta2`;
+ * - run Adam's step as one fused kernel (`wasmAdamStep`): its moments, running powers and
+ *   iteration count are private.
  */
 import { tf } from '../tf.js';
 import { invalidArgument } from '../errors.js';
@@ -21,6 +23,9 @@ interface WithLearningRate {
 interface AdamFields {
   accBeta1: unknown;
   accBeta2: unknown;
+  accumulatedFirstMoment: Array<{ originalName: string; variable: tf.Variable } | undefined>;
+  accumulatedSecondMoment: Array<{ originalName: string; variable: tf.Variable } | undefined>;
+  incrementIterations(): void;
 }
 
 /**
@@ -95,4 +100,37 @@ function adamFields(optimizer: tf.Optimizer): { accBeta1: tf.Variable; accBeta2:
     );
   }
   return { accBeta1: fields.accBeta1, accBeta2: fields.accBeta2 };
+}
+
+/**
+ * What one step of a tfjs Adam optimizer reads: its hyper-parameters, its running powers and the
+ * moment slots of the variables named in order, made as tfjs's `applyGradients` makes them
+ * (zeros, not trainable, named `<variable>/m` and `<variable>/v`, bound by position).
+ */
+export function adamStepState(
+  optimizer: tf.AdamOptimizer,
+  names: string[],
+): { beta1: number; beta2: number; epsilon: number; accBeta1: tf.Variable; accBeta2: tf.Variable; moments: Array<[tf.Variable, tf.Variable]> } {
+  const { accBeta1, accBeta2 } = adamFields(optimizer);
+  const fields = optimizer as unknown as AdamFields & { beta1: number; beta2: number; epsilon: number };
+  const slot = (name: string, suffix: string) => ({
+    originalName: `${name}/${suffix}`,
+    variable: tf.tidy(() => tf.zerosLike(tf.engine().registeredVariables[name]).variable(false)),
+  });
+  const moments = names.map((name, i): [tf.Variable, tf.Variable] => {
+    fields.accumulatedFirstMoment[i] ??= slot(name, 'm');
+    fields.accumulatedSecondMoment[i] ??= slot(name, 'v');
+    return [fields.accumulatedFirstMoment[i].variable, fields.accumulatedSecondMoment[i].variable];
+  });
+  return { beta1: fields.beta1, beta2: fields.beta2, epsilon: fields.epsilon, accBeta1, accBeta2, moments };
+}
+
+/** Ends a step taken outside tfjs's `applyGradients` as it ends one: the running powers times beta, one more iteration. */
+export function finishAdamStep(optimizer: tf.AdamOptimizer): void {
+  const { beta1, beta2, accBeta1, accBeta2 } = adamStepState(optimizer, []);
+  tf.tidy(() => {
+    accBeta1.assign(tf.mul(accBeta1, beta1));
+    accBeta2.assign(tf.mul(accBeta2, beta2));
+  });
+  (optimizer as unknown as AdamFields).incrementIterations();
 }

@@ -26,6 +26,24 @@ export interface SimdKernels {
     padTop: number,
     padLeft: number,
   ): void;
+  adamStep(
+    w: number,
+    m: number,
+    v: number,
+    g: number,
+    wOut: number,
+    mOut: number,
+    vOut: number,
+    size: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    c1: number,
+    c2: number,
+    epsilon: number,
+    negLr: number,
+  ): void;
   transposedProduct(a: number, b: number, out: number, rows: number, m: number, n: number, accumulate: number): void;
   winogradInputTiles(
     x: number,
