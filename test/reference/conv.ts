@@ -53,32 +53,44 @@ export function convOutShape(s: ConvSpec): [number, number, number, number] {
   return [batch, rows.out, cols.out, s.depthwise ? channels * k : k];
 }
 
-/** `conv(x, f)` itself (not depthwise), by the same visit as `convGradients`. */
-export function convForward(s: ConvSpec, x: ArrayLike<number>, filter: ArrayLike<number>): Float64Array {
+/**
+ * Calls `visit(xPixel, fTap, yPixel)` once for every (sample, output pixel, filter tap) whose
+ * input pixel lies inside x, with the flat offsets of that input pixel's first channel, of the
+ * tap's `f[r, q, 0, 0]` and of the output pixel's first channel.
+ */
+function forEachTap(s: ConvSpec, visit: (xPixel: number, fTap: number, yPixel: number) => void): void {
   const [batch, height, width, channels] = s.xShape;
   const [fH, fW, , k] = s.filterShape;
+  const [, outH, outW, outChannels] = convOutShape(s);
   const rows = axis(height, fH, s.strides[0], s.dilations[0], s.pad, 1, s.dimRoundingMode);
   const cols = axis(width, fW, s.strides[1], s.dilations[1], s.pad, 2, s.dimRoundingMode);
-  const y = new Float64Array(batch * rows.out * cols.out * k);
   for (let b = 0; b < batch; b++) {
-    for (let oi = 0; oi < rows.out; oi++) {
-      for (let oj = 0; oj < cols.out; oj++) {
-        const yAt = ((b * rows.out + oi) * cols.out + oj) * k;
+    for (let oi = 0; oi < outH; oi++) {
+      for (let oj = 0; oj < outW; oj++) {
         for (let r = 0; r < fH; r++) {
           const i = oi * s.strides[0] + r * s.dilations[0] - rows.before;
           if (i < 0 || i >= height) continue;
           for (let q = 0; q < fW; q++) {
             const j = oj * s.strides[1] + q * s.dilations[1] - cols.before;
             if (j < 0 || j >= width) continue;
-            for (let c = 0; c < channels; c++) {
-              const v = x[((b * height + i) * width + j) * channels + c];
-              for (let m = 0; m < k; m++) y[yAt + m] += v * filter[((r * fW + q) * channels + c) * k + m];
-            }
+            visit(((b * height + i) * width + j) * channels, (r * fW + q) * channels * k, ((b * outH + oi) * outW + oj) * outChannels);
           }
         }
       }
     }
   }
+}
+
+/** `conv(x, f)` itself (not depthwise). */
+export function convForward(s: ConvSpec, x: ArrayLike<number>, filter: ArrayLike<number>): Float64Array {
+  const [, , , channels] = s.xShape;
+  const k = s.filterShape[3];
+  const y = new Float64Array(convOutShape(s).reduce((a, b) => a * b, 1));
+  forEachTap(s, (xPixel, fTap, yPixel) => {
+    for (let c = 0; c < channels; c++) {
+      for (let m = 0; m < k; m++) y[yPixel + m] += x[xPixel + c] * filter[fTap + c * k + m];
+    }
+  });
   return y;
 }
 
@@ -89,35 +101,18 @@ export function convForward(s: ConvSpec, x: ArrayLike<number>, filter: ArrayLike
 export function convGradients(s: ConvSpec, x: ArrayLike<number>, filter: ArrayLike<number>, dy: ArrayLike<number>): { dx: Float64Array; dW: Float64Array } {
   const [batch, height, width, channels] = s.xShape;
   const [fH, fW, , k] = s.filterShape;
-  const rows = axis(height, fH, s.strides[0], s.dilations[0], s.pad, 1, s.dimRoundingMode);
-  const cols = axis(width, fW, s.strides[1], s.dilations[1], s.pad, 2, s.dimRoundingMode);
-  const outChannels = s.depthwise ? channels * k : k;
   const dx = new Float64Array(batch * height * width * channels);
   const dW = new Float64Array(fH * fW * channels * k);
-  for (let b = 0; b < batch; b++) {
-    for (let oi = 0; oi < rows.out; oi++) {
-      for (let oj = 0; oj < cols.out; oj++) {
-        for (let r = 0; r < fH; r++) {
-          const i = oi * s.strides[0] + r * s.dilations[0] - rows.before;
-          if (i < 0 || i >= height) continue;
-          for (let q = 0; q < fW; q++) {
-            const j = oj * s.strides[1] + q * s.dilations[1] - cols.before;
-            if (j < 0 || j >= width) continue;
-            for (let c = 0; c < channels; c++) {
-              const xAt = ((b * height + i) * width + j) * channels + c;
-              for (let m = 0; m < k; m++) {
-                const o = s.depthwise ? c * k + m : m;
-                const g = dy[((b * rows.out + oi) * cols.out + oj) * outChannels + o];
-                const fAt = ((r * fW + q) * channels + c) * k + m;
-                dW[fAt] += x[xAt] * g;
-                dx[xAt] += filter[fAt] * g;
-              }
-            }
-          }
-        }
+  forEachTap(s, (xPixel, fTap, yPixel) => {
+    for (let c = 0; c < channels; c++) {
+      for (let m = 0; m < k; m++) {
+        const g = dy[yPixel + (s.depthwise ? c * k + m : m)];
+        const fAt = fTap + c * k + m;
+        dW[fAt] += x[xPixel + c] * g;
+        dx[xPixel + c] += filter[fAt] * g;
       }
     }
-  }
+  });
   return { dx, dW };
 }
 
