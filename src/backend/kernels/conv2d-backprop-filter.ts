@@ -11,7 +11,7 @@ import { wasmKernelConfig, type WasmKernelScope } from './wasm-kernel-scope.js';
  * filter), which tfjs-backend-wasm 4.22 lacks:
  * `dW[r, q, c, k] = Σ_{b, i, j} x[b, i·sH + r − padTop, j·sW + q − padLeft, c] · dy[b, i, j, k]`.
  *
- * A 3 x 3 or 5 x 5 stride-1 filter over at least 8 channels (`winogradFits`) gets its gradient by
+ * A 3 x 3 or 5 x 5 stride-1 filter over enough channels (`winogradFits`) gets its gradient by
  * the Winograd algorithm F(r, m) (`winogradFilterGradient`), 2.8–4× fewer multiplications.
  * Otherwise the sum is read as a convolution, run by the backend's XNNPACK `Conv2D`: x transposed to
  * `[inChannels, H, W, batch]` is the input, dy transposed to `[outH, outW, batch, outChannels]` is
