@@ -40,6 +40,13 @@ export class SeparationAccumulator {
     const { labels, thresholds, margin } = this;
     const n = labels.length;
     const sign = this.inverted ? -1 : 1;
+    // Locals in the hot loops, written back once: V8 keeps them in registers.
+    let positiveSum = this.positiveSum;
+    let negativeSum = this.negativeSum;
+    let numPositivePairs = this.numPositivePairs;
+    let numNegativePairs = this.numNegativePairs;
+    let numTriplets = this.numTriplets;
+    let numViolations = this.numViolations;
     for (let r = 0; r < rows; r++) {
       const a = start + r;
       const label = labels[a];
@@ -49,26 +56,33 @@ export class SeparationAccumulator {
       for (let j = 0; j < n; j++) {
         if (j === a) continue;
         const v = block[o + j];
-        if (!Number.isFinite(v)) this.finite = false;
         if (labels[j] === label) {
-          this.positiveSum += v;
+          positiveSum += v;
           thresholds[k++] = sign * v + margin;
         } else {
-          this.negativeSum += v;
+          negativeSum += v;
           negatives++;
         }
       }
-      this.numPositivePairs += k;
-      this.numNegativePairs += negatives;
-      this.numTriplets += k * negatives;
+      numPositivePairs += k;
+      numNegativePairs += negatives;
+      numTriplets += k * negatives;
       if (k === 0 || negatives === 0) continue;
       const sorted = thresholds.subarray(0, k).sort();
       for (let j = 0; j < n; j++) {
         if (labels[j] === label) continue;
         // The triplet (a, p, j) is violated when d(a, j) < d(a, p) + margin: count thresholds above d(a, j).
-        this.numViolations += k - countAtMost(sorted, sign * block[o + j]);
+        numViolations += k - countAtMost(sorted, sign * block[o + j]);
       }
     }
+    // A NaN or an infinite distance makes its sum non-finite (finite float32 values cannot overflow it).
+    if (!Number.isFinite(positiveSum - this.positiveSum + (negativeSum - this.negativeSum))) this.finite = false;
+    this.positiveSum = positiveSum;
+    this.negativeSum = negativeSum;
+    this.numPositivePairs = numPositivePairs;
+    this.numNegativePairs = numNegativePairs;
+    this.numTriplets = numTriplets;
+    this.numViolations = numViolations;
   }
 
   result(): SeparationMetrics {
