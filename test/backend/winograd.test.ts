@@ -82,12 +82,14 @@ describe('winogradMatrices', () => {
 });
 
 describe('winogradFits', () => {
-  it('takes stride-1, undilated 3 x 3 and 5 x 5 convolutions over enough channels in fours, and nothing else', () => {
+  it('takes stride-1, undilated 3 x 3 and 5 x 5 convolutions over enough channels in fours (fewer for large batches), and nothing else', () => {
     const fits = (xShape: [number, number, number, number], filterShape: [number, number, number, number], stride = 1, dilation = 1) =>
       winogradFits(tf.backend_util.computeConv2DInfo(xShape, filterShape, stride, dilation, 'same', undefined, false, 'channelsLast'));
     assert.equal(fits([8, 14, 14, 32], [5, 5, 32, 64]), true);
     assert.equal(fits([8, 14, 14, 64], [3, 3, 64, 16]), true);
-    assert.equal(fits([8, 14, 14, 16], [5, 5, 16, 32]), false, 'too few channels to pay');
+    assert.equal(fits([64, 14, 14, 16], [5, 5, 16, 32]), false, 'too few channels to pay at 64 images');
+    assert.equal(fits([128, 14, 14, 16], [5, 5, 16, 32]), true, 'enough at 128 images');
+    assert.equal(fits([256, 14, 14, 8], [5, 5, 8, 32]), false, 'too few channels to pay even at 256 images');
     assert.equal(fits([8, 14, 14, 30], [5, 5, 30, 64]), false, 'channels not in fours');
     assert.equal(fits([8, 14, 14, 32], [5, 5, 32, 62]), false, 'channels not in fours');
     assert.equal(fits([8, 14, 14, 32], [5, 5, 32, 64], 2), false, 'stride 2');
