@@ -120,9 +120,9 @@ async function main(): Promise<void> {
       ...(config.distance === 'euclidean' && config.normalizeEmbeddings ? {} : { distance: distanceFor(config.distance, config.normalizeEmbeddings) }),
       margin: config.margin,
     });
-    const { step, probe: measured, share } = await cycles(EVERY, PROBES, () => { trainer.trainStep(); trainer.step += 1; }, () => probe.measure(model));
+    const { step, probe: measured, share } = await cycles(EVERY, PROBES, () => { trainer.trainStep(); trainer.step += 1; }, () => probe.measure(trainer));
     // The guard's part: diagnose on the log of a default 900-step run (a record every 10 steps, a probe every 25).
-    const health = healthSnapshot(probe.measure(model), probe.probe.labels);
+    const health = healthSnapshot(probe.measure(trainer), probe.probe.labels);
     const log: TrainingStep[] = [];
     for (let s = 0; s < 900; s++) {
       if (s % 10 !== 0 && s % EVERY !== 0) continue;

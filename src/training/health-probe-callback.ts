@@ -1,4 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { tf } from '../tf.js';
 import { invalidArgument } from '../errors.js';
 import { subset, type Dataset } from '../data/index.js';
 import type { BaseDistance } from '../distances/index.js';
@@ -31,6 +32,8 @@ export interface HealthProbeOptions {
 interface Probed {
   readonly model: tfl.LayersModel;
   readonly totalSteps: number;
+  /** Embeds the probe before the final L2Normalize on other threads (`ParallelTrainer`), or returns undefined. */
+  embedBody?(dataset: Dataset): tf.Tensor2D | undefined;
 }
 
 interface ProbeState {
@@ -88,20 +91,20 @@ export class HealthProbeCallback<T extends Probed> implements Callback<T>, State
   }
 
   onTrainBegin(trainer: T): void {
-    if (this.reference === null) this.reference = this.measure(trainer.model);
+    if (this.reference === null) this.reference = this.measure(trainer);
   }
 
   onStepEnd(trainer: T, record: StepRecord): void {
     if (!this.isDue(record.step, trainer.totalSteps)) return;
-    record.health = healthSnapshot(this.measure(trainer.model), this.probe.labels, this.reference);
+    record.health = healthSnapshot(this.measure(trainer), this.probe.labels, this.reference);
   }
 
-  /** The health of the probe batch as `model` embeds it now. */
-  measure(model: tfl.LayersModel): HealthMetrics {
+  /** The health of the probe batch as the trainer's model embeds it now (on its workers, if it has any). */
+  measure(trainer: Probed): HealthMetrics {
     const started = performance.now();
     try {
       const options = { ...(this.distance ? { distance: this.distance } : {}), ...(this.margin !== undefined ? { margin: this.margin } : {}) };
-      return modelHealth(model, this.probe, options);
+      return modelHealth(trainer.model, this.probe, options, trainer.embedBody?.bind(trainer));
     } finally {
       this.seconds += (performance.now() - started) / 1000;
       this.count += 1;

@@ -46,4 +46,20 @@ describe('modelHealth', () => {
     normalized.dispose();
     raw.dispose();
   });
+
+  it('measures the rows that embedBody gives it, and embeds them itself when embedBody gives none', () => {
+    const data = dataset(30, 5);
+    const model = buildModel('mlp:8', { inputShape: [5], embeddingDim: 4, normalize: true, seed: 3 });
+    const own = modelHealth(model, data, { margin: 0.2 });
+    assert.deepEqual(modelHealth(model, data, { margin: 0.2 }, () => undefined), own);
+    // Rows from elsewhere (as a ParallelTrainer's workers give them): their norms, and their directions.
+    const given = Float32Array.from({ length: 30 * 4 }, (_, k) => (k % 4 === k % 3 ? 3 : 0.5));
+    const before = tf.memory().numTensors;
+    const health = modelHealth(model, data, { margin: 0.2 }, () => tf.tensor2d(given, [30, 4]));
+    assert.equal(tf.memory().numTensors, before, 'the given rows are disposed');
+    const norms = Array.from({ length: 30 }, (_, i) => Math.hypot(...given.subarray(i * 4, i * 4 + 4)));
+    assert.ok(Math.abs(health.norms.mean - norms.reduce((a, b) => a + b) / 30) < 1e-5);
+    assert.notDeepEqual(health.shape, own.shape);
+    model.dispose();
+  });
 });

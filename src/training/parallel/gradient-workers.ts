@@ -150,18 +150,11 @@ export class GradientWorkers {
     }
     this.writeWeights(variables);
     const active = this.split(n);
-    const size = sampleSize(dataset.sampleShape);
-    for (const slot of active) {
-      for (let i = slot.start; i < slot.end; i++) {
-        slot.inputs.set(dataset.features.subarray(rows[i] * size, (rows[i] + 1) * size), (i - slot.start) * size);
-      }
-      Atomics.store(slot.control, CONTROL.rows, slot.end - slot.start);
-      this.command(slot, Command.forward);
-    }
+    this.dispatch(active, dataset, rows, Command.forward);
     this.awaitAll(active, Status.embedded);
 
     const embedded = new Float32Array(n * this.dim);
-    for (const slot of active) embedded.set(slot.embeddings.subarray(0, (slot.end - slot.start) * this.dim), slot.start * this.dim);
+    this.gather(active, embedded, 0);
     let value: tf.Scalar;
     let upstream: Float32Array;
     try {
@@ -189,6 +182,26 @@ export class GradientWorkers {
     return { value, grads: this.sumGradients(active, variables) };
   }
 
+  /**
+   * The outputs before the model's final L2Normalize (its outputs when it has none) for `rows` of
+   * `dataset`, `[rows, dim]`, computed on the workers with `variables`' current values, at most
+   * `maxRows` rows at a time: the health probe's forward pass, which this thread would otherwise
+   * run alone while the workers wait. The caller disposes the result.
+   */
+  embedBody(dataset: Dataset, rows: Int32Array, variables: tf.Variable[]): tf.Tensor2D {
+    if (this.closed) throw new DeepmetricError('backend', 'The parallel training workers are closed.');
+    this.writeWeights(variables);
+    const out = new Float32Array(rows.length * this.dim);
+    for (let first = 0; first < rows.length; first += this.maxRows) {
+      const chunk = rows.subarray(first, Math.min(rows.length, first + this.maxRows));
+      const active = this.split(chunk.length);
+      this.dispatch(active, dataset, chunk, Command.embed);
+      this.awaitAll(active, Status.done);
+      this.gather(active, out, first);
+    }
+    return tf.tensor2d(out, [rows.length, this.dim]);
+  }
+
   /** Stops the workers and waits until they have exited. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -212,6 +225,23 @@ export class GradientWorkers {
     }
     this.version += 1;
     for (const slot of this.slots) Atomics.store(slot.control, CONTROL.weightsVersion, this.version);
+  }
+
+  /** Copies each active slot's rows of `rows` into its inputs and gives it `command`. */
+  private dispatch(active: Slot[], dataset: Dataset, rows: Int32Array, command: number): void {
+    const size = sampleSize(dataset.sampleShape);
+    for (const slot of active) {
+      for (let i = slot.start; i < slot.end; i++) {
+        slot.inputs.set(dataset.features.subarray(rows[i] * size, (rows[i] + 1) * size), (i - slot.start) * size);
+      }
+      Atomics.store(slot.control, CONTROL.rows, slot.end - slot.start);
+      this.command(slot, command);
+    }
+  }
+
+  /** The active slots' embeddings, into `out` from row `firstRow` on, in batch order. */
+  private gather(active: Slot[], out: Float32Array, firstRow: number): void {
+    for (const slot of active) out.set(slot.embeddings.subarray(0, (slot.end - slot.start) * this.dim), (firstRow + slot.start) * this.dim);
   }
 
   /** Contiguous parts of the batch in worker order, as equal as can be; workers beyond n rows sit out. */

@@ -1,5 +1,6 @@
 import { DeepmetricError, invalidArgument } from '../../errors.js';
 import type { tf } from '../../tf.js';
+import type { Dataset } from '../../data/index.js';
 import { Trainer, type TrainerOptions } from '../trainer.js';
 import { GradientWorkers } from './gradient-workers.js';
 
@@ -61,6 +62,16 @@ export class ParallelTrainer extends Trainer {
     } finally {
       await this.close();
     }
+  }
+
+  /**
+   * The rows of `dataset` before the model's final L2Normalize, embedded on the workers once they
+   * are started (`GradientWorkers.embedBody`), else undefined: what the health probe measures.
+   */
+  embedBody(dataset: Dataset): tf.Tensor2D | undefined {
+    if (this.pool === null) return undefined;
+    const variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    return this.pool.embedBody(dataset, Int32Array.from(dataset.labels, (_, i) => i), variables);
   }
 
   protected override lossAndGradients(

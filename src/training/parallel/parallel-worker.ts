@@ -9,7 +9,7 @@ import { tf } from '../../tf.js';
 import { initBackend } from '../../backend/index.js';
 // Registers the L2Normalize layer, so that a topology ending in it can be rebuilt. The worker
 // imports no more of deepmetric than it runs: every module costs start-up time in every worker.
-import '../../models/l2-normalize-layer.js';
+import { L2Normalize } from '../../models/l2-normalize-layer.js';
 import { CONTROL, Command, Status, type EmbedRequest, type EmbedResult, type EmbedWorkerData, type TrainWorkerData, type WorkerData } from './worker-protocol.js';
 
 const data = workerData as WorkerData;
@@ -34,6 +34,9 @@ function trainLoop(setup: TrainWorkerData, replica: tfl.LayersModel): void {
   const variables = replica.trainableWeights.map((w) => w.read() as tf.Variable);
   const shapes = variables.map((v) => v.shape);
   const sampleSize = setup.sampleShape.reduce((a, b) => a * b, 1);
+  // What the health probe embeds: the rows before the final L2Normalize, whose norms it reports.
+  const last = replica.layers[replica.layers.length - 1];
+  const body = last instanceof L2Normalize ? tfl.model({ inputs: replica.inputs, outputs: last.input as tfl.SymbolicTensor }) : replica;
   let loadedVersion = -1;
   for (;;) {
     Atomics.wait(control, CONTROL.command, Command.idle);
@@ -51,6 +54,14 @@ function trainLoop(setup: TrainWorkerData, replica: tfl.LayersModel): void {
       const rows = Atomics.load(control, CONTROL.rows);
       const dim = setup.embeddingDim;
       const x = tf.tensor(inputs.subarray(0, rows * sampleSize), [rows, ...setup.sampleShape]);
+      if (command === Command.embed) {
+        const out = tf.tidy(() => body.predict(x, { batchSize: rows }) as tf.Tensor);
+        embeddings.set(out.dataSync());
+        tf.dispose([x, out]);
+        Atomics.compareExchange(control, CONTROL.command, Command.embed, Command.idle);
+        signal(control, Status.done);
+        continue;
+      }
       const { value, grads } = tf.variableGrads(() => {
         const out = replica.apply(x, { training: true }) as tf.Tensor2D;
         embeddings.set(out.dataSync());
@@ -73,6 +84,7 @@ function trainLoop(setup: TrainWorkerData, replica: tfl.LayersModel): void {
       setup.errors.postMessage(error instanceof Error ? error.message : String(error));
       // A quit that arrived during the step stays, so that the loop ends.
       Atomics.compareExchange(control, CONTROL.command, Command.forward, Command.idle);
+      Atomics.compareExchange(control, CONTROL.command, Command.embed, Command.idle);
       Atomics.compareExchange(control, CONTROL.command, Command.backward, Command.idle);
       signal(control, Status.failed);
     }

@@ -22,7 +22,11 @@ export const CONTROL = {
 } as const;
 export const CONTROL_WORDS = 4;
 
-export const Command = { idle: 0, forward: 1, backward: 2, quit: 3 } as const;
+/**
+ * `forward` then `backward` make a training step; `embed` writes the rows' outputs before the
+ * model's final L2Normalize (its outputs when it has none) to `embeddings`, for the health probe.
+ */
+export const Command = { idle: 0, forward: 1, backward: 2, quit: 3, embed: 4 } as const;
 export const Status = { idle: 0, embedded: 1, done: 2, failed: 3 } as const;
 
 /** The shared memory of one training worker. */

@@ -116,6 +116,40 @@ describeBackends(['wasm'], 'ParallelTrainer', () => {
     model.dispose();
   });
 
+  it("embeds the health probe on its workers as this thread does, before the final L2Normalize, in chunks of its batch size", async () => {
+    const data = blobs(12); // 48 rows: 16, 16, 16 on two workers
+    const model = buildModel('convnet:4,8,16', { inputShape: [SIZE, SIZE, 1], embeddingDim: 8, normalize: true, seed: 6 });
+    const trainer = new ParallelTrainer({
+      model,
+      optimizer: createOptimizer({ name: 'adam', lr: 0.01 }),
+      loss: new TripletMarginLoss({ margin: 0.2 }),
+      miner: new BatchHardMiner(),
+      sampler: new MPerClassSampler(data.labels, { m: 4, batchSize: 16, rng: new Random(5) }),
+      train: data,
+      totalSteps: 2,
+      stepsPerEpoch: 2,
+      workers: 2,
+    });
+    assert.equal(trainer.embedBody(data), undefined, 'no workers yet: this thread embeds');
+    await trainer.start();
+    try {
+      trainer.trainStep(); // the workers' replicas must follow the weights the step changed
+      const before = tf.memory().numTensors;
+      const onWorkers = trainer.embedBody(data)!;
+      const body = tfl.model({ inputs: model.inputs, outputs: model.layers[model.layers.length - 1].input as tfl.SymbolicTensor });
+      const here = embedDataset(body, data);
+      assert.deepEqual(onWorkers.shape, [48, 8]);
+      assert.deepEqual(Array.from(onWorkers.dataSync()), Array.from(here.dataSync()));
+      // Not normalized: the rows before L2Normalize, whose norms the probe reports.
+      assert.ok(tf.tidy(() => tf.max(tf.abs(tf.sub(tf.norm(onWorkers, 2, 1), 1))).dataSync()[0]) > 1e-3);
+      tf.dispose([onWorkers, here]);
+      assert.equal(tf.memory().numTensors, before);
+    } finally {
+      await trainer.close();
+      model.dispose();
+    }
+  });
+
   it('reports a failing step as an error, and the workers serve the next step', async () => {
     const data = blobs(4);
     const model = buildModel('convnet:4,8,16', { inputShape: [SIZE, SIZE, 1], embeddingDim: 8, seed: 5 });
