@@ -64,7 +64,8 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
 /** `optimizer.dispose()`, plus what tfjs's MomentumOptimizer.dispose forgets: the cached `-lr` scalar. */
 export function disposeTfOptimizer(optimizer: tf.Optimizer): void {
   optimizer.dispose();
-  if (optimizer instanceof tf.MomentumOptimizer) {
+  // Not `instanceof`: tfjs makes every optimizer an instance of every optimizer class.
+  if (optimizer.getClassName() === tf.MomentumOptimizer.className) {
     const cached = (optimizer as unknown as { c?: tf.Tensor }).c;
     if (cached !== undefined && !cached.isDisposed) cached.dispose();
   }
@@ -125,9 +126,14 @@ export function adamStepState(
   return { beta1: fields.beta1, beta2: fields.beta2, epsilon: fields.epsilon, accBeta1, accBeta2, moments };
 }
 
-/** Ends a step taken outside tfjs's `applyGradients` as it ends one: the running powers times beta, one more iteration. */
-export function finishAdamStep(optimizer: tf.AdamOptimizer): void {
-  const { beta1, beta2, accBeta1, accBeta2 } = adamStepState(optimizer, []);
+/**
+ * Ends a step taken outside tfjs's `applyGradients` as it ends one: the running powers (from
+ * `adamStepState`) times beta, one more iteration.
+ */
+export function finishAdamStep(
+  optimizer: tf.AdamOptimizer,
+  { beta1, beta2, accBeta1, accBeta2 }: { beta1: number; beta2: number; accBeta1: tf.Variable; accBeta2: tf.Variable },
+): void {
   tf.tidy(() => {
     accBeta1.assign(tf.mul(accBeta1, beta1));
     accBeta2.assign(tf.mul(accBeta2, beta2));

@@ -22,7 +22,8 @@ export function wasmAdamStep(optimizer: tf.Optimizer, grads: tf.NamedTensorMap):
   if (names.some((name) => grads[name].dtype !== 'float32' || variables[name]?.dtype !== 'float32')) return false;
   const backend = tf.backend() as BackendWasm;
   const kernels = simdKernels(backend);
-  const { beta1, beta2, epsilon, accBeta1, accBeta2, moments } = adamStepState(optimizer as tf.AdamOptimizer, names);
+  const state = adamStepState(optimizer as tf.AdamOptimizer, names);
+  const { beta1, beta2, epsilon, accBeta1, accBeta2, moments } = state;
   // As tfjs computes them: 1 − beta^t in float32 from the float32 powers, 1 − beta in float64.
   const c1 = Math.fround(1 - accBeta1.dataSync()[0]);
   const c2 = Math.fround(1 - accBeta2.dataSync()[0]);
@@ -43,6 +44,6 @@ export function wasmAdamStep(optimizer: tf.Optimizer, grads: tf.NamedTensorMap):
     v.assign(newV);
     tf.dispose([newW, newM, newV]);
   });
-  finishAdamStep(optimizer as tf.AdamOptimizer);
+  finishAdamStep(optimizer as tf.AdamOptimizer, state);
   return true;
 }
