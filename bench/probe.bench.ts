@@ -30,8 +30,8 @@ import { diagnose, healthSnapshot, type TrainingStep } from '../src/health/index
 import { saveCheckpoint } from '../src/training/checkpoint.js';
 import { HEALTHY_CHECKPOINT_STEPS } from '../src/training/guard-callback.js';
 import { HealthProbeCallback } from '../src/training/health-probe-callback.js';
-import { distanceFor, lossFor, minerFor } from '../src/training/run-parts.js';
-import { DEFAULT_CONFIG, resolveConfig } from '../src/training/train-config.js';
+import { distanceFor, lossFor, minerFor } from '../src/run/index.js';
+import { DEFAULT_CONFIG, resolveConfig } from '../src/run/index.js';
 import { Trainer, type TrainerOptions } from '../src/training/trainer.js';
 import { ParallelTrainer, resolveWorkers } from '../src/training/parallel/index.js';
 import { median } from './median.js';

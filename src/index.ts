@@ -1,4 +1,7 @@
-/** deepmetric's public API: `import * as dm from 'deepmetric'`. */
+/**
+ * deepmetric's public API: `import * as dm from 'deepmetric'`. Every name is listed: what docs/api.md
+ * documents, no internals (kernels, worker machinery, linear algebra, the run's own plumbing).
+ */
 export { tf } from './tf.js';
 export { DeepmetricError } from './errors.js';
 export type { ErrorCode } from './errors.js';
@@ -19,7 +22,6 @@ export {
   MultiSimilarityMiner,
   DistanceWeightedMiner,
   hardestTriplets,
-  distanceWeights,
   isTripletIndices,
   isPairIndices,
 } from './miners/index.js';
@@ -48,7 +50,7 @@ export {
 } from './losses/index.js';
 export type { BaseMetricLossOptions, LossSpec, LossTerms, TripletLossStats, TripletMarginLossOptions } from './losses/index.js';
 
-export { MPerClassSampler, sampleWithoutReplacement } from './samplers/index.js';
+export { MPerClassSampler } from './samplers/index.js';
 export type { MPerClassSamplerOptions, MPerClassSamplerState } from './samplers/index.js';
 export { ReduceLROnPlateau, StepLR, CosineAnnealingLR, LinearWarmup, DEFAULT_START_FACTOR } from './schedulers/index.js';
 export type {
@@ -63,19 +65,37 @@ export type {
 export {
   embeddingHealth,
   effectiveRank,
-  symmetricEigen,
   diagnose,
   healthSnapshot,
-  parseHealthSnapshot,
-  HEALTH_SNAPSHOT_FIELDS,
-  historyFeatures,
   suggestedLr,
   formatHealthReport,
   VERDICTS,
   CAUSE_IDS,
 } from './health/index.js';
 // The detector's named thresholds (docs/collapse.md).
-export * from './health/thresholds.js';
+export {
+  COLLAPSED_NORMALIZED_DISTANCE,
+  COLLAPSED_STD,
+  COLLAPSED_RAW_SPREAD_RATIO,
+  COLLAPSED_NEAR_ZERO_SHARE,
+  COLLAPSING_SPREAD_RATIO,
+  COLLAPSING_RAW_SPREAD_RATIO,
+  DIMENSIONAL_RANK_FRACTION,
+  DIMENSIONAL_FIRST_COMPONENT_SHARE,
+  DIMENSIONAL_MIN_RANK,
+  STALLED_ACTIVE_FRACTION,
+  VANISHED_GRADIENT_RATIO,
+  UNSEPARATED_VIOLATION_FRACTION,
+  LOSS_AT_MARGIN,
+  UPDATE_RATIO_TOO_HIGH,
+  UPDATE_RATIO_TARGET,
+  SPIKE_FACTOR,
+  LR_FLOOR_FRACTION,
+  DEAD_DIMENSION_SHARE,
+  NORM_SHRINK_RATIO,
+  NORM_GROWTH_RATIO,
+  RECENT_STEPS,
+} from './health/thresholds.js';
 export type {
   HealthMetrics,
   HealthOptions,
@@ -86,8 +106,6 @@ export type {
   NormMetrics,
   ShapeMetrics,
   SeparationMetrics,
-  SymmetricEigen,
-  SymmetricEigenOptions,
   HealthReport,
   HealthSnapshot,
   HistoryFeatures,
@@ -100,7 +118,7 @@ export type {
   Verdict,
   FormatHealthReportOptions,
 } from './health/index.js';
-export { knn, retrievalMetrics, clusteringMetrics, kMeans } from './evaluation/index.js';
+export { knn, retrievalMetrics, clusteringMetrics, kMeans, compareWithRaw } from './evaluation/index.js';
 export type {
   KnnOptions,
   KnnResult,
@@ -109,6 +127,9 @@ export type {
   ClusteringMetrics,
   KMeansOptions,
   KMeansResult,
+  CompareWithRawOptions,
+  RawComparison,
+  EvaluationMetrics,
 } from './evaluation/index.js';
 
 export {
@@ -152,43 +173,34 @@ export type { OptimizerOptions, OptimizerConfig, OptimizerState } from './optimi
 export {
   Trainer,
   ParallelTrainer,
-  runTraining,
-  resolveConfig,
-  DEFAULT_CONFIG,
   ProgressCallback,
   LogCallback,
   CheckpointCallback,
   ScheduleCallback,
-  RunLog,
-  readRunLog,
   saveCheckpoint,
   loadCheckpoint,
   HealthProbeCallback,
   GuardCallback,
-  collapseWatch,
-  finalHealth,
-  GradientWorkers,
-  resolveWorkers,
   embedDatasetParallel,
 } from './training/index.js';
 export type {
   TrainerOptions,
   Callback,
   StepRecord,
-  TrainConfig,
-  TrainSummary,
-  RunTrainingOptions,
   StopRequest,
   Stateful,
   TrainingState,
   HealthProbeOptions,
+  GuardMode,
   GuardOptions,
+  GuardRun,
+  GuardedTrainer,
   GuardSummary,
-  CollapseWatch,
-  CollapseWatchOptions,
+  Mining,
   ParallelTrainerOptions,
-  GradientWorkersOptions,
   EmbedDatasetParallelOptions,
 } from './training/index.js';
-export { writeReport, buildReport, readRun, compareWithRaw } from './report/index.js';
-export type { BuildReportOptions, ReportPage, SectionId, SectionBody, RunFiles, RawComparison, EvaluationMetrics } from './report/index.js';
+export { runTraining, resolveConfig, DEFAULT_CONFIG, readRun, runPaths } from './run/index.js';
+export type { TrainConfig, TrainSummary, RunTrainingOptions, RunFiles, RunPaths } from './run/index.js';
+export { writeReport, buildReport } from './report/index.js';
+export type { BuildReportOptions, ReportPage, SectionId, SectionBody } from './report/index.js';

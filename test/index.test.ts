@@ -17,12 +17,10 @@ describe('the public API', () => {
 
   it('exports the helpers, callbacks and constants docs/api.md documents as public', () => {
     const names = [
-      'allTripletIndices', 'convertToTriplets', 'pairsToTriplets', 'randomTripletIndices', 'distanceWeights',
-      'sampleWithoutReplacement', 'parseModelSpec', 'gradientNorm', 'getLearningRate', 'setLearningRate',
+      'allTripletIndices', 'convertToTriplets', 'pairsToTriplets', 'randomTripletIndices', 'parseModelSpec', 'gradientNorm', 'getLearningRate', 'setLearningRate',
       'readIdx', 'parseIdx', 'writeIdx', 'encodeIdx', 'parseNpy', 'encodeNpy', 'holdoutClassIds', 'sampleSize',
       'bundledFashionMnistDir', 'ProgressCallback', 'LogCallback', 'CheckpointCallback', 'ScheduleCallback',
-      'RunLog', 'readRunLog', 'saveCheckpoint', 'loadCheckpoint', 'collapseWatch', 'finalHealth', 'GradientWorkers',
-      'resolveWorkers', 'parseHealthSnapshot', 'HEALTH_SNAPSHOT_FIELDS', 'historyFeatures', 'suggestedLr', 'readRun',
+      'saveCheckpoint', 'loadCheckpoint', 'suggestedLr', 'readRun', 'runPaths', 'compareWithRaw',
       'COLLAPSED_NEAR_ZERO_SHARE', 'COLLAPSED_NORMALIZED_DISTANCE', 'COLLAPSED_RAW_SPREAD_RATIO', 'COLLAPSED_STD',
       'COLLAPSING_RAW_SPREAD_RATIO', 'COLLAPSING_SPREAD_RATIO', 'DEAD_DIMENSION_SHARE', 'DIMENSIONAL_FIRST_COMPONENT_SHARE',
       'DIMENSIONAL_MIN_RANK', 'DIMENSIONAL_RANK_FRACTION', 'LOSS_AT_MARGIN', 'LR_FLOOR_FRACTION', 'NORM_GROWTH_RATIO',
@@ -30,6 +28,21 @@ describe('the public API', () => {
       'UPDATE_RATIO_TARGET', 'UPDATE_RATIO_TOO_HIGH', 'VANISHED_GRADIENT_RATIO',
     ];
     for (const name of names) assert.ok(name in dm && (dm as Record<string, unknown>)[name] !== undefined, name);
+  });
+
+  it('keeps the internals internal', () => {
+    const internals = [
+      'GradientWorkers', 'resolveWorkers', 'symmetricEigen', 'distanceWeights', 'sampleWithoutReplacement', 'RunLog',
+      'readRunLog', 'collapseWatch', 'finalHealth', 'guardRun', 'parseHealthSnapshot', 'HEALTH_SNAPSHOT_FIELDS',
+      'historyFeatures', 'planRemedy', 'gatherFlat', 'dataOptions', 'distanceFor', 'minerFor', 'lossFor',
+    ];
+    const leaked = internals.filter((name) => name in dm);
+    assert.deepEqual(leaked, [], `src/index.ts exports internals: ${leaked.join(', ')}`);
+  });
+
+  it('lists every name in src/index.ts (no export *)', async () => {
+    const index = await readFile(fileURLToPath(new URL('../src/index.ts', import.meta.url)), 'utf8');
+    assert.doesNotMatch(index, /export \*/);
   });
 
   it('exports every name docs/api.md writes as dm.<name>', async () => {

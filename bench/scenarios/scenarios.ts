@@ -4,7 +4,7 @@
  * The settings that collapse were found by experiment (docs/collapse.md lists the trials).
  */
 import type { CauseId } from '../../src/health/index.js';
-import type { TrainConfig } from '../../src/training/train-config.js';
+import type { TrainConfig } from '../../src/run/index.js';
 
 export interface Scenario {
   name: string;

@@ -1,3 +1,3 @@
-export { initBackend } from './init-backend.js';
+export { initBackend, BACKENDS } from './init-backend.js';
 export type { BackendChoice, BackendName } from './init-backend.js';
 export { registerWasmKernels } from './register-wasm-kernels.js';

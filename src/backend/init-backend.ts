@@ -4,10 +4,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import { DeepmetricError, invalidArgument } from '../errors.js';
 import { registerWasmKernels } from './register-wasm-kernels.js';
 
-export type BackendChoice = 'auto' | 'wasm' | 'cpu' | 'node';
+/** The `--backend` choices: `auto` takes the best one that starts. */
+export const BACKENDS = ['auto', 'wasm', 'cpu', 'node'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
 export type BackendName = Exclude<BackendChoice, 'auto'>;
 
-const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'wasm', 'cpu', 'node'];
 /** tfjs names the native backend 'tensorflow'. */
 const TFJS_NAME: Record<BackendName, string> = { wasm: 'wasm', cpu: 'cpu', node: 'tensorflow' };
 
@@ -21,9 +22,9 @@ const TFJS_NAME: Record<BackendName, string> = { wasm: 'wasm', cpu: 'cpu', node:
  * const name = await dm.initBackend('auto'); // 'wasm' on a machine without tfjs-node
  */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendName> {
-  if (!BACKEND_CHOICES.includes(choice)) {
+  if (!BACKENDS.includes(choice)) {
     throw invalidArgument(
-      `Argument \`backend\` must be one of ${BACKEND_CHOICES.join(', ')}. Received: backend=${String(choice)}`,
+      `Argument \`backend\` must be one of ${BACKENDS.join(', ')}. Received: backend=${String(choice)}`,
     );
   }
   // The cpu backend otherwise greets every Node process with advice to install tfjs-node, even

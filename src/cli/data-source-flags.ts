@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { COLORS } from '../training/train-config.js';
-import type { DataSourceSettings } from '../training/data-options.js';
+import { COLORS } from '../run/index.js';
+import type { DataSourceSettings } from '../run/index.js';
 
 /** The data-source flags as commander parses them (each absent unless given). */
 export type DataSourceFlags = { [K in keyof DataSourceSettings]?: Exclude<DataSourceSettings[K], null> };

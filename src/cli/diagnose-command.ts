@@ -5,23 +5,14 @@ import { initBackend, type BackendChoice } from '../backend/index.js';
 import { invalidArgument, invalidInput } from '../errors.js';
 import { csvNumber, encodeLabels, loadData, readLabelsFile, readNpy } from '../data/index.js';
 import { readFileBytes } from '../data/read-file-bytes.js';
-import {
-  diagnose,
-  embeddingHealth,
-  formatHealthReport,
-  healthSnapshot,
-  parseHealthSnapshot,
-  VERDICTS,
-  type EmbeddingMatrix,
-  type HealthReport,
-  type HealthSnapshot,
-} from '../health/index.js';
+import { diagnose, embeddingHealth, formatHealthReport, healthSnapshot, parseHealthSnapshot, VERDICTS, type EmbeddingMatrix, type HealthReport, type HealthSnapshot } from '../health/index.js';
 import { loadModel } from '../models/index.js';
-import { readRun, runVerdict, type RunFiles } from '../report/index.js';
-import { finalHealth } from '../training/collapse-watch.js';
-import { dataOptions, parseLabelColumn } from '../training/data-options.js';
-import { CONFIG_JSON, LOG_JSONL, SUMMARY_JSON } from '../training/run-training.js';
-import { BACKENDS } from '../training/train-config.js';
+import { readRun, type RunFiles } from '../run/index.js';
+import { runVerdict } from '../report/index.js';
+import { finalHealth } from '../run/index.js';
+import { dataOptions, parseLabelColumn } from '../run/index.js';
+import { CONFIG_JSON, LOG_JSONL, SUMMARY_JSON } from '../run/index.js';
+import { BACKENDS } from '../backend/index.js';
 
 export interface DiagnoseFlags {
   /** Labels of an embeddings file (.npy of integers, or text with one label per line). */

@@ -6,9 +6,9 @@ import { invalidArgument } from '../errors.js';
 import { loadData, writeNpy, type Dataset } from '../data/index.js';
 import { loadModel } from '../models/index.js';
 import { embedDatasetParallel } from '../training/parallel/index.js';
-import { dataOptions } from '../training/data-options.js';
+import { dataOptions } from '../run/index.js';
 import { dataSourceSettings, withDataSourceFlags, type DataSourceFlags } from './data-source-flags.js';
-import { BACKENDS } from '../training/train-config.js';
+import { BACKENDS } from '../backend/index.js';
 
 export interface EmbedFlags extends DataSourceFlags {
   model: string;

@@ -7,9 +7,10 @@ import { invalidArgument, invalidInput } from '../errors.js';
 import { readJsonObject } from '../io/index.js';
 import { loadData, type Dataset } from '../data/index.js';
 import { embedDataset, loadModel } from '../models/index.js';
-import { compareWithRaw, METRIC_LABELS, type EvaluationMetrics } from '../report/index.js';
-import { CONFIG_JSON, dataOptions, resolveConfig, type TrainConfig } from '../training/index.js';
-import { BACKENDS } from '../training/train-config.js';
+import { compareWithRaw, type EvaluationMetrics } from '../evaluation/index.js';
+import { METRIC_LABELS } from '../report/index.js';
+import { CONFIG_JSON, dataOptions, resolveConfig, type TrainConfig } from '../run/index.js';
+import { BACKENDS } from '../backend/index.js';
 import { dataSourceSettings, withDataSourceFlags, type DataSourceFlags } from './data-source-flags.js';
 
 export interface EvalFlags extends DataSourceFlags {

@@ -1,4 +1,4 @@
-import type { TrainSummary } from '../training/run-training.js';
+import type { TrainSummary } from '../run/index.js';
 
 /** The lines `deepmetric train` prints at its end. */
 export function formatTrainSummary(summary: TrainSummary): string {

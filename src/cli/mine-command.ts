@@ -4,8 +4,9 @@ import { initBackend, type BackendChoice } from '../backend/index.js';
 import { invalidArgument } from '../errors.js';
 import { readNpyDataset, sampleSize, writeNpy } from '../data/index.js';
 import { hardestTriplets } from '../miners/index.js';
-import { distanceFor } from '../training/run-parts.js';
-import { BACKENDS, DISTANCES, type DistanceName } from '../training/train-config.js';
+import { distanceFor } from '../run/index.js';
+import { BACKENDS } from '../backend/index.js';
+import { DISTANCES, type DistanceName } from '../run/index.js';
 import { int } from './flag-parsers.js';
 
 export interface MineFlags {

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { initBackend, type BackendChoice } from '../backend/index.js';
 import { MAP_METHODS, writeReport, type MapMethod } from '../report/index.js';
-import { BACKENDS } from '../training/train-config.js';
+import { BACKENDS } from '../backend/index.js';
 
 export interface ReportFlags {
   map: MapMethod;

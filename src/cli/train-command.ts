@@ -4,18 +4,11 @@ import { float, int } from './flag-parsers.js';
 import { withDataSourceFlags } from './data-source-flags.js';
 import { invalidArgument } from '../errors.js';
 import { readJsonObject } from '../io/index.js';
-import {
-  BACKENDS,
-  DISTANCES,
-  GUARDS,
-  LOSSES,
-  MINERS,
-  OPTIMIZERS,
-  SCHEDULES,
-  resolveConfig,
-  type TrainConfig,
-} from '../training/train-config.js';
-import { CONFIG_JSON, runTraining, type TrainSummary } from '../training/run-training.js';
+import { BACKENDS } from '../backend/index.js';
+import { DISTANCES, LOSSES, OPTIMIZERS, SCHEDULES, resolveConfig, type TrainConfig } from '../run/index.js';
+import { GUARDS } from '../training/index.js';
+import { MINERS } from '../miners/index.js';
+import { CONFIG_JSON, runTraining, type TrainSummary } from '../run/index.js';
 import type { CommandContext } from './command-context.js';
 
 /** The flags of `deepmetric train` as commander parses them. */

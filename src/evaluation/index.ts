@@ -6,3 +6,5 @@ export { clusteringMetrics } from './clustering-metrics.js';
 export type { ClusteringMetrics } from './clustering-metrics.js';
 export { kMeans } from './k-means.js';
 export type { KMeansOptions, KMeansResult } from './k-means.js';
+export { compareWithRaw, retrievalWithRaw } from './compare-with-raw.js';
+export type { CompareWithRawOptions, EvaluationMetrics, RawComparison } from './compare-with-raw.js';

@@ -14,7 +14,7 @@ import type {
 import { effectiveRank } from './effective-rank.js';
 import { normalizedMoments, type NormalizedMoments } from './normalized-moments.js';
 import { defaultChunkRows, pairwiseStatistics, type PairwiseStatistics } from './pairwise-statistics.js';
-import { symmetricEigen } from './symmetric-eigen.js';
+import { symmetricEigen } from '../linalg/index.js';
 
 const DEFAULT_MARGIN = 0.05;
 const DEFAULT_DEAD_TOLERANCE = 1e-8;

@@ -11,8 +11,6 @@ export type {
   SpreadMetrics,
 } from './health-metrics.js';
 export { effectiveRank } from './effective-rank.js';
-export { symmetricEigen } from './symmetric-eigen.js';
-export type { SymmetricEigen, SymmetricEigenOptions } from './symmetric-eigen.js';
 export { healthSnapshot, parseHealthSnapshot, HEALTH_SNAPSHOT_FIELDS } from './health-snapshot.js';
 export type { HealthSnapshot } from './health-snapshot.js';
 export { diagnose } from './diagnose.js';

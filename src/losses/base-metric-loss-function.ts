@@ -46,7 +46,7 @@ export interface LossSpec {
  * }
  */
 export abstract class BaseMetricLossFunction<S> {
-  readonly distance: BaseDistance;
+  private currentDistance: BaseDistance;
   readonly reducer: BaseReducer;
   private stats: S | null = null;
 
@@ -61,18 +61,26 @@ export abstract class BaseMetricLossFunction<S> {
           `Allowed: ${spec.optionKeys.join(', ')}`,
       );
     }
-    this.distance = options.distance ?? new LpDistance();
+    this.currentDistance = checkDistance(options.distance ?? new LpDistance());
     this.reducer = options.reducer ?? spec.defaultReducer();
-    if (!(this.distance instanceof BaseDistance)) {
-      throw invalidArgument(
-        `Option \`distance\` must be a distance (LpDistance, CosineSimilarity, ...). Received: distance=${String(options.distance)}`,
-      );
-    }
     if (!(this.reducer instanceof BaseReducer)) {
       throw invalidArgument(
         `Option \`reducer\` must be a reducer (AvgNonZeroReducer, MeanReducer, ...). Received: reducer=${String(options.reducer)}`,
       );
     }
+  }
+
+  /** The distance or similarity the loss measures with. */
+  get distance(): BaseDistance {
+    return this.currentDistance;
+  }
+
+  /**
+   * Measures with `distance` from the next `compute` on, every other option kept (the collapse
+   * guard turns on normalization this way, without rebuilding the loss).
+   */
+  useDistance(distance: BaseDistance): void {
+    this.currentDistance = checkDistance(distance);
   }
 
   /** Statistics of the last `compute` call, or null before the first. */
@@ -112,6 +120,15 @@ export abstract class BaseMetricLossFunction<S> {
     labels: Int32Array,
     indices: TripletIndices | PairIndices | undefined,
   ): LossTerms<S>;
+}
+
+function checkDistance(distance: unknown): BaseDistance {
+  if (!(distance instanceof BaseDistance)) {
+    throw invalidArgument(
+      `Option \`distance\` must be a distance (LpDistance, CosineSimilarity, ...). Received: distance=${String(distance)}`,
+    );
+  }
+  return distance;
 }
 
 /** Throws unless `indices` is a triplet or pair tuple of equal-length arrays of rows in [0, n). */

@@ -1,6 +1,8 @@
 export { isPairIndices, isTripletIndices } from './indices.js';
 export type { PairIndices, TripletIndices } from './indices.js';
 export { BaseMiner } from './base-miner.js';
+export { MINERS } from './miner-name.js';
+export type { MinerName } from './miner-name.js';
 export type { MiningBatch } from './base-miner.js';
 export { minerStats } from './miner-stats.js';
 export type { MinerStats } from './miner-stats.js';

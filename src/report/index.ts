@@ -1,13 +1,9 @@
-export { writeReport, REPORT_HTML } from './write-report.js';
+export { writeReport } from './write-report.js';
 export { buildReport, MAP_METHODS } from './build-report.js';
 export type { BuildReportOptions, MapMethod } from './build-report.js';
 export { reportHtml } from './report-html.js';
 export { REPORT_SECTIONS } from './report-page.js';
 export type { ReportPage, SectionBody, SectionId } from './report-page.js';
-export { readRun } from './read-run.js';
-export type { RunFiles } from './read-run.js';
-export { compareWithRaw } from './compare-with-raw.js';
-export type { CompareWithRawOptions, EvaluationMetrics, RawComparison } from './compare-with-raw.js';
 export { renderSvg, CHART_CONFIG } from './render-svg.js';
 export { trainingChartSpec } from './training-chart.js';
 export { healthChartSpec, healthMetricNames } from './health-chart.js';

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { EvaluationMetrics, RawComparison } from './compare-with-raw.js';
+import type { EvaluationMetrics, RawComparison } from '../evaluation/index.js';
 
 /** The metrics the report and `deepmetric eval` show, in order, with their display names. */
 export const METRIC_LABELS: ReadonlyArray<readonly [keyof Omit<EvaluationMetrics, 'k'>, string]> = [

@@ -1,5 +1,5 @@
 import { escapeHtml } from './escape-html.js';
-import type { RawComparison } from './compare-with-raw.js';
+import type { RawComparison } from '../evaluation/index.js';
 import { METRIC_LABELS } from './metrics-chart.js';
 
 /**

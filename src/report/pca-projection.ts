@@ -1,6 +1,6 @@
 import { checkEmbeddings } from '../checks.js';
 import { invalidArgument } from '../errors.js';
-import { symmetricEigen } from '../health/index.js';
+import { symmetricEigen } from '../linalg/index.js';
 import type { tf } from '../tf.js';
 
 /** Points in 2-D, row-major: point i is (xy[2i], xy[2i + 1]). */

@@ -1,5 +1,6 @@
 import { VERDICTS, diagnose, parseHealthSnapshot, type HealthReport, type HealthSnapshot } from '../health/index.js';
-import type { StepRecord, TrainConfig } from '../training/index.js';
+import type { StepRecord } from '../training/index.js';
+import type { TrainConfig } from '../run/index.js';
 
 /** A run's verdict and what it was read from. */
 export interface RunVerdict {

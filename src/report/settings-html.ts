@@ -1,4 +1,4 @@
-import type { TrainConfig } from '../training/index.js';
+import type { TrainConfig } from '../run/index.js';
 import { escapeHtml } from './escape-html.js';
 
 /**

@@ -1,10 +1,7 @@
-import { join } from 'node:path';
 import { writeFileAtomic } from '../io/index.js';
 import { buildReport, type BuildReportOptions } from './build-report.js';
+import { runPaths } from '../run/index.js';
 import { reportHtml } from './report-html.js';
-
-/** The report's file name in a run directory. */
-export const REPORT_HTML = 'report.html';
 
 /**
  * Writes `RUN_DIR/report.html` (atomically: a reader sees the old report or the new one) from what
@@ -16,7 +13,7 @@ export const REPORT_HTML = 'report.html';
  */
 export async function writeReport(runDir: string, options: BuildReportOptions = {}): Promise<string> {
   const html = reportHtml(await buildReport(runDir, options));
-  const path = join(runDir, REPORT_HTML);
+  const path = runPaths(runDir).report;
   await writeFileAtomic(path, html);
   return path;
 }

@@ -1,16 +1,36 @@
 import { existsSync } from 'node:fs';
-import { TripletMarginLoss } from '../losses/index.js';
-import { diagnose, formatHealthReport, nonFiniteStep, type HealthReport, type TrainingStep, type Verdict } from '../health/index.js';
+import { diagnose, formatHealthReport, nonFiniteStep, type HealthReport, type RunSettings, type TrainingStep, type Verdict } from '../health/index.js';
+import type { MinerName } from '../miners/index.js';
 import type { Callback } from './callback.js';
 import type { Stateful } from './checkpoint-callback.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { planRemedy } from './guard-remedy.js';
-import { readRunLog } from './run-log.js';
-import { distanceFor, minerFor } from './run-parts.js';
+import { planRemedy, type Mining, type RemedySettings } from './guard-remedy.js';
 import type { ScheduleCallback } from './schedule-callback.js';
 import type { StepRecord } from './step-record.js';
-import type { GuardMode, MinerName, TrainConfig } from './train-config.js';
 import type { Trainer } from './trainer.js';
+
+/** The guard's modes (`--guard`). */
+export const GUARDS = ['off', 'warn', 'stop', 'recover'] as const;
+export type GuardMode = (typeof GUARDS)[number];
+
+/** What the guard reads and calls of the trainer it watches. */
+export type GuardedTrainer = Pick<
+  Trainer,
+  'model' | 'optimizer' | 'step' | 'startStep' | 'totalSteps' | 'seconds' | 'requestStop'
+>;
+
+/**
+ * The guard's port to the run, supplied by the run layer: the settings the diagnosis and the
+ * remedies read, and the one change to the live run the guard cannot make itself.
+ */
+export interface GuardRun<T extends GuardedTrainer = GuardedTrainer> {
+  /** The run's settings, as `diagnose` reads them; the miner and normalization are the run's at its start. */
+  settings: RunSettings & RemedySettings & Mining;
+  /** Puts a remedy's miner and normalization into the live trainer (also after a resume). */
+  switchTo(trainer: T, mining: Mining): void;
+  /** The records the run logged before `step`: a resumed guard's history. */
+  history(beforeStep: number): Promise<TrainingStep[]>;
+}
 
 /** Recoveries a `recover` guard makes before it gives up and stops the run. */
 export const MAX_RECOVERIES = 3;
@@ -32,18 +52,15 @@ export const HEALTHY_CHECKPOINT_STEPS = 100;
 /** The lr ramp after a remedy starts at this share of the new lr. */
 const WARMUP_FROM = 0.1;
 
-export interface GuardOptions {
+export interface GuardOptions<T extends GuardedTrainer = GuardedTrainer> {
   mode: GuardMode;
-  /** The run's settings: margin, miner and normalization for the diagnosis and the remedies. */
-  config: TrainConfig;
+  run: GuardRun<T>;
   /** The run's schedule: lr remedies go through it. */
-  schedule: ScheduleCallback<Trainer>;
+  schedule: Pick<ScheduleCallback<T>, 'lrAdjustment' | 'adjust'>;
   /** Where `recover` keeps the last healthy checkpoint (e.g. `checkpoints/healthy`). */
   healthyDir: string;
   /** The run's stateful parts, saved with the healthy checkpoint. */
   parts: Record<string, Stateful>;
-  /** The run's log.jsonl: a resumed guard reads its history back from it. */
-  logPath: string;
   /** Steps the log keeps besides probe and guard steps (the guard keeps the same history). */
   logEvery: number;
   /** Where `warn` and the other modes print (null: nowhere; the log records it anyway). */
@@ -59,7 +76,7 @@ export interface GuardState {
   pending: Verdict | null;
   pendingCount: number;
   recoveries: number;
-  /** The miner and normalization the remedies switched to (null: the config's). */
+  /** The miner and normalization the remedies switched to (null: the run's). */
   miner: MinerName | null;
   normalizeEmbeddings: boolean | null;
   /** Every action taken, as logged. */
@@ -94,11 +111,12 @@ export interface GuardSummary {
  * the run's checkpoints, so `--resume` continues with the same remedies.
  *
  * @example
- * const guard = new GuardCallback({ mode: 'recover', config, schedule, healthyDir, parts, logPath, logEvery: 10 });
+ * const run = { settings: config, switchTo: (trainer, mining) => ..., history: async (step) => [] };
+ * const guard = new GuardCallback({ mode: 'recover', run, schedule, healthyDir, parts, logEvery: 10 });
  */
-export class GuardCallback implements Callback<Trainer>, Stateful {
+export class GuardCallback<T extends GuardedTrainer = Trainer> implements Callback<T>, Stateful {
   readonly mode: GuardMode;
-  private readonly options: GuardOptions;
+  private readonly options: GuardOptions<T>;
   private readonly maxRecoveries: number;
   private history: TrainingStep[] = [];
   private s: GuardState = {
@@ -114,7 +132,7 @@ export class GuardCallback implements Callback<Trainer>, Stateful {
   /** The last report (null before the first probe). */
   lastReport: HealthReport | null = null;
 
-  constructor(options: GuardOptions) {
+  constructor(options: GuardOptions<T>) {
     this.options = options;
     this.mode = options.mode;
     this.maxRecoveries = options.maxRecoveries ?? MAX_RECOVERIES;
@@ -132,11 +150,9 @@ export class GuardCallback implements Callback<Trainer>, Stateful {
     return { mode: this.mode, verdict: this.s.verdict, recoveries: this.s.recoveries, actions: structuredClone(this.s.actions) };
   }
 
-  async onTrainBegin(trainer: Trainer): Promise<void> {
+  async onTrainBegin(trainer: T): Promise<void> {
     if (this.mode === 'off') return;
-    if (trainer.startStep > 0) {
-      this.history = (await readRunLog(this.options.logPath)).filter((r) => r.step < trainer.startStep) as TrainingStep[];
-    }
+    if (trainer.startStep > 0) this.history = await this.options.run.history(trainer.startStep);
     this.applyLiveSwitches(trainer);
     if (this.mode === 'recover' && (this.s.healthyStep < 0 || !existsSync(this.options.healthyDir))) {
       // The start is healthy by definition: a rollback can always return to it.
@@ -144,14 +160,14 @@ export class GuardCallback implements Callback<Trainer>, Stateful {
     }
   }
 
-  async onStepEnd(trainer: Trainer, record: StepRecord): Promise<void> {
+  async onStepEnd(trainer: T, record: StepRecord): Promise<void> {
     if (this.mode === 'off') return;
     const logged = record.step % this.options.logEvery === 0 || record.health !== undefined;
     if (logged) this.history.push(record);
     const nonFinite = nonFiniteStep(record);
     if (!nonFinite && record.health === undefined) return;
     if (nonFinite && !logged) this.history.push(record);
-    const report = diagnose({ health: record.health ?? this.lastHealth(), history: this.history, run: this.options.config });
+    const report = diagnose({ health: record.health ?? this.lastHealth(), history: this.history, run: this.options.run.settings });
     this.lastReport = report;
     const verdict = report.verdict;
     if (verdict === 'healthy') {
@@ -180,7 +196,7 @@ export class GuardCallback implements Callback<Trainer>, Stateful {
     return NO_PROBE;
   }
 
-  private async act(trainer: Trainer, record: StepRecord, report: HealthReport, healthyAgain: string | null): Promise<void> {
+  private async act(trainer: T, record: StepRecord, report: HealthReport, healthyAgain: string | null): Promise<void> {
     const verdict = report.verdict;
     this.s.verdict = verdict;
     const causes = report.causes.map((c) => c.id);
@@ -202,15 +218,14 @@ export class GuardCallback implements Callback<Trainer>, Stateful {
     record.guard = { verdict, action, causes };
   }
 
-  private async recover(trainer: Trainer, record: StepRecord, report: HealthReport): Promise<string> {
-    const { config, schedule } = this.options;
+  private async recover(trainer: T, record: StepRecord, report: HealthReport): Promise<string> {
+    const { run, schedule } = this.options;
     const live = {
-      miner: this.s.miner ?? config.miner,
-      normalizeEmbeddings: this.s.normalizeEmbeddings ?? config.normalizeEmbeddings,
+      ...this.mining(),
       lrScale: schedule.lrAdjustment.scale,
       remainingSteps: trainer.totalSteps - trainer.step,
     };
-    const plan = this.s.recoveries < this.maxRecoveries ? planRemedy(report, config, live) : null;
+    const plan = this.s.recoveries < this.maxRecoveries ? planRemedy(report, run.settings, live) : null;
     const verdict = report.verdict;
     if (plan === null) {
       const why = this.s.recoveries >= this.maxRecoveries ? `${this.maxRecoveries} recoveries used` : 'no remedy can be applied to a running training';
@@ -239,28 +254,22 @@ export class GuardCallback implements Callback<Trainer>, Stateful {
     return action;
   }
 
-  /** Puts the remedies' miner and normalization into the live trainer (also after a resume). */
-  private applyLiveSwitches(trainer: Trainer): void {
-    const { config } = this.options;
-    if (this.s.miner === null && this.s.normalizeEmbeddings === null) return;
-    const settings: TrainConfig = {
-      ...config,
-      miner: this.s.miner ?? config.miner,
-      normalizeEmbeddings: this.s.normalizeEmbeddings ?? config.normalizeEmbeddings,
+  /** The miner and normalization in force: the remedies' where they changed them, else the run's. */
+  private mining(): Mining {
+    const { settings } = this.options.run;
+    return {
+      miner: this.s.miner ?? settings.miner,
+      normalizeEmbeddings: this.s.normalizeEmbeddings ?? settings.normalizeEmbeddings,
     };
-    trainer.miner = minerFor(settings.miner, settings);
-    const old = trainer.loss;
-    trainer.loss = new TripletMarginLoss({
-      margin: old.margin,
-      swap: old.swap,
-      smoothLoss: old.smoothLoss,
-      tripletsPerAnchor: old.tripletsPerAnchor,
-      rng: old.rng,
-      distance: distanceFor(settings.distance, settings.normalizeEmbeddings),
-    });
   }
 
-  private async saveHealthy(trainer: Trainer): Promise<void> {
+  /** Puts the remedies' miner and normalization into the live trainer (also after a resume). */
+  private applyLiveSwitches(trainer: T): void {
+    if (this.s.miner === null && this.s.normalizeEmbeddings === null) return;
+    this.options.run.switchTo(trainer, this.mining());
+  }
+
+  private async saveHealthy(trainer: T): Promise<void> {
     this.s.healthyStep = trainer.step;
     const parts: Record<string, unknown> = {};
     for (const [name, part] of Object.entries(this.options.parts)) parts[name] = part.state();

@@ -1,5 +1,5 @@
 import { suggestedLr, type HealthReport } from '../health/index.js';
-import type { MinerName, TrainConfig } from './train-config.js';
+import type { MinerName } from '../miners/index.js';
 
 /** Causes below this confidence get no automatic remedy: acting on a guess could hurt a run that was fine. */
 export const MIN_REMEDY_CONFIDENCE = 0.5;
@@ -23,10 +23,21 @@ export interface RemedyPlan {
   actions: string[];
 }
 
-/** The live state a remedy starts from. */
-export interface LiveRun {
+/** How a run mines and measures: what a remedy can switch in a live run. */
+export interface Mining {
   miner: MinerName;
+  /** The loss's distance L2-normalizes the embeddings first. */
   normalizeEmbeddings: boolean;
+}
+
+/** The run settings a remedy reads: the base lr, and whether the model ends with an L2-normalize layer. */
+export interface RemedySettings {
+  lr: number;
+  normalize: boolean;
+}
+
+/** The live state a remedy starts from. */
+export interface LiveRun extends Mining {
   /** The lr scale applied so far (1 before any remedy). */
   lrScale: number;
   /** Steps left in the run, to keep a warmup short in a short run. */
@@ -43,10 +54,10 @@ export interface LiveRun {
  * Returns null when nothing applies.
  *
  * @example
- * const plan = planRemedy(report, config, { miner: 'batch-hard', normalizeEmbeddings: true, lrScale: 1, remainingSteps: 500 });
+ * const plan = planRemedy(report, { lr: 1e-3, normalize: true }, { miner: 'batch-hard', normalizeEmbeddings: true, lrScale: 1, remainingSteps: 500 });
  * plan?.actions; // ['lr ramps up over 100 steps', 'miner batch-hard -> semihard']
  */
-export function planRemedy(report: HealthReport, config: TrainConfig, live: LiveRun): RemedyPlan | null {
+export function planRemedy(report: HealthReport, settings: RemedySettings, live: LiveRun): RemedyPlan | null {
   const plan: RemedyPlan = { lrFactor: 1, warmupSteps: 0, lrFloor: 0, miner: null, normalizeEmbeddings: false, actions: [] };
   const warmup = Math.max(1, Math.min(REMEDY_WARMUP_STEPS, Math.floor(live.remainingSteps / 5)));
   let holdLr = false;
@@ -59,7 +70,7 @@ export function planRemedy(report: HealthReport, config: TrainConfig, live: Live
     switch (cause.id) {
       case 'lr-too-high':
       case 'non-finite': {
-        const lr = config.lr * live.lrScale;
+        const lr = settings.lr * live.lrScale;
         lowerLr(suggestedLr(lr, report.evidence.maxUpdateRatio ?? NaN) / lr);
         break;
       }
@@ -77,7 +88,7 @@ export function planRemedy(report: HealthReport, config: TrainConfig, live: Live
         else if (live.miner === 'semihard') plan.miner = 'all';
         break;
       case 'no-normalization':
-        if (!live.normalizeEmbeddings && !config.normalize) plan.normalizeEmbeddings = true;
+        if (!live.normalizeEmbeddings && !settings.normalize) plan.normalizeEmbeddings = true;
         break;
       case 'lr-decayed-too-fast':
         holdLr = true;
@@ -93,8 +104,8 @@ export function planRemedy(report: HealthReport, config: TrainConfig, live: Live
   }
   // A tenth of the lr in use once this plan's cuts are made: a floor under the schedule's decay
   // that does not undo a cut for lr-too-high made in the same or an earlier recovery.
-  if (holdLr) plan.lrFloor = 0.1 * config.lr * live.lrScale * plan.lrFactor;
-  if (plan.lrFactor < 1) plan.actions.push(`lr x${Number(plan.lrFactor.toPrecision(2))} (now ${Number((config.lr * live.lrScale * plan.lrFactor).toPrecision(2))})`);
+  if (holdLr) plan.lrFloor = 0.1 * settings.lr * live.lrScale * plan.lrFactor;
+  if (plan.lrFactor < 1) plan.actions.push(`lr x${Number(plan.lrFactor.toPrecision(2))} (now ${Number((settings.lr * live.lrScale * plan.lrFactor).toPrecision(2))})`);
   if (plan.warmupSteps > 0) plan.actions.push(`lr ramps up over ${plan.warmupSteps} steps`);
   if (plan.miner !== null) plan.actions.push(`miner ${live.miner} -> ${plan.miner}`);
   if (plan.normalizeEmbeddings) plan.actions.push('distance normalizes embeddings');

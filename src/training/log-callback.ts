@@ -1,7 +1,11 @@
 import { nonFiniteStep } from '../health/index.js';
 import type { Callback } from './callback.js';
-import type { RunLog } from './run-log.js';
 import type { StepRecord } from './step-record.js';
+
+/** Where logged records go (the run layer's `RunLog`: `log.jsonl`). */
+export interface StepLog {
+  append(record: StepRecord): Promise<void>;
+}
 
 /**
  * Appends a record to `log.jsonl` every `every` steps, and at every step that carries health or
@@ -10,7 +14,7 @@ import type { StepRecord } from './step-record.js';
  */
 export class LogCallback<T> implements Callback<T> {
   constructor(
-    private readonly log: RunLog,
+    private readonly log: StepLog,
     private readonly every: number,
   ) {}
 

@@ -2,6 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../tf.js';
 import { invalidArgument } from '../errors.js';
 import { batchTensor, type Dataset } from '../data/index.js';
+import type { BaseDistance } from '../distances/index.js';
 import type { BaseMiner } from '../miners/index.js';
 import type { TripletMarginLoss } from '../losses/index.js';
 import { gradientNorm, type Optimizer } from '../optimizers/index.js';
@@ -51,8 +52,6 @@ export interface TrainerOptions {
 export class Trainer {
   readonly model: tfl.LayersModel;
   readonly optimizer: Optimizer;
-  loss: TripletMarginLoss;
-  miner: BaseMiner | null;
   readonly sampler: MPerClassSampler;
   readonly train: Dataset;
   readonly totalSteps: number;
@@ -62,6 +61,8 @@ export class Trainer {
   readonly callbacks: Array<Callback<Trainer>>;
   /** Steps completed so far (the index of the next step). */
   step: number;
+  private currentLoss: TripletMarginLoss;
+  private currentMiner: BaseMiner | null;
   private stopRequest: StopRequest | null = null;
   private secondsBefore = 0;
   private started = 0;
@@ -74,8 +75,8 @@ export class Trainer {
     }
     this.model = options.model;
     this.optimizer = options.optimizer;
-    this.loss = options.loss;
-    this.miner = options.miner;
+    this.currentLoss = options.loss;
+    this.currentMiner = options.miner;
     this.sampler = options.sampler;
     this.train = options.train;
     this.totalSteps = options.totalSteps;
@@ -84,6 +85,25 @@ export class Trainer {
     this.step = this.startStep;
     this.logEvery = options.logEvery ?? 10;
     this.callbacks = options.callbacks ?? [];
+  }
+
+  /** The loss in force. */
+  get loss(): TripletMarginLoss {
+    return this.currentLoss;
+  }
+
+  /** The miner in force (null: every triplet of the batch). */
+  get miner(): BaseMiner | null {
+    return this.currentMiner;
+  }
+
+  /**
+   * Changes how the next steps mine and measure: the miner, and the distance the loss measures
+   * with (its other options, reducer included, stay). The collapse guard's remedies go through here.
+   */
+  useMining(mining: { miner: BaseMiner | null; distance: BaseDistance }): void {
+    this.currentMiner = mining.miner;
+    this.currentLoss.useDistance(mining.distance);
   }
 
   get batchSize(): number {

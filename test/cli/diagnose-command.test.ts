@@ -9,7 +9,7 @@ import { exitCodeFor } from '../../src/cli/exit-code.js';
 import { writeNpy } from '../../src/data/index.js';
 import { CAUSE_IDS, embeddingHealth, VERDICTS } from '../../src/health/index.js';
 import { Random } from '../../src/random.js';
-import { runTraining } from '../../src/training/run-training.js';
+import { runTraining } from '../../src/run/index.js';
 import { cli } from '../helpers/cli.js';
 import { tinyRunConfig } from '../helpers/tiny-run.js';
 

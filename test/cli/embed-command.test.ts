@@ -7,7 +7,7 @@ import { tf } from '../../src/tf.js';
 import { embedCommand } from '../../src/cli/embed-command.js';
 import { loadData, readNpy } from '../../src/data/index.js';
 import { embedDataset, loadModel } from '../../src/models/index.js';
-import { runTraining } from '../../src/training/run-training.js';
+import { runTraining } from '../../src/run/index.js';
 import { tinyRunConfig } from '../helpers/tiny-run.js';
 
 describe('deepmetric embed', () => {

@@ -8,7 +8,7 @@ import { evalCommand, formatEvalResult, type EvalFlags } from '../../src/cli/eva
 import { exitCodeFor } from '../../src/cli/exit-code.js';
 import { writeNpy } from '../../src/data/index.js';
 import { DeepmetricError } from '../../src/errors.js';
-import { runTraining, type TrainConfig } from '../../src/training/index.js';
+import { runTraining, type TrainConfig } from '../../src/run/index.js';
 import { tinyImagesIdx, tinyRunConfig } from '../helpers/tiny-run.js';
 import { cli } from '../helpers/cli.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { reportCommand } from '../../src/cli/report-command.js';
-import { runTraining } from '../../src/training/index.js';
+import { runTraining } from '../../src/run/index.js';
 import { blobsCsv, tinyRunConfig } from '../helpers/tiny-run.js';
 import { cli } from '../helpers/cli.js';
 

@@ -9,7 +9,7 @@ import { blobsCsv } from '../helpers/tiny-run.js';
 import { cli } from '../helpers/cli.js';
 import { loadModel } from '../../src/models/index.js';
 import { checkpointModelDir } from '../../src/training/checkpoint.js';
-import { CHECKPOINT_DIR } from '../../src/training/run-training.js';
+import { CHECKPOINT_DIR } from '../../src/run/index.js';
 
 const CONTEXT: CommandContext = { signal: new AbortController().signal, progress: null, out: () => {} };
 

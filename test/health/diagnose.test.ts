@@ -2,20 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initBackend } from '../../src/backend/index.js';
 import { tf } from '../../src/tf.js';
-import {
-  CAUSE_IDS,
-  COLLAPSED_NORMALIZED_DISTANCE,
-  DIMENSIONAL_RANK_FRACTION,
-  diagnose,
-  embeddingHealth,
-  formatHealthReport,
-  historyFeatures,
-  type CauseId,
-  type HealthReport,
-  type HealthSnapshot,
-  type RunSettings,
-  type TrainingStep,
-} from '../../src/health/index.js';
+import { CAUSE_IDS, COLLAPSED_NORMALIZED_DISTANCE, DIMENSIONAL_RANK_FRACTION, diagnose, embeddingHealth, formatHealthReport, historyFeatures, type CauseId, type HealthReport, type HealthSnapshot, type RunSettings, type TrainingStep } from '../../src/health/index.js';
 import { Random } from '../../src/random.js';
 import { expectNoLeak } from '../helpers/tensors.js';
 

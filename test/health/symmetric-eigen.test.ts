@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { symmetricEigen } from '../../src/health/index.js';
+import { symmetricEigen } from '../../src/linalg/index.js';
 import { Random } from '../../src/random.js';
 import { jacobiEigenvalues } from '../reference/health.js';
 

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Random } from '../../src/random.js';
 import { writeIdx } from '../../src/data/index.js';
-import { resolveConfig, type TrainConfig } from '../../src/training/train-config.js';
+import { resolveConfig, type TrainConfig } from '../../src/run/index.js';
 
 /** Three Gaussian blobs in 8-D with 30 samples each, as a CSV in `dir` with the label last. */
 export async function blobsCsv(dir: string): Promise<string> {

@@ -6,7 +6,7 @@ import { it } from 'node:test';
 import sharp from 'sharp';
 import { initBackend } from '../../src/backend/index.js';
 import { REPORT_SECTIONS, writeReport } from '../../src/report/index.js';
-import { readRunLog, runTraining } from '../../src/training/index.js';
+import { readRunLog, runTraining } from '../../src/run/index.js';
 import { CHROMIUM, openInChromium, renderedCharts } from '../helpers/browser.js';
 import { tinyImagesIdx, tinyRunConfig } from '../helpers/tiny-run.js';
 

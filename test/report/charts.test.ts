@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TopLevelSpec } from 'vega-lite';
-import {
-  distanceHistogramChartSpec,
-  distanceHistograms,
-  embeddingMapChartSpec,
-  healthChartSpec,
-  healthMetricNames,
-  metricsChartSpec,
-  renderSvg,
-  trainingChartSpec,
-  type EvaluationMetrics,
-  type HistogramBin,
-} from '../../src/report/index.js';
+import { distanceHistogramChartSpec, distanceHistograms, embeddingMapChartSpec, healthChartSpec, healthMetricNames, metricsChartSpec, renderSvg, trainingChartSpec, type HistogramBin } from '../../src/report/index.js';
+import type { EvaluationMetrics } from '../../src/evaluation/index.js';
 import type { StepRecord } from '../../src/training/index.js';
 import type { HealthSnapshot } from '../../src/health/index.js';
 import { Random } from '../../src/random.js';

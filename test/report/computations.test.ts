@@ -6,13 +6,8 @@ import { CosineSimilarity, LpDistance } from '../../src/distances/index.js';
 import { DeepmetricError } from '../../src/errors.js';
 import { kMeans } from '../../src/evaluation/index.js';
 import { Random } from '../../src/random.js';
-import {
-  compareWithRaw,
-  nearestNeighbourRows,
-  pairDistances,
-  pcaProjection,
-  umapProjection,
-} from '../../src/report/index.js';
+import { compareWithRaw } from '../../src/evaluation/index.js';
+import { nearestNeighbourRows, pairDistances, pcaProjection, umapProjection } from '../../src/report/index.js';
 import { describeBackends, expectNoLeak } from '../helpers/tensors.js';
 import { clusteringReference, knnReference, pairDistance } from '../reference/evaluation.js';
 import { orthonormalBasis } from '../reference/report.js';

@@ -8,7 +8,8 @@ import { tf } from '../../src/tf.js';
 import { initBackend } from '../../src/backend/index.js';
 import { diagnose, HEALTH_SNAPSHOT_FIELDS, parseHealthSnapshot, type HealthSnapshot } from '../../src/health/index.js';
 import { REPORT_SECTIONS, buildReport, escapeHtml, reportHtml, writeReport, type ReportPage, type SectionId } from '../../src/report/index.js';
-import { readRunLog, runTraining, type StepRecord, type TrainConfig, type Trainer } from '../../src/training/index.js';
+import { readRunLog, runTraining, type TrainConfig } from '../../src/run/index.js';
+import type { StepRecord, Trainer } from '../../src/training/index.js';
 import { tinyImagesIdx, tinyRunConfig } from '../helpers/tiny-run.js';
 
 /** The sections of a report page as written: id, whether it has content, its inner HTML. */

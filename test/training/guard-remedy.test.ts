@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CauseId, HealthReport } from '../../src/health/index.js';
 import { MIN_REMEDY_CONFIDENCE, planRemedy, REMEDY_WARMUP_STEPS, type LiveRun } from '../../src/training/guard-remedy.js';
-import { DEFAULT_CONFIG, type MinerName, type TrainConfig } from '../../src/training/train-config.js';
+import { DEFAULT_CONFIG, type TrainConfig } from '../../src/run/index.js';
+import type { MinerName } from '../../src/miners/index.js';
 
 /** An unhealthy report naming `causes` (id and confidence), with the largest update ratio seen. */
 function report(causes: Array<[CauseId, number]>, maxUpdateRatio = NaN): HealthReport {

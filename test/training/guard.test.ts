@@ -7,10 +7,10 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { tf } from '../../src/tf.js';
 import { TripletMarginMiner } from '../../src/miners/index.js';
-import { runTraining } from '../../src/training/run-training.js';
-import { readRunLog } from '../../src/training/run-log.js';
+import { runTraining } from '../../src/run/index.js';
+import { readRunLog } from '../../src/run/index.js';
 import type { StepRecord } from '../../src/training/step-record.js';
-import type { TrainConfig } from '../../src/training/train-config.js';
+import type { TrainConfig } from '../../src/run/index.js';
 import type { Trainer } from '../../src/training/trainer.js';
 import { tinyRunConfig } from '../helpers/tiny-run.js';
 

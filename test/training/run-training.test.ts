@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { tf } from '../../src/tf.js';
-import { runTraining } from '../../src/training/run-training.js';
-import { readRunLog } from '../../src/training/run-log.js';
+import { runTraining } from '../../src/run/index.js';
+import { readRunLog } from '../../src/run/index.js';
 import type { Trainer } from '../../src/training/trainer.js';
 import { tinyRunConfig } from '../helpers/tiny-run.js';
 

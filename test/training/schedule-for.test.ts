@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { scheduleFor } from '../../src/training/run-parts.js';
-import { resolveConfig } from '../../src/training/train-config.js';
+import { scheduleFor } from '../../src/run/index.js';
+import { resolveConfig } from '../../src/run/index.js';
 import type { StepRecord } from '../../src/training/step-record.js';
 import type { Trainer } from '../../src/training/trainer.js';
 

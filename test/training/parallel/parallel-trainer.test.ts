@@ -14,7 +14,7 @@ import { MPerClassSampler } from '../../../src/samplers/index.js';
 import { TripletMarginLoss } from '../../../src/losses/index.js';
 import { BatchHardMiner } from '../../../src/miners/index.js';
 import { Trainer, type TrainerOptions } from '../../../src/training/trainer.js';
-import { runTraining } from '../../../src/training/run-training.js';
+import { runTraining } from '../../../src/run/index.js';
 import { embedDatasetParallel, GradientWorkers, ParallelTrainer, resolveWorkers } from '../../../src/training/parallel/index.js';
 import type { Trainer as TrainerType } from '../../../src/training/trainer.js';
 import { describeBackends } from '../../helpers/tensors.js';

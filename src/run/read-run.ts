@@ -1,20 +1,11 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { readJsonObject } from '../io/index.js';
-import {
-  CHECKPOINT_DIR,
-  CONFIG_JSON,
-  LOG_JSONL,
-  MODEL_DIR,
-  SUMMARY_JSON,
-  checkpointModelDir,
-  readCheckpointState,
-  readRunLog,
-  resolveConfig,
-  type StepRecord,
-  type TrainConfig,
-  type TrainSummary,
-} from '../training/index.js';
+import { checkpointModelDir, readCheckpointState, type StepRecord } from '../training/index.js';
+import { runPaths } from './run-layout.js';
+import { readRunLog } from './run-log.js';
+import type { TrainSummary } from './run-training.js';
+import { resolveConfig, type TrainConfig } from './train-config.js';
 import { MODEL_JSON } from '../models/index.js';
 
 /** The files of a run directory that a report reads. */
@@ -43,22 +34,24 @@ export interface RunFiles {
  * const { config, log, summary } = await readRun('runs/20250101-120000');
  */
 export async function readRun(runDir: string): Promise<RunFiles> {
-  const configPath = join(runDir, CONFIG_JSON);
+  const paths = runPaths(runDir);
+  const configPath = paths.config;
   const configFile = await readJsonObject(configPath, 'a JSON object of settings', 'not a run directory: expected the config.json that `deepmetric train` writes');
   const config = resolveConfig(configFile, {}, configPath);
-  const log = await readRunLog(join(runDir, LOG_JSONL));
-  const summaryPath = join(runDir, SUMMARY_JSON);
+  const log = await readRunLog(paths.log);
+  const summaryPath = paths.summary;
   const summary = (await exists(summaryPath)) ? await readJsonObject(summaryPath, 'the JSON object `deepmetric train` writes') : null;
   const finished = summary as TrainSummary | null;
   return { runDir, config, log, summary: finished, model: await findModel(runDir, finished) };
 }
 
 async function findModel(runDir: string, summary: TrainSummary | null): Promise<RunFiles['model']> {
-  const trained = join(runDir, MODEL_DIR);
+  const paths = runPaths(runDir);
+  const trained = paths.model;
   if (await exists(join(trained, MODEL_JSON))) {
     return { dir: trained, final: true, step: summary?.steps ?? NaN };
   }
-  const checkpoint = join(runDir, CHECKPOINT_DIR);
+  const checkpoint = paths.checkpoint;
   if (!(await exists(join(checkpointModelDir(checkpoint), MODEL_JSON)))) return null;
   const { step } = await readCheckpointState(checkpoint);
   return { dir: checkpointModelDir(checkpoint), final: false, step };

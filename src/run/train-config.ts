@@ -1,30 +1,18 @@
 import { invalidArgument } from '../errors.js';
+import { BACKENDS, type BackendChoice } from '../backend/index.js';
+import { MINERS, type MinerName } from '../miners/index.js';
+import { GUARDS, type GuardMode } from '../training/index.js';
 
 export const LOSSES = ['triplet', 'soft-triplet'] as const;
 export const DISTANCES = ['euclidean', 'squared-euclidean', 'cosine'] as const;
-export const MINERS = [
-  'none',
-  'all',
-  'hard',
-  'semihard',
-  'easy',
-  'batch-hard',
-  'batch-easy-hard',
-  'multi-similarity',
-  'distance-weighted',
-] as const;
 export const OPTIMIZERS = ['adam', 'sgd'] as const;
 export const SCHEDULES = ['none', 'step', 'cosine', 'plateau'] as const;
-export const GUARDS = ['off', 'warn', 'stop', 'recover'] as const;
-export const BACKENDS = ['auto', 'wasm', 'cpu', 'node'] as const;
 export const COLORS = ['grey', 'rgb'] as const;
 
 export type LossName = (typeof LOSSES)[number];
 export type DistanceName = (typeof DISTANCES)[number];
-export type MinerName = (typeof MINERS)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export type ScheduleName = (typeof SCHEDULES)[number];
-export type GuardMode = (typeof GUARDS)[number];
 
 /** Every setting of a training run, resolved: what `config.json` in the run directory records. */
 export interface TrainConfig {
@@ -71,7 +59,7 @@ export interface TrainConfig {
   schedule: ScheduleName;
   warmupSteps: number;
   seed: number;
-  backend: (typeof BACKENDS)[number];
+  backend: BackendChoice;
   /** The run directory; empty: `runs/<date>-<time>`. */
   out: string;
   guard: GuardMode;

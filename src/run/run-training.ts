@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tf } from '../tf.js';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { DeepmetricError, invalidArgument } from '../errors.js';
 import { initBackend, type BackendName } from '../backend/index.js';
 import { loadData, type Dataset } from '../data/index.js';
@@ -8,21 +8,15 @@ import { dataOptions } from './data-options.js';
 import { buildModel, embedDataset, saveModel } from '../models/index.js';
 import { createOptimizer } from '../optimizers/index.js';
 import { MPerClassSampler } from '../samplers/index.js';
-import { retrievalMetrics, type RetrievalMetrics } from '../evaluation/index.js';
+import { retrievalWithRaw, type RetrievalMetrics } from '../evaluation/index.js';
 import { Random } from '../random.js';
 import { writeFileAtomic } from '../io/index.js';
-import type { Callback } from './callback.js';
-import { CheckpointCallback, type Stateful } from './checkpoint-callback.js';
-import { loadCheckpoint } from './checkpoint.js';
-import { LogCallback } from './log-callback.js';
-import { ProgressCallback } from './progress-callback.js';
+import { type Callback, CheckpointCallback, type Stateful, loadCheckpoint, LogCallback, ProgressCallback, Trainer, type StopRequest, ParallelTrainer, resolveWorkers, type GuardSummary } from '../training/index.js';
 import { RunLog } from './run-log.js';
 import { lossFor, minerFor, scheduleFor } from './run-parts.js';
 import { totalSteps, type TrainConfig } from './train-config.js';
-import { Trainer, type StopRequest } from './trainer.js';
-import { ParallelTrainer, resolveWorkers } from './parallel/index.js';
 import { collapseWatch, finalHealth } from './collapse-watch.js';
-import type { GuardSummary } from './guard-callback.js';
+import { CHECKPOINT_DIR, runPaths } from './run-layout.js';
 import type { HealthSnapshot } from '../health/index.js';
 
 export interface RunTrainingOptions {
@@ -56,12 +50,6 @@ export interface TrainSummary {
   /** What the collapse guard concluded and did. */
   guard: GuardSummary;
 }
-
-export const CONFIG_JSON = 'config.json';
-export const SUMMARY_JSON = 'summary.json';
-export const LOG_JSONL = 'log.jsonl';
-export const MODEL_DIR = 'model';
-export const CHECKPOINT_DIR = join('checkpoints', 'latest');
 
 /**
  * Runs `deepmetric train`: loads the data, builds the model and the parts from `config`, trains
@@ -109,11 +97,11 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     ...(miner !== null && 'rng' in miner && miner.rng instanceof Random ? { minerRng: rngPart(miner.rng) } : {}),
   };
 
-  const log = new RunLog(join(runDir, LOG_JSONL));
+  const paths = runPaths(runDir);
+  const log = new RunLog(paths.log);
   // Collapse watch: the health probe and the guard, checkpointed with the other parts.
   const watch = collapseWatch(config, train, {
     runDir,
-    logPath: log.path,
     schedule,
     parts,
     stream: options.progress === null ? null : (options.progress ?? process.stderr),
@@ -122,13 +110,13 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
   let startStep = 0;
   let seconds = 0;
   if (options.resume) {
-    const state = await loadCheckpoint(join(runDir, CHECKPOINT_DIR), model, optimizer);
+    const state = await loadCheckpoint(paths.checkpoint, model, optimizer);
     for (const [name, part] of Object.entries(parts)) part.loadState(state.parts[name]);
     startStep = state.step;
     seconds = state.seconds;
     await log.truncateTo(startStep);
   } else {
-    await writeFileAtomic(join(runDir, CONFIG_JSON), `${JSON.stringify({ ...config, out: runDir }, null, 2)}\n`);
+    await writeFileAtomic(paths.config, `${JSON.stringify({ ...config, out: runDir }, null, 2)}\n`);
     await log.reset();
   }
 
@@ -136,7 +124,7 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     schedule,
     ...watch.callbacks,
     new LogCallback(log, config.logEvery),
-    new CheckpointCallback(join(runDir, CHECKPOINT_DIR), parts),
+    new CheckpointCallback(paths.checkpoint, parts),
     ...(options.progress === null ? [] : [new ProgressCallback<Trainer>(options.progress ?? process.stderr)]),
     ...(options.callbacks ?? []),
   ];
@@ -167,7 +155,8 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
   }
 
   const finished = trainer.stopped === null;
-  if (finished) await saveModel(model, join(runDir, MODEL_DIR));
+  if (finished) await saveModel(model, paths.model);
+  const retrieval = finished ? testRetrieval(model, test) : null;
   const summary: TrainSummary = {
     runDir,
     backend,
@@ -175,31 +164,26 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     plannedSteps: trainer.totalSteps,
     seconds: trainer.seconds,
     stopped: trainer.stopped,
-    test: finished ? evaluate(test, (d) => embedDataset(model, d)) : null,
-    rawTest: finished ? evaluate(test, rawFeatures) : null,
+    test: retrieval?.embedding ?? null,
+    rawTest: retrieval?.raw ?? null,
     testSize: test.labels.length,
     health: finished ? finalHealth(model, test, config) : null,
     guard: watch.guard.summary(),
   };
-  if (finished) await writeFileAtomic(join(runDir, SUMMARY_JSON), `${JSON.stringify(summary, null, 2)}\n`);
+  if (finished) await writeFileAtomic(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
   model.dispose();
   optimizer.dispose();
   return summary;
 }
 
-/** Leave-one-out retrieval on a dataset's rows as `embed` maps them. */
-function evaluate(dataset: Dataset, embed: (d: Dataset) => tf.Tensor2D): RetrievalMetrics {
-  const embeddings = embed(dataset);
+/** Held-out retrieval of the trained embeddings and of the raw input. */
+function testRetrieval(model: tfl.LayersModel, test: Dataset): ReturnType<typeof retrievalWithRaw> {
+  const embeddings = embedDataset(model, test);
   try {
-    return retrievalMetrics({ query: embeddings, queryLabels: dataset.labels });
+    return retrievalWithRaw(embeddings, test);
   } finally {
     embeddings.dispose();
   }
-}
-
-function rawFeatures(dataset: Dataset): tf.Tensor2D {
-  const n = dataset.labels.length;
-  return tf.tensor2d(dataset.features, [n, dataset.features.length / n]);
 }
 
 function rngPart(rng: Random): Stateful {

@@ -18,9 +18,10 @@ import {
   type Scheduler,
 } from '../schedulers/index.js';
 import { Random } from '../random.js';
-import { ScheduleCallback } from './schedule-callback.js';
-import type { Trainer } from './trainer.js';
-import { totalSteps, type DistanceName, type MinerName, type TrainConfig } from './train-config.js';
+import { ScheduleCallback } from '../training/schedule-callback.js';
+import type { Trainer } from '../training/trainer.js';
+import type { MinerName } from '../miners/index.js';
+import { totalSteps, type DistanceName, type TrainConfig } from './train-config.js';
 
 /** The distance a run's loss and miner measure with. */
 export function distanceFor(name: DistanceName, normalizeEmbeddings: boolean): BaseDistance {

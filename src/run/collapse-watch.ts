@@ -1,19 +1,17 @@
-import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/index.js';
 import { healthSnapshot, type HealthSnapshot } from '../health/index.js';
-import type { Callback } from './callback.js';
-import type { Stateful } from './checkpoint-callback.js';
-import { GuardCallback } from './guard-callback.js';
-import { HealthProbeCallback } from './health-probe-callback.js';
-import { distanceFor } from './run-parts.js';
-import type { ScheduleCallback } from './schedule-callback.js';
+import type { Callback } from '../training/callback.js';
+import type { Stateful } from '../training/checkpoint-callback.js';
+import { GuardCallback, type GuardRun } from '../training/guard-callback.js';
+import { HealthProbeCallback } from '../training/health-probe-callback.js';
+import type { ScheduleCallback } from '../training/schedule-callback.js';
+import type { Trainer } from '../training/trainer.js';
+import { modelHealth } from '../training/model-health.js';
+import { distanceFor, minerFor } from './run-parts.js';
+import { readRunLog } from './run-log.js';
+import { runPaths } from './run-layout.js';
 import type { TrainConfig } from './train-config.js';
-import type { Trainer } from './trainer.js';
-import { modelHealth } from './model-health.js';
-
-/** Where `--guard recover` keeps the last healthy checkpoint, in the run directory. */
-export const HEALTHY_CHECKPOINT_DIR = join('checkpoints', 'healthy');
 
 export interface CollapseWatch {
   probe: HealthProbeCallback<Trainer>;
@@ -26,7 +24,6 @@ export interface CollapseWatch {
 
 export interface CollapseWatchOptions {
   runDir: string;
-  logPath: string;
   schedule: ScheduleCallback<Trainer>;
   /** The run's other parts (the healthy checkpoint saves them too). */
   parts: Record<string, Stateful>;
@@ -40,7 +37,7 @@ export interface CollapseWatchOptions {
  * the guard acts per `config.guard`.
  *
  * @example
- * const watch = collapseWatch(config, train, { runDir, logPath, schedule, parts, stream: process.stderr });
+ * const watch = collapseWatch(config, train, { runDir, schedule, parts, stream: process.stderr });
  * Object.assign(parts, watch.parts);
  */
 export function collapseWatch(config: TrainConfig, train: Dataset, options: CollapseWatchOptions): CollapseWatch {
@@ -50,17 +47,32 @@ export function collapseWatch(config: TrainConfig, train: Dataset, options: Coll
     ...separationDistance(config),
     margin: config.margin,
   });
-  const guard = new GuardCallback({
+  const paths = runPaths(options.runDir);
+  const guard = new GuardCallback<Trainer>({
     mode: config.guard,
-    config,
+    run: guardRun(config, paths.log),
     schedule: options.schedule,
-    healthyDir: join(options.runDir, HEALTHY_CHECKPOINT_DIR),
+    healthyDir: paths.healthyCheckpoint,
     parts: options.parts,
-    logPath: options.logPath,
     logEvery: config.logEvery,
     stream: options.stream,
   });
   return { probe, guard, callbacks: [probe, guard], parts: { probe, guard } };
+}
+
+/** The guard's port to a CLI run: its settings, its miners and distances by name, its log. */
+export function guardRun(config: TrainConfig, logPath: string): GuardRun<Trainer> {
+  return {
+    settings: config,
+    switchTo: (trainer, mining) => {
+      const settings = { ...config, ...mining };
+      trainer.useMining({
+        miner: minerFor(mining.miner, settings),
+        distance: distanceFor(config.distance, mining.normalizeEmbeddings),
+      });
+    },
+    history: async (beforeStep) => (await readRunLog(logPath)).filter((r) => r.step < beforeStep),
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { invalidInput } from '../errors.js';
 import { writeFileAtomic } from '../io/index.js';
-import type { StepRecord } from './step-record.js';
+import type { StepRecord } from '../training/step-record.js';
 
 /**
  * `log.jsonl`: one JSON record per logged step, appended as training goes. A resumed run first

@@ -1,13 +1,9 @@
 import { tf } from '../tf.js';
 import { invalidArgument, invalidInput } from '../errors.js';
 import type { Dataset } from '../data/index.js';
-import {
-  clusteringMetrics,
-  kMeans,
-  retrievalMetrics,
-  type ClusteringMetrics,
-  type RetrievalMetrics,
-} from '../evaluation/index.js';
+import { clusteringMetrics, type ClusteringMetrics } from './clustering-metrics.js';
+import { kMeans } from './k-means.js';
+import { retrievalMetrics, type RetrievalMetrics } from './retrieval-metrics.js';
 import { Random } from '../random.js';
 
 /** Retrieval and clustering quality of one set of vectors. */
@@ -69,7 +65,7 @@ export function compareWithRaw(embeddings: tf.Tensor2D, dataset: Dataset, option
       `the evaluated samples all have class '${dataset.classNames[dataset.labels[0]]}'; retrieval and clustering need at least 2 classes (evaluate a split with more classes)`,
     );
   }
-  const raw = tf.tensor2d(dataset.features, [n, dataset.features.length / n]);
+  const raw = rawFeatures(dataset);
   try {
     return {
       embedding: evaluate(embeddings, dataset.labels, classes, k, seed),
@@ -80,6 +76,32 @@ export function compareWithRaw(embeddings: tf.Tensor2D, dataset: Dataset, option
   } finally {
     raw.dispose();
   }
+}
+
+/**
+ * Leave-one-out retrieval of a dataset's rows, for the embeddings and for the raw features (what
+ * `deepmetric train` reports at its end: `test` and `rawTest`), without the checks and the
+ * clustering of `compareWithRaw`.
+ *
+ * @example
+ * const { embedding, raw } = retrievalWithRaw(embeddings, test);
+ */
+export function retrievalWithRaw(embeddings: tf.Tensor2D, dataset: Dataset): { embedding: RetrievalMetrics; raw: RetrievalMetrics } {
+  const raw = rawFeatures(dataset);
+  try {
+    return {
+      embedding: retrievalMetrics({ query: embeddings, queryLabels: dataset.labels }),
+      raw: retrievalMetrics({ query: raw, queryLabels: dataset.labels }),
+    };
+  } finally {
+    raw.dispose();
+  }
+}
+
+/** The dataset's features as rows x flattened features. */
+function rawFeatures(dataset: Dataset): tf.Tensor2D {
+  const n = dataset.labels.length;
+  return tf.tensor2d(dataset.features, [n, dataset.features.length / n]);
 }
 
 function evaluate(x: tf.Tensor2D, labels: Int32Array, classes: number, k: CompareWithRawOptions['k'], seed: number): EvaluationMetrics {

@@ -1,0 +1,2 @@
+export { symmetricEigen } from './symmetric-eigen.js';
+export type { SymmetricEigen, SymmetricEigenOptions } from './symmetric-eigen.js';
