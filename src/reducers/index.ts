@@ -2,3 +2,4 @@ export { BaseReducer, zeroLoss } from './base-reducer.js';
 export { MeanReducer } from './mean-reducer.js';
 export { AvgNonZeroReducer } from './avg-non-zero-reducer.js';
 export { SumReducer } from './sum-reducer.js';
+export { DivisorReducer } from './divisor-reducer.js';
