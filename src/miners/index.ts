@@ -20,3 +20,5 @@ export type { DistanceWeightedMinerOptions } from './distance-weighted-miner.js'
 export { distanceWeights } from './distance-weights.js';
 export { hardestTriplets } from './hardest-triplets.js';
 export type { HardestTripletsOptions } from './hardest-triplets.js';
+export { PairMarginMiner } from './pair-margin-miner.js';
+export type { PairMarginMinerOptions } from './pair-margin-miner.js';
