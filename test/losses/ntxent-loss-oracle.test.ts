@@ -1,0 +1,9 @@
+import { loadOracle } from '../helpers/oracle.js';
+import { describeBackends } from '../helpers/tensors.js';
+import { oracleLossTests } from './pml-loss-cases.js';
+
+const cases = loadOracle('ntxent_loss', 'ntxent_loss');
+
+describeBackends(['cpu', 'wasm'], 'ntxent_loss against PML 2.8.1 (loss and gradients)', () => {
+  oracleLossTests(cases);
+});
