@@ -22,3 +22,6 @@ export { ProxyAnchorLoss } from './proxy-anchor-loss.js';
 export type { ProxyAnchorLossOptions, ProxyAnchorLossStats } from './proxy-anchor-loss.js';
 export { allPairIndices, convertToPairs } from './convert-to-pairs.js';
 export { convertToWeights } from './convert-to-weights.js';
+export { CrossBatchMemory } from './cross-batch-memory.js';
+export type { CrossBatchMemoryOptions, CrossBatchMemoryStats } from './cross-batch-memory.js';
+export { mineAgainstMemory, MEMORY_MINERS } from './mine-against-memory.js';
