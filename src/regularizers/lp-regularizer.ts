@@ -35,18 +35,22 @@ export class LpRegularizer extends BaseRegularizer {
   }
 
   protected computeLosses(embeddings: tf.Tensor2D): tf.Tensor1D {
-    const norms = rowNorms(embeddings, this.p);
-    return this.power === 1 ? norms : tf.pow(norms, this.power);
+    return rowNorms(embeddings, this.p, this.power);
   }
 }
 
-/** ||x_i||_p per row, with torch's zero gradient where a row (or, for p = 1, an entry) is 0. */
-function rowNorms(x: tf.Tensor2D, p: number): tf.Tensor1D {
+/**
+ * ||x_i||_p ^ power per row, with torch's zero gradient where a row (or, for p = 1, an entry) is
+ * 0. The power is taken inside the guard: tf.where's gradient multiplies by the mask, so an
+ * infinite slope of pow at 0 (power < 1) would come back as NaN through it.
+ */
+function rowNorms(x: tf.Tensor2D, p: number, power: number): tf.Tensor1D {
+  const raise = (t: tf.Tensor1D) => (power === 1 ? t : tf.pow(t, power));
   // x * sign(x) is |x| with the gradient sign(x), 0 at 0; tf.abs has the gradient -1 at 0.
-  if (p === 1) return tf.sum(tf.mul(x, tf.sign(x)), 1);
-  const sum = p === 2 ? tf.sum(tf.square(x), 1) : tf.sum(tf.pow(tf.abs(x), p), 1);
+  const sum = p === 1 ? tf.sum(tf.mul(x, tf.sign(x)), 1) : p === 2 ? tf.sum(tf.square(x), 1) : tf.sum(tf.pow(tf.abs(x), p), 1);
+  if (p === 1 && power >= 1) return raise(sum) as tf.Tensor1D;
   const positive = noGradient((s) => tf.greater(s, 0), sum);
   const safe = tf.where(positive, sum, tf.onesLike(sum));
-  const root = p === 2 ? tf.sqrt(safe) : tf.pow(safe, 1 / p);
-  return tf.where(positive, root, tf.zerosLike(sum)) as tf.Tensor1D;
+  const root = p === 1 ? safe : p === 2 ? tf.sqrt(safe) : tf.pow(safe, 1 / p);
+  return tf.where(positive, raise(root as tf.Tensor1D), tf.zerosLike(sum)) as tf.Tensor1D;
 }
