@@ -56,7 +56,7 @@ describeBackends(['cpu', 'wasm'], 'CrossBatchMemory', () => {
         const previous = next;
         next = (next + rows.length) % 10;
         filled = filled || next <= previous;
-        const used = filled ? queue : queue.slice(0, next);
+        const used: Array<{ row: number[]; label: number }> = filled ? queue : queue.slice(0, next);
         const x = matrix(rows);
         const mem = matrix(used.map((q) => q.row));
         const got = memory.compute(x, labels);
