@@ -98,6 +98,10 @@ const BASE_OPTION_KEYS = ['embeddingRegularizer', 'embeddingRegWeight'] as const
  * With nothing to reduce the reducer returns PML's zero loss, `sum(embeddings * 0)`: 0 with a
  * defined gradient, or NaN when the embeddings hold NaN.
  *
+ * A loss with several parts (PML's sub-losses, e.g. `pos_loss` and `neg_loss`) has each reduced
+ * on its own and summed, as PML's MultipleReducers; `embeddingRegularizer` adds one more part,
+ * `embedding_reg_loss`, to any loss (`lastSubLosses` reads them all back).
+ *
  * `compute` is synchronous and reads back only a few statistics, so it runs inside
  * `tf.variableGrads` / `optimizer.minimize`.
  *
