@@ -12,7 +12,9 @@ export type { BackendChoice, BackendName } from './backend/index.js';
 
 export { BaseDistance, LpDistance, DotProductSimilarity, CosineSimilarity } from './distances/index.js';
 export type { BaseDistanceOptions, LpDistanceOptions } from './distances/index.js';
-export { BaseReducer, MeanReducer, AvgNonZeroReducer, SumReducer } from './reducers/index.js';
+export { BaseReducer, MeanReducer, AvgNonZeroReducer, SumReducer, DivisorReducer } from './reducers/index.js';
+export { BaseRegularizer, LpRegularizer, ZeroMeanRegularizer } from './regularizers/index.js';
+export type { BaseRegularizerOptions, LpRegularizerOptions } from './regularizers/index.js';
 
 export {
   BaseMiner,
@@ -21,6 +23,7 @@ export {
   BatchEasyHardMiner,
   MultiSimilarityMiner,
   DistanceWeightedMiner,
+  PairMarginMiner,
   hardestTriplets,
   isTripletIndices,
   isPairIndices,
@@ -37,18 +40,58 @@ export type {
   BatchEasyHardMinerOptions,
   MultiSimilarityMinerOptions,
   DistanceWeightedMinerOptions,
+  PairMarginMinerOptions,
   HardestTripletsOptions,
   MiningBatch,
 } from './miners/index.js';
 export {
   BaseMetricLossFunction,
   TripletMarginLoss,
+  ContrastiveLoss,
+  MultiSimilarityLoss,
+  NTXentLoss,
+  SupConLoss,
+  CircleLoss,
+  MarginLoss,
+  ArcFaceLoss,
+  ProxyAnchorLoss,
+  CrossBatchMemory,
+  convertToPairs,
+  allPairIndices,
+  convertToWeights,
   allTripletIndices,
   convertToTriplets,
   pairsToTriplets,
   randomTripletIndices,
 } from './losses/index.js';
-export type { BaseMetricLossOptions, LossSpec, LossTerms, TripletLossStats, TripletMarginLossOptions } from './losses/index.js';
+export type {
+  BaseMetricLossOptions,
+  LossSpec,
+  LossTerms,
+  TripletLossStats,
+  TripletMarginLossOptions,
+  ContrastiveLossOptions,
+  ContrastiveLossStats,
+  MultiSimilarityLossOptions,
+  MultiSimilarityLossStats,
+  NTXentLossOptions,
+  NTXentLossStats,
+  SupConLossOptions,
+  SupConLossStats,
+  CircleLossOptions,
+  CircleLossStats,
+  MarginLossOptions,
+  MarginLossStats,
+  ArcFaceLossOptions,
+  ArcFaceLossStats,
+  ProxyAnchorLossOptions,
+  ProxyAnchorLossStats,
+  CrossBatchMemoryOptions,
+  CrossBatchMemoryStats,
+  ReferenceBatch,
+  SubLoss,
+  SubLossTerms,
+} from './losses/index.js';
 
 export { MPerClassSampler } from './samplers/index.js';
 export type { MPerClassSamplerOptions, MPerClassSamplerState } from './samplers/index.js';
