@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { initBackend, type BackendChoice } from '../backend/index.js';
 import { invalidArgument, invalidInput } from '../errors.js';
 import { csvNumber, encodeLabels, loadData, readLabelsFile, readNpy } from '../data/index.js';
@@ -12,7 +12,7 @@ import { runVerdict } from '../report/index.js';
 import { finalHealth } from '../run/index.js';
 import { dataOptions, parseLabelColumn } from '../run/index.js';
 import { CONFIG_JSON, LOG_JSONL, SUMMARY_JSON } from '../run/index.js';
-import { BACKENDS } from '../backend/index.js';
+import { backendOption } from './backend-option.js';
 
 export interface DiagnoseFlags {
   /** Labels of an embeddings file (.npy of integers, or text with one label per line). */
@@ -242,6 +242,6 @@ export function diagnoseCommandSpec(run: (input: string, flags: DiagnoseFlags) =
     .option('--reference <file>', 'embeddings of the same rows from an earlier model (e.g. the start of training), to measure the fall')
     .option('--raw', 'the embeddings are compared raw downstream (no normalization): judge their scale, not only their directions')
     .option('--json', 'print one JSON object: { verdict, evidence, causes, findings, limits }')
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
+    .addOption(backendOption())
     .action(async (input: string, flags: DiagnoseFlags) => run(input, flags));
 }

@@ -8,7 +8,7 @@ import { loadModel } from '../models/index.js';
 import { embedDatasetParallel } from '../training/parallel/index.js';
 import { dataOptions } from '../run/index.js';
 import { dataSourceSettings, withDataSourceFlags, type DataSourceFlags } from './data-source-flags.js';
-import { BACKENDS } from '../backend/index.js';
+import { backendOption } from './backend-option.js';
 
 export interface EmbedFlags extends DataSourceFlags {
   model: string;
@@ -91,7 +91,7 @@ export function embedCommandSpec(run: (flags: EmbedFlags) => Promise<void>): Com
     .option('--seed <n>', 'seed of the split', int, 0)
     .option('--batch-size <n>', 'rows per forward pass', int, 256)
     .option('--threads <n>', "threads running the model, or 'auto' (every core for a convnet)", threadsFlag, 'auto')
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
+    .addOption(backendOption())
     .action(async (flags: EmbedFlags) => run(flags));
 }
 

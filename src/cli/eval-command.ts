@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { float, int } from './flag-parsers.js';
 import { initBackend, type BackendChoice } from '../backend/index.js';
 import { invalidArgument, invalidInput } from '../errors.js';
@@ -10,7 +10,7 @@ import { embedDataset, loadModel } from '../models/index.js';
 import { compareWithRaw, type EvaluationMetrics } from '../evaluation/index.js';
 import { METRIC_LABELS } from '../report/index.js';
 import { CONFIG_JSON, dataOptions, resolveConfig, type TrainConfig } from '../run/index.js';
-import { BACKENDS } from '../backend/index.js';
+import { backendOption } from './backend-option.js';
 import { dataSourceSettings, withDataSourceFlags, type DataSourceFlags } from './data-source-flags.js';
 
 export interface EvalFlags extends DataSourceFlags {
@@ -127,7 +127,7 @@ export function evalCommandSpec(run: (flags: EvalFlags) => Promise<void>): Comma
     .option('--seed <n>', "seed of the split and of k-means (default: the run's, else 0)", int)
     .option('--k <n>', "neighbours per query: a count or 'max-bin-count' (default: every other sample)", kFlag)
     .option('--json', 'print the result as JSON')
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
+    .addOption(backendOption())
     .action(async (flags: EvalFlags) => run(flags));
 }
 

@@ -5,7 +5,7 @@ import { invalidArgument } from '../errors.js';
 import { readNpyDataset, sampleSize, writeNpy } from '../data/index.js';
 import { hardestTriplets } from '../miners/index.js';
 import { distanceFor } from '../run/index.js';
-import { BACKENDS } from '../backend/index.js';
+import { backendOption } from './backend-option.js';
 import { DISTANCES, type DistanceName } from '../run/index.js';
 import { int } from './flag-parsers.js';
 
@@ -60,6 +60,6 @@ export function mineCommandSpec(run: (embeddings: string, flags: MineFlags) => P
     .option('--normalize-embeddings', 'L2-normalize the rows first (the default)', true)
     .option('--no-normalize-embeddings', 'measure the raw rows')
     .option('--chunk-size <n>', 'anchor rows per chunk (default: chunks of about 64 MB)', int)
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
+    .addOption(backendOption())
     .action(async (embeddings: string, flags: MineFlags) => run(embeddings, flags));
 }

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { initBackend, type BackendChoice } from '../backend/index.js';
 import { MAP_METHODS, writeReport, type MapMethod } from '../report/index.js';
-import { BACKENDS } from '../backend/index.js';
+import { backendOption } from './backend-option.js';
 
 export interface ReportFlags {
   map: MapMethod;
@@ -22,6 +22,6 @@ export function reportCommandSpec(run: (runDir: string, flags: ReportFlags) => P
     .description('Write RUN_DIR/report.html: settings, curves, health, distance histograms, a 2-D map, neighbours and metrics, in one offline HTML file.')
     .argument('<run-dir>', 'a run directory written by deepmetric train')
     .addOption(new Option('--map <method>', 'how the evaluation embeddings are mapped to 2-D').choices(MAP_METHODS).default('pca'))
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
+    .addOption(backendOption())
     .action(async (runDir: string, flags: ReportFlags) => run(runDir, flags));
 }

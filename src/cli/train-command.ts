@@ -4,7 +4,7 @@ import { float, int } from './flag-parsers.js';
 import { withDataSourceFlags } from './data-source-flags.js';
 import { invalidArgument } from '../errors.js';
 import { readJsonObject } from '../io/index.js';
-import { BACKENDS } from '../backend/index.js';
+import { backendOption } from './backend-option.js';
 import { DISTANCES, LOSSES, OPTIMIZERS, SCHEDULES, resolveConfig, type TrainConfig } from '../run/index.js';
 import { GUARDS } from '../training/index.js';
 import { MINERS } from '../miners/index.js';
@@ -77,7 +77,7 @@ export function trainCommandSpec(run: (flags: TrainFlags) => Promise<void>): Com
     .addOption(choice('--schedule <name>', 'learning-rate schedule', SCHEDULES))
     .option('--warmup-steps <n>', 'linear warmup steps before the schedule', int)
     .option('--seed <n>', 'seed of initialization, sampling and splits', int)
-    .addOption(choice('--backend <name>', 'tfjs backend', BACKENDS))
+    .addOption(backendOption(null))
     .addOption(choice('--guard <mode>', 'what the collapse guard does', GUARDS))
     .option('--log-every <n>', 'log a record every n steps', int)
     .option('--probe-every <n>', 'measure embedding health every n steps', int)
