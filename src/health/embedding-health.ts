@@ -1,6 +1,7 @@
 import { tf } from '../tf.js';
 import { checkEmbeddings, checkLabels } from '../checks.js';
 import { invalidArgument } from '../errors.js';
+import { checkNumber } from '../validation.js';
 import { BaseDistance } from '../distances/index.js';
 import type {
   EmbeddingsInput,
@@ -159,8 +160,8 @@ function checkOptions(options: HealthOptions, rows: number): CheckedOptions {
   if (!Number.isFinite(margin)) {
     throw invalidArgument(`Option \`margin\` must be a finite number. Received: margin=${String(options.margin)}`);
   }
-  const deadTolerance = nonNegative('deadTolerance', options.deadTolerance, DEFAULT_DEAD_TOLERANCE);
-  const zeroNormTolerance = nonNegative('zeroNormTolerance', options.zeroNormTolerance, DEFAULT_ZERO_NORM_TOLERANCE);
+  const deadTolerance = checkNumber('deadTolerance', options.deadTolerance ?? DEFAULT_DEAD_TOLERANCE, { min: 0 });
+  const zeroNormTolerance = checkNumber('zeroNormTolerance', options.zeroNormTolerance ?? DEFAULT_ZERO_NORM_TOLERANCE, { min: 0 });
   const chunkRows = options.chunkRows ?? defaultChunkRows(rows);
   if (!(Number.isInteger(chunkRows) && chunkRows >= 1)) {
     throw invalidArgument(`Option \`chunkRows\` must be an integer >= 1. Received: chunkRows=${String(options.chunkRows)}`);
@@ -186,13 +187,6 @@ function checkOptions(options: HealthOptions, rows: number): CheckedOptions {
   return { reference, margin, distance, deadTolerance, zeroNormTolerance, chunkRows, preNormalization };
 }
 
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!(Number.isFinite(v) && v >= 0)) {
-    throw invalidArgument(`Option \`${name}\` must be a finite number >= 0. Received: ${name}=${String(value)}`);
-  }
-  return v;
-}
 
 function isMetrics(v: unknown): v is HealthMetrics {
   if (v === null || typeof v !== 'object' || !('spread' in v)) return false;

@@ -4,7 +4,7 @@ import { Random } from '../random.js';
 import { gatherFlat } from '../ops/gather-flat.js';
 import { noGradient } from '../ops/no-gradient.js';
 import { MeanReducer } from '../reducers/index.js';
-import { checkNumber } from '../schedulers/check-options.js';
+import { checkNumber } from '../validation.js';
 import { invalidArgument } from '../errors.js';
 import type { PairIndices, TripletIndices } from '../miners/index.js';
 import { BaseMetricLossFunction, type BaseMetricLossOptions, type LossTerms } from './base-metric-loss-function.js';

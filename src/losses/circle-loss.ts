@@ -2,7 +2,7 @@ import { tf } from '../tf.js';
 import { CosineSimilarity } from '../distances/index.js';
 import { noGradient } from '../ops/no-gradient.js';
 import { AvgNonZeroReducer } from '../reducers/index.js';
-import { checkNumber } from '../schedulers/check-options.js';
+import { checkNumber } from '../validation.js';
 import type { PairIndices, TripletIndices } from '../miners/index.js';
 import { BaseMetricLossFunction, type BaseMetricLossOptions, type CheckedReference, type LossTerms } from './base-metric-loss-function.js';
 import { maskedLogSumExp } from './masked-log-sum-exp.js';

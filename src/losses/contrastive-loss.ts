@@ -1,7 +1,7 @@
 import { tf } from '../tf.js';
 import { gatherFlat } from '../ops/gather-flat.js';
 import { AvgNonZeroReducer } from '../reducers/index.js';
-import { checkNumber } from '../schedulers/check-options.js';
+import { checkNumber } from '../validation.js';
 import type { PairIndices, TripletIndices } from '../miners/index.js';
 import {
   BaseMetricLossFunction,

@@ -2,7 +2,7 @@ import { tf } from '../tf.js';
 import { checkEmbeddings, checkLabels } from '../checks.js';
 import { invalidArgument } from '../errors.js';
 import { gatherFlat } from '../ops/gather-flat.js';
-import { checkNumber } from '../schedulers/check-options.js';
+import { checkNumber } from '../validation.js';
 import { BaseMiner, isPairIndices, isTripletIndices, type PairIndices, type TripletIndices } from '../miners/index.js';
 import type { BaseMetricLossFunction } from './base-metric-loss-function.js';
 import { CircleLoss } from './circle-loss.js';

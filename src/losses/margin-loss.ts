@@ -4,7 +4,7 @@ import { Random } from '../random.js';
 import { gatherFlat } from '../ops/gather-flat.js';
 import { noGradient } from '../ops/no-gradient.js';
 import { DivisorReducer } from '../reducers/index.js';
-import { checkNumber } from '../schedulers/check-options.js';
+import { checkNumber } from '../validation.js';
 import type { PairIndices, TripletIndices } from '../miners/index.js';
 import {
   BaseMetricLossFunction,

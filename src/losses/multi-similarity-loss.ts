@@ -1,7 +1,7 @@
 import { tf } from '../tf.js';
 import { CosineSimilarity } from '../distances/index.js';
 import { MeanReducer } from '../reducers/index.js';
-import { checkNumber } from '../schedulers/check-options.js';
+import { checkNumber } from '../validation.js';
 import type { PairIndices, TripletIndices } from '../miners/index.js';
 import { BaseMetricLossFunction, type BaseMetricLossOptions, type CheckedReference, type LossTerms } from './base-metric-loss-function.js';
 import { maskedLogSumExp } from './masked-log-sum-exp.js';

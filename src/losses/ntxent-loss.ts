@@ -3,7 +3,7 @@ import { CosineSimilarity } from '../distances/index.js';
 import { gatherFlat } from '../ops/gather-flat.js';
 import { noGradient } from '../ops/no-gradient.js';
 import { MeanReducer } from '../reducers/index.js';
-import { checkNumber } from '../schedulers/check-options.js';
+import { checkNumber } from '../validation.js';
 import type { PairIndices, TripletIndices } from '../miners/index.js';
 import { BaseMetricLossFunction, type BaseMetricLossOptions, type CheckedReference, type LossTerms } from './base-metric-loss-function.js';
 import { FLOAT32_MAX, FLOAT32_TINY } from './float32-limits.js';

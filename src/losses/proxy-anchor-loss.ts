@@ -3,7 +3,7 @@ import { CosineSimilarity } from '../distances/index.js';
 import { invalidArgument } from '../errors.js';
 import { Random } from '../random.js';
 import { DivisorReducer } from '../reducers/index.js';
-import { checkNumber } from '../schedulers/check-options.js';
+import { checkNumber } from '../validation.js';
 import type { PairIndices, TripletIndices } from '../miners/index.js';
 import { BaseMetricLossFunction, type BaseMetricLossOptions, type SubLossTerms } from './base-metric-loss-function.js';
 import { checkClassLabels, classWeights } from './class-weights.js';

@@ -1,5 +1,6 @@
 import { tf } from '../tf.js';
 import { invalidArgument } from '../errors.js';
+import { checkNumber } from '../validation.js';
 import { Optimizer, type OptimizerConfig } from './optimizer.js';
 import { checkLearningRate } from './tfjs-internals.js';
 
@@ -77,20 +78,20 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
   }
   checkLearningRate(options.lr);
   const weightDecay = options.weightDecay ?? 0;
-  checkNumber('weightDecay', weightDecay, 0, Infinity, false);
+  checkNumber('weightDecay', weightDecay, { min: 0 }, 'Argument');
 
   switch (options.name) {
     case 'adam': {
       const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = options;
-      checkNumber('beta1', beta1, 0, 1, true);
-      checkNumber('beta2', beta2, 0, 1, true);
-      checkNumber('epsilon', epsilon, 0, Infinity, false);
+      checkNumber('beta1', beta1, { min: 0, maxExclusive: 1 }, 'Argument');
+      checkNumber('beta2', beta2, { min: 0, maxExclusive: 1 }, 'Argument');
+      checkNumber('epsilon', epsilon, { min: 0 }, 'Argument');
       const config: OptimizerConfig = { name: 'adam', lr: options.lr, weightDecay, momentum: 0, nesterov: false, beta1, beta2, epsilon };
       return new Optimizer(config, tf.train.adam(options.lr, beta1, beta2, epsilon));
     }
     case 'sgd': {
       const { momentum = 0.9, nesterov = false } = options;
-      checkNumber('momentum', momentum, 0, Infinity, false);
+      checkNumber('momentum', momentum, { min: 0 }, 'Argument');
       if (typeof nesterov !== 'boolean') {
         throw invalidArgument(`Argument \`nesterov\` must be true or false. Received: nesterov=${String(nesterov)}`);
       }
@@ -108,11 +109,3 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
   }
 }
 
-/** Throws unless `value` is a finite number in [min, max) (`openMax`) or [min, max]. */
-function checkNumber(name: string, value: number, min: number, max: number, openMax: boolean): void {
-  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && (openMax ? value < max : value <= max);
-  if (!ok) {
-    const range = max === Infinity ? `a finite number >= ${min}` : `in [${min}, ${max}${openMax ? ')' : ']'}`;
-    throw invalidArgument(`Argument \`${name}\` must be ${range}. Received: ${name}=${String(value)}`);
-  }
-}

@@ -15,6 +15,7 @@
  */
 import { tf } from '../tf.js';
 import { invalidArgument } from '../errors.js';
+import { checkNumber } from '../validation.js';
 
 interface WithLearningRate {
   learningRate: unknown;
@@ -73,9 +74,7 @@ export function disposeTfOptimizer(optimizer: tf.Optimizer): void {
 
 /** Throws unless `lr` is a finite number >= 0. */
 export function checkLearningRate(lr: number): void {
-  if (!(typeof lr === 'number' && Number.isFinite(lr) && lr >= 0)) {
-    throw invalidArgument(`Argument \`lr\` must be a finite number >= 0. Received: lr=${String(lr)}`);
-  }
+  checkNumber('lr', lr, { min: 0 }, 'Argument');
 }
 
 /** Adam's running powers [beta1^t, beta2^t] (times beta, as tfjs stores them), as float32 values. */

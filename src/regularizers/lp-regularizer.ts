@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import { noGradient } from '../ops/no-gradient.js';
-import { checkNumber } from '../schedulers/check-options.js';
+import { checkNumber } from '../validation.js';
 import { BaseRegularizer, type BaseRegularizerOptions } from './base-regularizer.js';
 
 export interface LpRegularizerOptions extends BaseRegularizerOptions {

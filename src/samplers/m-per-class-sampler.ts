@@ -1,6 +1,7 @@
 import { checkLabels } from '../checks.js';
 import { invalidArgument, invalidInput } from '../errors.js';
 import { Random, type RandomState } from '../random.js';
+import { checkNumber } from '../validation.js';
 import { sampleWithoutReplacement } from './sample-without-replacement.js';
 
 export interface MPerClassSamplerOptions {
@@ -88,7 +89,7 @@ export class MPerClassSampler {
     if (options === null || typeof options !== 'object') {
       throw invalidArgument(`Argument \`options\` must be an object with \`m\` and \`rng\`. Received: ${String(options)}`);
     }
-    this.m = positiveInteger('m', options.m, 2, 'each class gives m samples to a batch; with m = 1 no batch holds a positive pair');
+    this.m = checkNumber('m', options.m, { integer: true, min: 2, why: 'each class gives m samples to a batch; with m = 1 no batch holds a positive pair' });
     if (!(options.rng instanceof Random)) {
       throw invalidArgument(`Option \`rng\` must be a Random (new dm.Random(seed)). Received: rng=${String(options.rng)}`);
     }
@@ -103,12 +104,12 @@ export class MPerClassSampler {
 
     const numClasses = this.classes.length;
     const onePass = this.m * numClasses;
-    const length = positiveInteger('lengthBeforeNewIter', options.lengthBeforeNewIter ?? 100000, 1);
+    const length = checkNumber('lengthBeforeNewIter', options.lengthBeforeNewIter ?? 100000, { integer: true, min: 1 });
     if (options.batchSize === undefined) {
       this.batchSize = onePass;
       this.numBatches = Math.max(1, Math.floor(length / onePass));
     } else {
-      this.batchSize = positiveInteger('batchSize', options.batchSize, 1);
+      this.batchSize = checkNumber('batchSize', options.batchSize, { integer: true, min: 1 });
       if (this.batchSize % this.m !== 0) {
         throw invalidArgument(
           `Option \`batchSize\` must be a multiple of m=${this.m} (m samples of each class). Received: batchSize=${this.batchSize}`,
@@ -218,14 +219,6 @@ export class MPerClassSampler {
   }
 }
 
-function positiveInteger(name: string, value: unknown, min: number, why?: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw invalidArgument(
-      `Option \`${name}\` must be an integer >= ${min}${why === undefined ? '' : ` (${why})`}. Received: ${name}=${String(value)}`,
-    );
-  }
-  return value;
-}
 
 /** Row indices per label, labels in order of first appearance (PML's `get_labels_to_indices`). */
 function groupByClass(labels: Int32Array): Map<number, number[]> {

@@ -1,4 +1,4 @@
-import { checkNumber } from './check-options.js';
+import { checkNumber } from '../validation.js';
 import { checkStateKind, type Scheduler, type SchedulerInterval, type SchedulerState } from './scheduler.js';
 import type { CosineAnnealingLRState } from './cosine-annealing-lr.js';
 import type { StepLRState } from './step-lr.js';

@@ -1,5 +1,5 @@
 import { invalidArgument } from '../errors.js';
-import { checkNumber } from './check-options.js';
+import { checkNumber } from '../validation.js';
 import { ClosedFormScheduler } from './closed-form-scheduler.js';
 
 export interface CosineAnnealingLROptions {

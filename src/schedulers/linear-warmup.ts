@@ -1,5 +1,5 @@
 import { invalidArgument } from '../errors.js';
-import { checkNumber } from './check-options.js';
+import { checkNumber } from '../validation.js';
 import { checkStateKind, type Scheduler, type SchedulerInterval, type SchedulerState } from './scheduler.js';
 
 export interface LinearWarmupOptions {

@@ -1,5 +1,5 @@
 import { invalidArgument } from '../errors.js';
-import { checkChoice, checkNumber } from './check-options.js';
+import { checkChoice, checkNumber } from '../validation.js';
 import { checkStateKind, type Scheduler, type SchedulerInterval, type SchedulerState } from './scheduler.js';
 
 export interface ReduceLROnPlateauOptions {

@@ -241,7 +241,7 @@ describeBackends(['cpu'], 'optimizer arguments and checks', () => {
     invalid(create({ name: 'sgd', lr: -0.1 }), /lr=-0.1/);
     invalid(create({ name: 'adam', lr: 0.1, momentum: 0.9 }), /Argument `momentum` does not apply to the adam optimizer; its options are name, lr, weightDecay, beta1, beta2, epsilon. Received: momentum=0.9/);
     invalid(create({ name: 'sgd', lr: 0.1, beta1: 0.9 }), /`beta1` does not apply to the sgd optimizer/);
-    invalid(create({ name: 'adam', lr: 0.1, beta1: 1 }), /Argument `beta1` must be in \[0, 1\). Received: beta1=1/);
+    invalid(create({ name: 'adam', lr: 0.1, beta1: 1 }), /Argument `beta1` must be a finite number >= 0 < 1. Received: beta1=1/);
     invalid(create({ name: 'adam', lr: 0.1, beta2: -0.5 }), /beta2=-0.5/);
     invalid(create({ name: 'adam', lr: 0.1, epsilon: -1 }), /Argument `epsilon` must be a finite number >= 0/);
     invalid(create({ name: 'sgd', lr: 0.1, weightDecay: -1 }), /Argument `weightDecay` must be a finite number >= 0. Received: weightDecay=-1/);

@@ -1,4 +1,7 @@
-import { invalidArgument } from '../errors.js';
+import { invalidArgument } from './errors.js';
+
+// The one vocabulary of argument checks: numbers with bounds, integers, choices. Every message reads
+// "<Option|Argument> `name` must be <rule>. Received: name=<value>".
 
 /** Bounds for `checkNumber`; an exclusive bound wins over an inclusive one of the same side. */
 export interface NumberBounds {
@@ -44,11 +47,11 @@ function withinBounds(value: number, bounds: NumberBounds): boolean {
 }
 
 /** Throws unless `value` is one of `allowed`. */
-export function checkChoice<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+export function checkChoice<T extends string>(name: string, value: unknown, allowed: readonly T[], what = 'Option'): T {
   if (!isOneOf(value, allowed)) {
     const received = typeof value === 'string' ? `'${value}'` : String(value);
     throw invalidArgument(
-      `Option \`${name}\` must be one of ${allowed.map((a) => `'${a}'`).join(', ')}. Received: ${name}=${received}`,
+      `${what} \`${name}\` must be one of ${allowed.map((a) => `'${a}'`).join(', ')}. Received: ${name}=${received}`,
     );
   }
   return value;
