@@ -19,20 +19,26 @@ export interface NumberBounds {
  * message ("Option", "Argument") so that the error reads like every other one deepmetric throws.
  */
 export function checkNumber(name: string, value: unknown, bounds: NumberBounds, what = 'Option'): number {
-  const rules: string[] = [];
-  if (bounds.integer) rules.push('an integer');
-  else rules.push('a finite number');
+  const problem = numberProblem(value, bounds);
+  if (problem !== null) {
+    const why = bounds.why === undefined ? '' : ` (${bounds.why})`;
+    throw invalidArgument(`${what} \`${name}\` must be ${problem}${why}. Received: ${name}=${String(value)}`);
+  }
+  return value as number;
+}
+
+/**
+ * What `value` fails to be ("an integer >= 2", "a finite number > 0 < 1"), or null when it is a
+ * number within `bounds`: for messages that are not an Option's or an Argument's (a run setting's).
+ */
+export function numberProblem(value: unknown, bounds: NumberBounds): string | null {
+  if (typeof value === 'number' && withinBounds(value, bounds)) return null;
+  const rules = [bounds.integer ? 'an integer' : 'a finite number'];
   if (bounds.minExclusive !== undefined) rules.push(`> ${bounds.minExclusive}`);
   else if (bounds.min !== undefined) rules.push(`>= ${bounds.min}`);
   if (bounds.maxExclusive !== undefined) rules.push(`< ${bounds.maxExclusive}`);
   else if (bounds.max !== undefined) rules.push(`<= ${bounds.max}`);
-  if (typeof value !== 'number' || !withinBounds(value, bounds)) {
-    const why = bounds.why === undefined ? '' : ` (${bounds.why})`;
-    throw invalidArgument(
-      `${what} \`${name}\` must be ${rules.join(' ')}${why}. Received: ${name}=${String(value)}`,
-    );
-  }
-  return value;
+  return rules.join(' ');
 }
 
 function withinBounds(value: number, bounds: NumberBounds): boolean {

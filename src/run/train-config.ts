@@ -1,4 +1,5 @@
 import { invalidArgument } from '../errors.js';
+import { numberProblem, type NumberBounds } from '../validation.js';
 import { BACKENDS, type BackendChoice } from '../backend/index.js';
 import { MINERS, type MinerName } from '../miners/index.js';
 import { GUARDS, type GuardMode } from '../training/index.js';
@@ -114,12 +115,15 @@ export const DEFAULT_CONFIG: TrainConfig = {
 
 type Check = (value: unknown) => string | null;
 
-const positiveInt: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'an integer > 0');
-const nonNegativeInt: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 ? null : 'an integer >= 0');
-const positiveNumber: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? null : 'a number > 0');
-const nonNegativeNumber: Check = (v) =>
-  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? null : 'a number >= 0';
-const fraction: Check = (v) => (typeof v === 'number' && v > 0 && v < 1 ? null : 'a number in (0, 1)');
+const bounded =
+  (bounds: NumberBounds): Check =>
+  (v) =>
+    numberProblem(v, bounds);
+const positiveInt = bounded({ integer: true, minExclusive: 0 });
+const nonNegativeInt = bounded({ integer: true, min: 0 });
+const positiveNumber = bounded({ minExclusive: 0 });
+const nonNegativeNumber = bounded({ min: 0 });
+const fraction = bounded({ minExclusive: 0, maxExclusive: 1 });
 const text: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'a non-empty string');
 const bool: Check = (v) => (typeof v === 'boolean' ? null : 'true or false');
 const oneOf =
@@ -149,18 +153,18 @@ const CHECKS: { [K in keyof TrainConfig]: Check } = {
   normalizeEmbeddings: bool,
   miner: oneOf(MINERS),
   minerMargin: nonNegativeNumber,
-  classesPerBatch: (v) => (Number.isInteger(v) && (v as number) >= 2 ? null : 'an integer >= 2'),
-  samplesPerClass: (v) => (Number.isInteger(v) && (v as number) >= 2 ? null : 'an integer >= 2'),
+  classesPerBatch: bounded({ integer: true, min: 2 }),
+  samplesPerClass: bounded({ integer: true, min: 2 }),
   epochs: positiveInt,
   steps: orNull(positiveInt),
   stepsPerEpoch: positiveInt,
   lr: positiveNumber,
   optimizer: oneOf(OPTIMIZERS),
-  momentum: (v) => (typeof v === 'number' && v >= 0 && v < 1 ? null : 'a number in [0, 1)'),
+  momentum: bounded({ min: 0, maxExclusive: 1 }),
   weightDecay: nonNegativeNumber,
   schedule: oneOf(SCHEDULES),
   warmupSteps: nonNegativeInt,
-  seed: (v) => (Number.isInteger(v) ? null : 'an integer'),
+  seed: bounded({ integer: true }),
   backend: oneOf(BACKENDS),
   out: (v) => (typeof v === 'string' ? null : 'a path'),
   guard: oneOf(GUARDS),

@@ -1,6 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../tf.js';
-import { invalidArgument } from '../errors.js';
+import { checkNumber } from '../validation.js';
 import { batchTensor, type Dataset } from '../data/index.js';
 import type { BaseDistance } from '../distances/index.js';
 import type { BaseMiner } from '../miners/index.js';
@@ -68,11 +68,7 @@ export class Trainer {
   private started = 0;
 
   constructor(options: TrainerOptions) {
-    for (const key of ['totalSteps', 'stepsPerEpoch'] as const) {
-      if (!(Number.isInteger(options[key]) && options[key] > 0)) {
-        throw invalidArgument(`Option \`${key}\` must be an integer > 0. Received: ${key}=${String(options[key])}`);
-      }
-    }
+    for (const key of ['totalSteps', 'stepsPerEpoch'] as const) checkNumber(key, options[key], { integer: true, minExclusive: 0 });
     this.model = options.model;
     this.optimizer = options.optimizer;
     this.currentLoss = options.loss;

@@ -67,7 +67,7 @@ describe('deepmetric train: settings', () => {
       ['{"lr": 0.01,', /is not valid JSON/],
       [[{ lr: 0.01 }], /must hold a JSON object of settings/],
       [{ lrr: 0.01 }, /unknown setting `lrr`/],
-      [{ lr: -1 }, /Setting `lr` must be a number > 0\. Received: lr=-1 \(from .*config-/],
+      [{ lr: -1 }, /Setting `lr` must be a finite number > 0\. Received: lr=-1 \(from .*config-/],
       [{ miner: 'hardest' }, /Setting `miner` must be one of none, all, hard, semihard, easy, batch-hard/],
     ];
     for (const [settings, pattern] of cases) {
@@ -85,7 +85,7 @@ describe('deepmetric train: settings', () => {
       trainCommand({ data: lonely, model: 'mlp:8', batch: [3, 2], backend: 'cpu', out }, CONTEXT),
       /lonely\.csv \(training split\): class 3 \("lonely"\) has 1 sample/,
     );
-    await assert.rejects(trainCommand({ lr: 0, out }, CONTEXT), /Setting `lr` must be a number > 0\. Received: lr=0 \(from flag\)/);
+    await assert.rejects(trainCommand({ lr: 0, out }, CONTEXT), /Setting `lr` must be a finite number > 0\. Received: lr=0 \(from flag\)/);
     await assert.rejects(trainCommand({ resume: join(dir, 'run'), lr: 0.1 }, CONTEXT), /drop the other flags: --lr/);
     assert.deepEqual((await readdir(dir)).filter((name) => !/^config-|\.csv$/.test(name)), [], 'no run directory was written');
   });
