@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { initBackend, type BackendChoice } from '../backend/index.js';
 import { invalidArgument, invalidInput } from '../errors.js';
-import { csvNumber, encodeLabels, loadData, readLabelsFile, readNpy } from '../data/index.js';
-import { readFileBytes } from '../data/read-file-bytes.js';
-import { diagnose, embeddingHealth, formatHealthReport, healthSnapshot, parseHealthSnapshot, VERDICTS, type EmbeddingMatrix, type HealthReport, type HealthSnapshot } from '../health/index.js';
+import { loadData, readEmbeddings, readLabelsFile } from '../data/index.js';
+import { diagnose, embeddingHealth, formatHealthReport, healthSnapshot, parseHealthSnapshot, VERDICTS, type HealthReport, type HealthSnapshot } from '../health/index.js';
 import { loadModel } from '../models/index.js';
 import { readRun, type RunFiles } from '../run/index.js';
 import { runVerdict } from '../report/index.js';
@@ -129,7 +128,7 @@ async function testHealth(run: RunFiles, backend: BackendChoice): Promise<{ heal
 
 async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<Omit<DiagnoseResult, 'exitCode'>> {
   await initBackend(flags.backend);
-  const { matrix, labels: csvLabels } = await readEmbeddings(path, flags.labelColumn);
+  const { matrix, labels: csvLabels } = await readEmbeddings(path, flags.labelColumn === undefined ? null : parseLabelColumn(flags.labelColumn));
   let labels = csvLabels;
   if (flags.labels !== undefined) {
     if (labels !== null) throw invalidArgument('Give the labels either with --labels or with --label-column, not both.');
@@ -140,7 +139,7 @@ async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<O
   }
   let reference = null;
   if (flags.reference !== undefined) {
-    const ref = (await readEmbeddings(flags.reference, undefined)).matrix;
+    const ref = (await readEmbeddings(flags.reference)).matrix;
     if (ref.rows !== matrix.rows || ref.dim !== matrix.dim) {
       throw invalidInput(flags.reference, `holds ${ref.rows} x ${ref.dim} embeddings, but ${path} holds ${matrix.rows} x ${matrix.dim}: a reference embeds the same rows with an earlier model`);
     }
@@ -155,74 +154,6 @@ async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<O
     `${metrics.nonFinite.count > 0 ? `${metrics.nonFinite.count} NaN or infinite values in ${metrics.nonFinite.rows} rows` : unit ? 'unit norms (normalized)' : `norms ${metrics.norms.min.toPrecision(3)}-${metrics.norms.max.toPrecision(3)} (raw)`}` +
     `${reference === null ? '' : `, reference ${flags.reference}`}; no training log`;
   return { report, description };
-}
-
-/** An n x d float matrix from a .npy (2-D, numeric) or a .csv (numbers; optionally one label column). */
-async function readEmbeddings(path: string, labelColumn: string | undefined): Promise<{ matrix: EmbeddingMatrix; labels: Int32Array | null }> {
-  const lower = path.toLowerCase();
-  if (lower.endsWith('.npy')) {
-    if (labelColumn !== undefined) throw invalidArgument(`--label-column applies to a .csv file; ${path} is .npy: give the labels with --labels FILE`);
-    const array = await readNpy(path);
-    if (array.shape.length !== 2) {
-      throw invalidInput(path, `embeddings must be a 2-D array (rows x dimensions); found shape [${array.shape.join(', ')}]`);
-    }
-    const [rows, dim] = array.shape;
-    const data = Float32Array.from(array.data as ArrayLike<number | bigint>, (v) => Number(v));
-    return { matrix: checkMatrix(path, { data, rows, dim }), labels: null };
-  }
-  if (lower.endsWith('.csv')) {
-    const { matrix, labels } = await readEmbeddingsCsv(path, labelColumn === undefined ? null : parseLabelColumn(labelColumn));
-    return { matrix: checkMatrix(path, matrix), labels };
-  }
-  throw invalidInput(path, 'is neither a run directory nor an embeddings file: expected a folder, a .npy or a .csv');
-}
-
-function checkMatrix(path: string, m: EmbeddingMatrix): EmbeddingMatrix {
-  if (m.rows < 2 || m.dim < 1) throw invalidInput(path, `holds ${m.rows} x ${m.dim} embeddings; at least 2 rows of 1 dimension are needed`);
-  return m;
-}
-
-/**
- * Every line a row of numbers separated by commas (numpy's `nan` and `inf` included: a NaN is a
- * finding here, not bad input), and optionally one label column (an index, negative from the end,
- * or a header name); a first line whose values are not all numbers is a header.
- */
-async function readEmbeddingsCsv(path: string, labelColumn: number | string | null): Promise<{ matrix: EmbeddingMatrix; labels: Int32Array | null }> {
-  const lines = new TextDecoder('utf-8').decode(await readFileBytes(path)).split(/\r?\n/);
-  const first = lines.findIndex((l) => l.trim() !== '');
-  if (first < 0) throw invalidInput(path, 'contains no rows of numbers');
-  const header = lines[first].split(',').map((f) => f.trim());
-  const width = header.length;
-  const labelIndex = labelColumnIndex(path, labelColumn, header);
-  const isNumber = (f: string, j: number) => j === labelIndex || csvNumber(f.trim(), true) !== null;
-  const hasHeader = typeof labelColumn === 'string' || !header.every(isNumber);
-  const values: number[] = [];
-  const labels: string[] = [];
-  const lineOf: number[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '' || (i === first && hasHeader)) return;
-    const fields = line.split(',');
-    if (fields.length !== width) throw invalidInput(path, `line ${i + 1} has ${fields.length} values, expected ${width} like the first line`);
-    const bad = fields.findIndex((f, j) => !isNumber(f, j));
-    if (bad >= 0) {
-      throw invalidInput(path, `line ${i + 1}, column ${bad}: expected a number, found ${JSON.stringify(fields[bad].trim())}${labelIndex === null ? ' (for a label column, pass --label-column)' : ''}`);
-    }
-    fields.forEach((f, j) => (j === labelIndex ? labels.push(f.trim()) : values.push(csvNumber(f.trim(), true)!)));
-    lineOf.push(i + 1);
-  });
-  const rows = lineOf.length;
-  if (rows === 0) throw invalidInput(path, 'contains no rows of numbers');
-  const matrix = { data: Float32Array.from(values), rows, dim: labelIndex === null ? width : width - 1 };
-  return { matrix, labels: labelIndex === null ? null : encodeLabels(labels, path, (r) => `line ${lineOf[r]}`).labels };
-}
-
-function labelColumnIndex(path: string, labelColumn: number | string | null, header: string[]): number | null {
-  if (labelColumn === null) return null;
-  const index = typeof labelColumn === 'string' ? header.indexOf(labelColumn) : labelColumn < 0 ? header.length + labelColumn : labelColumn;
-  if (index < 0 || index >= header.length) {
-    throw invalidInput(path, `has no label column ${JSON.stringify(labelColumn)}: its first line has ${header.length} columns${typeof labelColumn === 'string' ? ` (${header.join(', ')})` : ''}`);
-  }
-  return index;
 }
 
 /**

@@ -93,7 +93,7 @@ describe('deepmetric diagnose EMBEDDINGS', () => {
     assert.deepEqual(fromCsv.report.evidence, fromNpy.report.evidence);
     assert.deepEqual(fromColumn.report.evidence, fromNpy.report.evidence);
     assert.deepEqual(fromName.report.evidence, fromNpy.report.evidence);
-    await assert.rejects(diagnoseCommand(join(dir, 'named.csv'), { ...FLAGS, labelColumn: 'species' }), /named\.csv: has no label column "species": its first line has 17 columns \(kind, d0/);
+    await assert.rejects(diagnoseCommand(join(dir, 'named.csv'), { ...FLAGS, labelColumn: 'species' }), /named\.csv: has no column named "species" in its header; columns: "kind", "d0"/);
   });
 
   it('--reference fills the ratios and tells a fall of the spread (collapsing)', async () => {
@@ -126,7 +126,7 @@ describe('deepmetric diagnose EMBEDDINGS', () => {
       [join(dir, 'missing.npy'), FLAGS, /missing\.npy: no such file or folder/],
       [join(dir, 'flat.npy'), FLAGS, /flat\.npy: embeddings must be a 2-D array .* found shape \[10\]/],
       [join(dir, 'e.npy'), { ...FLAGS, labels: join(dir, 'few.npy') }, /few\.npy: holds 7 labels, but .*e\.npy holds 300 embeddings/],
-      [join(dir, 'bad.csv'), FLAGS, /bad\.csv: line 2, column 1: expected a number, found "x"/],
+      [join(dir, 'bad.csv'), FLAGS, /bad\.csv: line 2, column 1: expected a decimal number, found "x"/],
       [join(dir, 'e.txt'), FLAGS, /e\.txt: is neither a run directory nor an embeddings file/],
       [join(dir, 'e.npy'), { ...FLAGS, labelColumn: '0' }, /--label-column applies to a \.csv file/],
     ];
