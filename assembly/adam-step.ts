@@ -7,12 +7,31 @@
  * pass instead of the eleven tfjs kernels (and their intermediates) per variable.
  */
 export function adamStep(
-  w: usize, m: usize, v: usize, g: usize, wOut: usize, mOut: usize, vOut: usize, size: i32,
-  beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, c1: f32, c2: f32, epsilon: f32, negLr: f32,
+  w: usize,
+  m: usize,
+  v: usize,
+  g: usize,
+  wOut: usize,
+  mOut: usize,
+  vOut: usize,
+  size: i32,
+  beta1: f32,
+  oneMinusBeta1: f32,
+  beta2: f32,
+  oneMinusBeta2: f32,
+  c1: f32,
+  c2: f32,
+  epsilon: f32,
+  negLr: f32,
 ): void {
-  const b1 = f32x4.splat(beta1), nb1 = f32x4.splat(oneMinusBeta1);
-  const b2 = f32x4.splat(beta2), nb2 = f32x4.splat(oneMinusBeta2);
-  const vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2), eps = f32x4.splat(epsilon), lr = f32x4.splat(negLr);
+  const b1 = f32x4.splat(beta1),
+    nb1 = f32x4.splat(oneMinusBeta1);
+  const b2 = f32x4.splat(beta2),
+    nb2 = f32x4.splat(oneMinusBeta2);
+  const vc1 = f32x4.splat(c1),
+    vc2 = f32x4.splat(c2),
+    eps = f32x4.splat(epsilon),
+    lr = f32x4.splat(negLr);
   const bytes = (<usize>size) << 2;
   const vectorBytes = bytes & ~(<usize>15);
   let i: usize = 0;

@@ -64,17 +64,27 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: 
 async function main(): Promise<void> {
   const backend = await initBackend('wasm');
   const { train } = await loadData('fashion-mnist');
-  const data = subset(train, Int32Array.from({ length: SIZE }, (_, i) => i));
+  const data = subset(
+    train,
+    Int32Array.from({ length: SIZE }, (_, i) => i),
+  );
   const dir = mkdtempSync(join(tmpdir(), 'deepmetric-bench-'));
   writeFileSync(join(dir, 'images.f32'), data.features);
   const rate = (ms: number) => (SIZE / ms) * 1000;
 
-  console.log(`embedding throughput: ${SIZE} images of 28 x 28, batches of ${BATCH}, embedding ${EMBEDDING_DIM} L2-normalized; images/s, fastest of ${ROUNDS} rounds`);
+  console.log(
+    `embedding throughput: ${SIZE} images of 28 x 28, batches of ${BATCH}, embedding ${EMBEDDING_DIM} L2-normalized; images/s, fastest of ${ROUNDS} rounds`,
+  );
   const heads = ['deepmetric 1 thread', `deepmetric ${THREADS} threads`, 'torch 1 thread', `torch ${THREADS} threads`];
   console.log(`${'model'.padEnd(14)} ${heads.map((h) => h.padStart(21)).join('')}`);
   const tensorsBefore = tf.memory().numTensors;
   for (const spec of MODELS) {
-    const model = buildModel(spec, { inputShape: data.sampleShape, embeddingDim: EMBEDDING_DIM, normalize: true, seed: 0 });
+    const model = buildModel(spec, {
+      inputShape: data.sampleShape,
+      embeddingDim: EMBEDDING_DIM,
+      normalize: true,
+      seed: 0,
+    });
     const weights = model.getWeights();
     const flat = new Float32Array(weights.reduce((n, w) => n + w.size, 0));
     let offset = 0;
@@ -119,7 +129,11 @@ async function main(): Promise<void> {
   }
   rmSync(dir, { recursive: true, force: true });
   console.log(`ratio = deepmetric / torch images per second (at least 1: deepmetric is as fast or faster)`);
-  console.log(`load average at the end: ${loadavg().map((v) => v.toFixed(2)).join(', ')} (${cpus().length} cores); tensors left: ${tf.memory().numTensors - tensorsBefore}`);
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(', ')} (${cpus().length} cores); tensors left: ${tf.memory().numTensors - tensorsBefore}`,
+  );
 }
 
 await main();

@@ -85,7 +85,9 @@ interface Reference {
 
 function runReference(dir: string, rows: number, dim: number, reps: number): Reference {
   const script = fileURLToPath(new URL('./reference/health.py', import.meta.url));
-  const args = [script, join(dir, 'emb.f32'), join(dir, 'labels.i32'), rows, dim, MARGIN, WARMUP, reps, THREADS].map(String);
+  const args = [script, join(dir, 'emb.f32'), join(dir, 'labels.i32'), rows, dim, MARGIN, WARMUP, reps, THREADS].map(
+    String,
+  );
   return JSON.parse(execFileSync('/usr/bin/python3', args, { encoding: 'utf8' })) as Reference;
 }
 
@@ -124,7 +126,10 @@ async function main(): Promise<void> {
     let metrics = embeddingHealth(x, labels);
     const total = timed(() => (metrics = embeddingHealth(x, labels)), reps);
     const noLabels = timed(() => embeddingHealth(x), reps);
-    const matrices = timed(() => pairwiseStatistics(x, labels, { distance: null, margin: MARGIN, chunkRows: rows }), reps);
+    const matrices = timed(
+      () => pairwiseStatistics(x, labels, { distance: null, margin: MARGIN, chunkRows: rows }),
+      reps,
+    );
     const js = timed(() => {
       const m = normalizedMoments(data, rows, dim);
       symmetricEigen(m.covariance, dim);
@@ -137,12 +142,18 @@ async function main(): Promise<void> {
     console.log(`  deepmetric embeddingHealth, no labels ${show(noLabels)}`);
     console.log(`    distance matrices + separation    ${show(matrices)}`);
     console.log(`    float64 moments + 2 eigen-solves  ${show(js)}`);
-    console.log(`  torch ${reference.torch}, ${reference.threads} thread        ${show({ wall: reference.ms, cpu: reference.cpu_ms })}`);
-    console.log(`  ratio deepmetric / torch            ${(total.wall / reference.ms).toFixed(2)} wall ${(total.cpu / reference.cpu_ms).toFixed(2)} cpu`);
+    console.log(
+      `  torch ${reference.torch}, ${reference.threads} thread        ${show({ wall: reference.ms, cpu: reference.cpu_ms })}`,
+    );
+    console.log(
+      `  ratio deepmetric / torch            ${(total.wall / reference.ms).toFixed(2)} wall ${(total.cpu / reference.cpu_ms).toFixed(2)} cpu`,
+    );
     console.log(`  tensors leaked                      ${leaked}`);
     for (const [name, value, key] of pairs(metrics)) {
       const want = reference.metrics[key];
-      console.log(`    ${name.padEnd(24)} ${value.toPrecision(7).padStart(12)}  torch ${want.toPrecision(7).padStart(12)}`);
+      console.log(
+        `    ${name.padEnd(24)} ${value.toPrecision(7).padStart(12)}  torch ${want.toPrecision(7).padStart(12)}`,
+      );
     }
   }
 }

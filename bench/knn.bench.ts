@@ -67,18 +67,47 @@ async function main(): Promise<void> {
 
   const query = tf.tensor2d(q.x, [N, D]);
   const reference = tf.tensor2d(r.x, [N, D]);
-  const scenarios: Array<{ name: string; distance: () => BaseDistance; numpyDistance: string; k: number | 'maxBinCount' }> = [
-    { name: 'Euclidean, k = maxBinCount', distance: () => new LpDistance({ normalizeEmbeddings: false }), numpyDistance: 'euclidean', k: 'maxBinCount' },
-    { name: 'cosine, k = maxBinCount', distance: () => new CosineSimilarity(), numpyDistance: 'cosine', k: 'maxBinCount' },
-    { name: 'Euclidean, k = 10', distance: () => new LpDistance({ normalizeEmbeddings: false }), numpyDistance: 'euclidean', k: 10 },
+  const scenarios: Array<{
+    name: string;
+    distance: () => BaseDistance;
+    numpyDistance: string;
+    k: number | 'maxBinCount';
+  }> = [
+    {
+      name: 'Euclidean, k = maxBinCount',
+      distance: () => new LpDistance({ normalizeEmbeddings: false }),
+      numpyDistance: 'euclidean',
+      k: 'maxBinCount',
+    },
+    {
+      name: 'cosine, k = maxBinCount',
+      distance: () => new CosineSimilarity(),
+      numpyDistance: 'cosine',
+      k: 'maxBinCount',
+    },
+    {
+      name: 'Euclidean, k = 10',
+      distance: () => new LpDistance({ normalizeEmbeddings: false }),
+      numpyDistance: 'euclidean',
+      k: 10,
+    },
   ];
   console.log(`k-NN + retrieval metrics: ${N} queries vs ${N} references, ${D} dims, ${CLASSES} classes`);
-  console.log(`deepmetric on ${backend} (tfjs 4.22, single-threaded); median of ${REPS} runs after 1 warm-up; numpy median of ${NUMPY_REPS}`);
+  console.log(
+    `deepmetric on ${backend} (tfjs 4.22, single-threaded); median of ${REPS} runs after 1 warm-up; numpy median of ${NUMPY_REPS}`,
+  );
   console.log(`numpy: ${NUMPY_CHUNK}-query chunks; cpu = CPU seconds of the process (robust on a busy machine)`);
   const tensorsBefore = tf.memory().numTensors;
   for (const s of scenarios) {
     const run = () =>
-      retrievalMetrics({ query, queryLabels: q.labels, reference, referenceLabels: r.labels, k: s.k, distance: s.distance() });
+      retrievalMetrics({
+        query,
+        queryLabels: q.labels,
+        reference,
+        referenceLabels: r.labels,
+        k: s.k,
+        distance: s.distance(),
+      });
     let ours = run();
     const times: number[] = [];
     const cpu: number[] = [];
@@ -94,7 +123,9 @@ async function main(): Promise<void> {
     const mineCpu = median(cpu);
     const ref = runNumpy(dir, s.numpyDistance, s.k === 'maxBinCount' ? 'max_bin_count' : String(s.k));
     const maxDiff = Math.max(
-      ...(Object.keys(ref.metrics) as Array<keyof NumpyResult['metrics']>).map((m) => Math.abs(ours[m] - ref.metrics[m])),
+      ...(Object.keys(ref.metrics) as Array<keyof NumpyResult['metrics']>).map((m) =>
+        Math.abs(ours[m] - ref.metrics[m]),
+      ),
     );
     console.log(
       `${s.name.padEnd(27)} k=${String(ours.k).padStart(4)} | wall: deepmetric ${mine.toFixed(2).padStart(6)} s, numpy ${ref.seconds.toFixed(2).padStart(6)} s ` +

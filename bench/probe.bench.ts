@@ -94,10 +94,20 @@ async function main(): Promise<void> {
   const guardMs: number[] = [];
   for (const spec of MODELS) {
     const config = resolveConfig({}, { model: spec, backend: BACKEND });
-    const model = buildModel(spec, { inputShape: train.sampleShape, embeddingDim: config.embeddingDim, normalize: true, seed: 0 });
+    const model = buildModel(spec, {
+      inputShape: train.sampleShape,
+      embeddingDim: config.embeddingDim,
+      normalize: true,
+      seed: 0,
+    });
     const optimizer = createOptimizer({ name: 'adam', lr: config.lr });
     const batchSize = config.classesPerBatch * config.samplesPerClass;
-    const sampler = new MPerClassSampler(train.labels, { m: config.samplesPerClass, batchSize, lengthBeforeNewIter: 100 * batchSize, rng: new Random(0) });
+    const sampler = new MPerClassSampler(train.labels, {
+      m: config.samplesPerClass,
+      batchSize,
+      lengthBeforeNewIter: 100 * batchSize,
+      rng: new Random(0),
+    });
     const options: TrainerOptions = {
       model,
       optimizer,
@@ -117,21 +127,49 @@ async function main(): Promise<void> {
       every: EVERY,
       rows: ROWS,
       // As runTraining's probe: normalized Euclidean is embeddingHealth's default (one matrix shared).
-      ...(config.distance === 'euclidean' && config.normalizeEmbeddings ? {} : { distance: distanceFor(config.distance, config.normalizeEmbeddings) }),
+      ...(config.distance === 'euclidean' && config.normalizeEmbeddings
+        ? {}
+        : { distance: distanceFor(config.distance, config.normalizeEmbeddings) }),
       margin: config.margin,
     });
-    const { step, probe: measured, share } = await cycles(EVERY, PROBES, () => { trainer.trainStep(); trainer.step += 1; }, () => probe.measure(trainer));
+    const {
+      step,
+      probe: measured,
+      share,
+    } = await cycles(
+      EVERY,
+      PROBES,
+      () => {
+        trainer.trainStep();
+        trainer.step += 1;
+      },
+      () => probe.measure(trainer),
+    );
     // The guard's part: diagnose on the log of a default 900-step run (a record every 10 steps, a probe every 25).
     const health = healthSnapshot(probe.measure(trainer), probe.probe.labels);
     const log: TrainingStep[] = [];
     for (let s = 0; s < 900; s++) {
       if (s % 10 !== 0 && s % EVERY !== 0) continue;
-      log.push({ step: s, loss: 0.1, lr: 1e-3, numTriplets: 1000, activeFraction: 1, meanAP: 0.6, meanAN: 0.8, gradNorm: 1, updateRatio: 0.003, ...(s % EVERY === 0 ? { health } : {}) });
+      log.push({
+        step: s,
+        loss: 0.1,
+        lr: 1e-3,
+        numTriplets: 1000,
+        activeFraction: 1,
+        meanAP: 0.6,
+        meanAN: 0.8,
+        gradNorm: 1,
+        updateRatio: 0.003,
+        ...(s % EVERY === 0 ? { health } : {}),
+      });
     }
     // --guard recover also saves the last healthy checkpoint at every healthy probe.
     const dir = mkdtempSync(join(tmpdir(), 'dm-probe-bench-'));
     const saves: Timing[] = [];
-    for (let i = 0; i < 5; i++) saves.push(await once(() => saveCheckpoint(join(dir, 'healthy'), model, optimizer, { step: 0, seconds: 0, parts: {} })));
+    for (let i = 0; i < 5; i++)
+      saves.push(
+        await once(() => saveCheckpoint(join(dir, 'healthy'), model, optimizer, { step: 0, seconds: 0, parts: {} })),
+      );
     rmSync(dir, { recursive: true, force: true });
     const save = { wall: median(saves.map((t) => t.wall)), cpu: median(saves.map((t) => t.cpu)) };
     const guard: number[] = [];
@@ -148,11 +186,21 @@ async function main(): Promise<void> {
     model.dispose();
     optimizer.dispose();
   }
-  const header = ['model', 'step ms (wall / cpu)', 'probe ms (wall / cpu)', `probe share of a ${EVERY}-step cycle (wall / cpu)`, `recover: healthy checkpoint ms, one per ${HEALTHY_CHECKPOINT_STEPS} steps (wall / cpu)`];
+  const header = [
+    'model',
+    'step ms (wall / cpu)',
+    'probe ms (wall / cpu)',
+    `probe share of a ${EVERY}-step cycle (wall / cpu)`,
+    `recover: healthy checkpoint ms, one per ${HEALTHY_CHECKPOINT_STEPS} steps (wall / cpu)`,
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  process.stdout.write(`${line(header)}\n| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |\n${rows.map(line).join('\n')}\n`);
-  process.stdout.write(`guard (diagnose on a 900-step log, per probe): ${guardMs.map((m) => `${m.toFixed(2)} ms`).join(', ')} CPU\ntensors left: ${tf.memory().numTensors}\n`);
+  process.stdout.write(
+    `${line(header)}\n| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |\n${rows.map(line).join('\n')}\n`,
+  );
+  process.stdout.write(
+    `guard (diagnose on a 900-step log, per probe): ${guardMs.map((m) => `${m.toFixed(2)} ms`).join(', ')} CPU\ntensors left: ${tf.memory().numTensors}\n`,
+  );
 }
 
 await main();

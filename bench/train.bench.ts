@@ -46,7 +46,9 @@ const BATCH = CLASSES * SAMPLES;
 const CHUNKS = Number(option('chunks', '8'));
 const CHUNK = Number(option('chunk', '4'));
 const WORKERS = option('workers', '1,2').split(',').map(Number);
-const WITHOUT = option('without', '').split(',').filter((s) => s !== '');
+const WITHOUT = option('without', '')
+  .split(',')
+  .filter((s) => s !== '');
 const EMBEDDING_DIM = 64;
 const MARGIN = 0.2;
 const LR = 1e-3;
@@ -62,13 +64,23 @@ interface Side {
 }
 
 function newSampler(labels: Int32Array): MPerClassSampler {
-  return new MPerClassSampler(labels, { m: SAMPLES, batchSize: BATCH, lengthBeforeNewIter: 100 * BATCH, rng: new Random(SEED) });
+  return new MPerClassSampler(labels, {
+    m: SAMPLES,
+    batchSize: BATCH,
+    lengthBeforeNewIter: 100 * BATCH,
+    rng: new Random(SEED),
+  });
 }
 
 /** deepmetric's Trainer (workers 1) or ParallelTrainer, from `initial` weights. */
 async function deepmetricSide(spec: string, train: Dataset, initial: tf.Tensor[], workers: number): Promise<Side> {
   const config = resolveConfig({}, { model: spec, miner: 'batch-hard', margin: MARGIN, lr: LR, seed: SEED });
-  const model = buildModel(spec, { inputShape: train.sampleShape, embeddingDim: EMBEDDING_DIM, normalize: true, seed: SEED });
+  const model = buildModel(spec, {
+    inputShape: train.sampleShape,
+    embeddingDim: EMBEDDING_DIM,
+    normalize: true,
+    seed: SEED,
+  });
   model.setWeights(initial);
   const optimizer = createOptimizer({ name: 'adam', lr: LR });
   const options: TrainerOptions = {
@@ -174,7 +186,12 @@ async function main(): Promise<void> {
   );
   const tensorsBefore = tf.memory().numTensors;
   for (const spec of MODELS) {
-    const seedModel = buildModel(spec, { inputShape: train.sampleShape, embeddingDim: EMBEDDING_DIM, normalize: true, seed: SEED });
+    const seedModel = buildModel(spec, {
+      inputShape: train.sampleShape,
+      embeddingDim: EMBEDDING_DIM,
+      normalize: true,
+      seed: SEED,
+    });
     const initial = seedModel.getWeights().map((w) => tf.clone(w));
     seedModel.dispose();
     const weights = new Float32Array(initial.reduce((n, w) => n + w.size, 0));
@@ -217,13 +234,22 @@ async function main(): Promise<void> {
       console.log(
         `  ${side.name.padEnd(22)} ${`${rates[i].toFixed(0)} img/s`.padStart(11)}  (median step ${median(times[i]).toFixed(1)} ms, fastest ${Math.min(...times[i]).toFixed(1)} ms)${ratios}`,
       );
-      console.log(`  ${''.padEnd(22)} losses ${losses[i].slice(0, 4).map((l) => l.toFixed(5)).join(' ')} ...; max |diff| to torch 1 thread over the first 5 steps ${diff.toExponential(2)}`);
+      console.log(
+        `  ${''.padEnd(22)} losses ${losses[i]
+          .slice(0, 4)
+          .map((l) => l.toFixed(5))
+          .join(' ')} ...; max |diff| to torch 1 thread over the first 5 steps ${diff.toExponential(2)}`,
+      );
     }
     console.log(`  (torch ${torch1.version})`);
   }
   rmSync(dir, { recursive: true, force: true });
   console.log(`\nx = deepmetric / torch images per second (at least 1: deepmetric is as fast or faster)`);
-  console.log(`load average at the end: ${loadavg().map((v) => v.toFixed(2)).join(', ')} (${cpus().length} cores); tensors left: ${tf.memory().numTensors - tensorsBefore}`);
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(', ')} (${cpus().length} cores); tensors left: ${tf.memory().numTensors - tensorsBefore}`,
+  );
 }
 
 await main();

@@ -93,7 +93,10 @@ async function main(): Promise<void> {
   const loss = new TripletMarginLoss({ margin: MARGIN });
   /** One training step's worth of work: mine (or not), the loss, its gradient; returns what to check. */
   const step = (mine: boolean): { loss: number; gradNorm: number } => {
-    const { value, grads } = tf.variableGrads(() => loss.compute(x, labels, mine ? miner.mine(x, labels) : undefined), [x]);
+    const { value, grads } = tf.variableGrads(
+      () => loss.compute(x, labels, mine ? miner.mine(x, labels) : undefined),
+      [x],
+    );
     const g = grads[x.name];
     const out = tf.tidy(() => ({ loss: value.dataSync()[0], gradNorm: tf.norm(g).dataSync()[0] }));
     tf.dispose([value, g]);
@@ -120,14 +123,52 @@ async function main(): Promise<void> {
 
   const row = (what: string, mine: number, ...refs: number[]) =>
     `${what.padEnd(34)} ${mine.toFixed(1).padStart(9)} ms ${refs.map((r) => `${r.toFixed(1).padStart(9)} ms  x${(mine / r).toFixed(2).padStart(5)}`).join('  ')}`;
-  console.log(`triplet loss + batch-hard mining, batch ${N} x ${D} (P=${P} x K=${K}), margin ${MARGIN}, normalized Euclidean`);
-  console.log(`deepmetric on ${backend} (tfjs 4.22, single-threaded) vs torch ${torchVersion} on cpu; fastest of ${ROUNDS} rounds, each the median of ${REPS} runs after ${WARMUP} warm-up`);
-  console.log(`${''.padEnd(34)} ${'deepmetric'.padStart(12)} ${'torch 1 thread'.padStart(14)}  ratio  ${'torch 2 threads'.padStart(15)}  ratio`);
-  console.log(row('mining only (BatchHardMiner)', minOf((r) => r.ours.mine), minOf((r) => r.t1.mine_ms), minOf((r) => r.t2.mine_ms)));
-  console.log(row('mine + loss, forward', minOf((r) => r.ours.forward), minOf((r) => r.t1.hard_forward_ms), minOf((r) => r.t2.hard_forward_ms)));
-  console.log(row('mine + loss + gradient (a step)', minOf((r) => r.ours.step), minOf((r) => r.t1.hard_step_ms), minOf((r) => r.t2.hard_step_ms)));
-  console.log(row(`all ${all.triplets} triplets + gradient`, minOf((r) => r.ours.all), minOf((r) => r.t1.all_step_ms), minOf((r) => r.t2.all_step_ms)));
-  console.log(`load average at the end: ${loadavg().map((v) => v.toFixed(2)).join(', ')} (${cpus().length} cores)`);
+  console.log(
+    `triplet loss + batch-hard mining, batch ${N} x ${D} (P=${P} x K=${K}), margin ${MARGIN}, normalized Euclidean`,
+  );
+  console.log(
+    `deepmetric on ${backend} (tfjs 4.22, single-threaded) vs torch ${torchVersion} on cpu; fastest of ${ROUNDS} rounds, each the median of ${REPS} runs after ${WARMUP} warm-up`,
+  );
+  console.log(
+    `${''.padEnd(34)} ${'deepmetric'.padStart(12)} ${'torch 1 thread'.padStart(14)}  ratio  ${'torch 2 threads'.padStart(15)}  ratio`,
+  );
+  console.log(
+    row(
+      'mining only (BatchHardMiner)',
+      minOf((r) => r.ours.mine),
+      minOf((r) => r.t1.mine_ms),
+      minOf((r) => r.t2.mine_ms),
+    ),
+  );
+  console.log(
+    row(
+      'mine + loss, forward',
+      minOf((r) => r.ours.forward),
+      minOf((r) => r.t1.hard_forward_ms),
+      minOf((r) => r.t2.hard_forward_ms),
+    ),
+  );
+  console.log(
+    row(
+      'mine + loss + gradient (a step)',
+      minOf((r) => r.ours.step),
+      minOf((r) => r.t1.hard_step_ms),
+      minOf((r) => r.t2.hard_step_ms),
+    ),
+  );
+  console.log(
+    row(
+      `all ${all.triplets} triplets + gradient`,
+      minOf((r) => r.ours.all),
+      minOf((r) => r.t1.all_step_ms),
+      minOf((r) => r.t2.all_step_ms),
+    ),
+  );
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(', ')} (${cpus().length} cores)`,
+  );
   console.log(`ratio = deepmetric / torch (above 1: deepmetric is slower)`);
   console.log(
     `check: batch-hard loss ${ours.loss.toFixed(6)} vs torch ${t1.hard_loss.toFixed(6)} (${ours.triplets} vs ${t1.num_hard_triplets} triplets), ` +

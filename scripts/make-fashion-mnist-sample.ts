@@ -59,7 +59,13 @@ const PARTS = [
  * order, each class's indices shuffled and the first `perClass` kept) and returns them sorted,
  * so the sample keeps the original order of the dataset.
  */
-export function pickPerClass(labels: ArrayLike<number>, numClasses: number, perClass: number, rng: Random, file: string): number[] {
+export function pickPerClass(
+  labels: ArrayLike<number>,
+  numClasses: number,
+  perClass: number,
+  rng: Random,
+  file: string,
+): number[] {
   const picked: number[] = [];
   for (let c = 0; c < numClasses; c++) {
     const members: number[] = [];
@@ -91,7 +97,9 @@ export async function makeSample(options: MakeSampleOptions): Promise<SampleReco
     const imagesPath = join(sourceDir, part.images);
     const labelsPath = join(sourceDir, part.labels);
     for (const name of [part.images, part.labels]) {
-      record.source[name] = createHash('sha256').update(await readFile(join(sourceDir, name))).digest('hex');
+      record.source[name] = createHash('sha256')
+        .update(await readFile(join(sourceDir, name)))
+        .digest('hex');
     }
     const [images, labels] = await Promise.all([readIdx(imagesPath), readIdx(labelsPath)]);
     if (images.dtype !== 'uint8' || labels.dtype !== 'uint8' || labels.shape[0] !== images.shape[0]) {
@@ -99,8 +107,16 @@ export async function makeSample(options: MakeSampleOptions): Promise<SampleReco
     }
     const indices = pickPerClass(labels.data, classNames.length, perClass[part.key], rng, labelsPath);
     record[part.key] = indices;
-    await writeIdx(join(outDir, part.images), take(images, indices), [indices.length, ...images.shape.slice(1)], 'uint8', { gzipLevel: GZIP_LEVEL });
-    await writeIdx(join(outDir, part.labels), take(labels, indices), [indices.length], 'uint8', { gzipLevel: GZIP_LEVEL });
+    await writeIdx(
+      join(outDir, part.images),
+      take(images, indices),
+      [indices.length, ...images.shape.slice(1)],
+      'uint8',
+      { gzipLevel: GZIP_LEVEL },
+    );
+    await writeIdx(join(outDir, part.labels), take(labels, indices), [indices.length], 'uint8', {
+      gzipLevel: GZIP_LEVEL,
+    });
   }
   await writeFileAtomic(join(outDir, 'classes.txt'), `${classNames.join('\n')}\n`);
   // One line per array keeps the file small and diffable.

@@ -23,11 +23,7 @@ export function checkEmbeddings(x: tf.Tensor, name = 'embeddings'): asserts x is
  * Returns the labels as an Int32Array after checking that there is one integer label per row.
  * Plain number arrays are accepted because that is what users have at hand.
  */
-export function checkLabels(
-  labels: ArrayLike<number>,
-  numRows: number,
-  name = 'labels',
-): Int32Array {
+export function checkLabels(labels: ArrayLike<number>, numRows: number, name = 'labels'): Int32Array {
   if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') {
     throw invalidArgument(`Argument \`${name}\` must be an Int32Array or number[]. Received: ${String(labels)}`);
   }

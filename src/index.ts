@@ -95,7 +95,13 @@ export type {
 
 export { MPerClassSampler } from './samplers/index.js';
 export type { MPerClassSamplerOptions, MPerClassSamplerState } from './samplers/index.js';
-export { ReduceLROnPlateau, StepLR, CosineAnnealingLR, LinearWarmup, DEFAULT_START_FACTOR } from './schedulers/index.js';
+export {
+  ReduceLROnPlateau,
+  StepLR,
+  CosineAnnealingLR,
+  LinearWarmup,
+  DEFAULT_START_FACTOR,
+} from './schedulers/index.js';
 export type {
   Scheduler,
   SchedulerState,

@@ -41,8 +41,14 @@ export class Random {
 
   /** Continues from a saved state in place, so every holder of this generator resumes together. */
   setState(state: RandomState): void {
-    if (!(Array.isArray(state) && state.length === 4 && state.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32))) {
-      throw invalidArgument(`Argument \`state\` must be four unsigned 32-bit integers from state(). Received: ${JSON.stringify(state)}`);
+    if (!(
+      Array.isArray(state) &&
+      state.length === 4 &&
+      state.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32)
+    )) {
+      throw invalidArgument(
+        `Argument \`state\` must be four unsigned 32-bit integers from state(). Received: ${JSON.stringify(state)}`,
+      );
     }
     this.s = Uint32Array.from(state);
   }

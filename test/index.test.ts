@@ -7,34 +7,103 @@ import * as dm from '../src/index.js';
 describe('the public API', () => {
   it('exports every name DESIGN.md promises', () => {
     const names = [
-      'initBackend', 'tf', 'LpDistance', 'CosineSimilarity', 'DotProductSimilarity',
-      'MeanReducer', 'AvgNonZeroReducer', 'SumReducer',
-      'TripletMarginMiner', 'BatchHardMiner', 'BatchEasyHardMiner', 'MultiSimilarityMiner', 'DistanceWeightedMiner',
-      'TripletMarginLoss', 'ReduceLROnPlateau', 'retrievalMetrics', 'clusteringMetrics', 'embeddingHealth',
+      'initBackend',
+      'tf',
+      'LpDistance',
+      'CosineSimilarity',
+      'DotProductSimilarity',
+      'MeanReducer',
+      'AvgNonZeroReducer',
+      'SumReducer',
+      'TripletMarginMiner',
+      'BatchHardMiner',
+      'BatchEasyHardMiner',
+      'MultiSimilarityMiner',
+      'DistanceWeightedMiner',
+      'TripletMarginLoss',
+      'ReduceLROnPlateau',
+      'retrievalMetrics',
+      'clusteringMetrics',
+      'embeddingHealth',
     ];
     for (const name of names) assert.ok(name in dm && (dm as Record<string, unknown>)[name] !== undefined, name);
   });
 
   it('exports the helpers, callbacks and constants docs/api.md documents as public', () => {
     const names = [
-      'allTripletIndices', 'convertToTriplets', 'pairsToTriplets', 'randomTripletIndices', 'parseModelSpec', 'gradientNorm', 'getLearningRate', 'setLearningRate',
-      'readIdx', 'parseIdx', 'writeIdx', 'encodeIdx', 'parseNpy', 'encodeNpy', 'holdoutClassIds', 'sampleSize',
-      'bundledFashionMnistDir', 'ProgressCallback', 'LogCallback', 'CheckpointCallback', 'ScheduleCallback',
-      'saveCheckpoint', 'loadCheckpoint', 'suggestedLr', 'readRun', 'runPaths', 'compareWithRaw',
-      'COLLAPSED_NEAR_ZERO_SHARE', 'COLLAPSED_NORMALIZED_DISTANCE', 'COLLAPSED_RAW_SPREAD_RATIO', 'COLLAPSED_STD',
-      'COLLAPSING_RAW_SPREAD_RATIO', 'COLLAPSING_SPREAD_RATIO', 'DEAD_DIMENSION_SHARE', 'DIMENSIONAL_FIRST_COMPONENT_SHARE',
-      'DIMENSIONAL_MIN_RANK', 'DIMENSIONAL_RANK_FRACTION', 'LOSS_AT_MARGIN', 'LR_FLOOR_FRACTION', 'NORM_GROWTH_RATIO',
-      'NORM_SHRINK_RATIO', 'RECENT_STEPS', 'SPIKE_FACTOR', 'STALLED_ACTIVE_FRACTION', 'UNSEPARATED_VIOLATION_FRACTION',
-      'UPDATE_RATIO_TARGET', 'UPDATE_RATIO_TOO_HIGH', 'VANISHED_GRADIENT_RATIO',
+      'allTripletIndices',
+      'convertToTriplets',
+      'pairsToTriplets',
+      'randomTripletIndices',
+      'parseModelSpec',
+      'gradientNorm',
+      'getLearningRate',
+      'setLearningRate',
+      'readIdx',
+      'parseIdx',
+      'writeIdx',
+      'encodeIdx',
+      'parseNpy',
+      'encodeNpy',
+      'holdoutClassIds',
+      'sampleSize',
+      'bundledFashionMnistDir',
+      'ProgressCallback',
+      'LogCallback',
+      'CheckpointCallback',
+      'ScheduleCallback',
+      'saveCheckpoint',
+      'loadCheckpoint',
+      'suggestedLr',
+      'readRun',
+      'runPaths',
+      'compareWithRaw',
+      'COLLAPSED_NEAR_ZERO_SHARE',
+      'COLLAPSED_NORMALIZED_DISTANCE',
+      'COLLAPSED_RAW_SPREAD_RATIO',
+      'COLLAPSED_STD',
+      'COLLAPSING_RAW_SPREAD_RATIO',
+      'COLLAPSING_SPREAD_RATIO',
+      'DEAD_DIMENSION_SHARE',
+      'DIMENSIONAL_FIRST_COMPONENT_SHARE',
+      'DIMENSIONAL_MIN_RANK',
+      'DIMENSIONAL_RANK_FRACTION',
+      'LOSS_AT_MARGIN',
+      'LR_FLOOR_FRACTION',
+      'NORM_GROWTH_RATIO',
+      'NORM_SHRINK_RATIO',
+      'RECENT_STEPS',
+      'SPIKE_FACTOR',
+      'STALLED_ACTIVE_FRACTION',
+      'UNSEPARATED_VIOLATION_FRACTION',
+      'UPDATE_RATIO_TARGET',
+      'UPDATE_RATIO_TOO_HIGH',
+      'VANISHED_GRADIENT_RATIO',
     ];
     for (const name of names) assert.ok(name in dm && (dm as Record<string, unknown>)[name] !== undefined, name);
   });
 
   it('keeps the internals internal', () => {
     const internals = [
-      'GradientWorkers', 'resolveWorkers', 'symmetricEigen', 'distanceWeights', 'sampleWithoutReplacement', 'RunLog',
-      'readRunLog', 'collapseWatch', 'finalHealth', 'guardRun', 'parseHealthSnapshot', 'HEALTH_SNAPSHOT_FIELDS',
-      'historyFeatures', 'planRemedy', 'gatherFlat', 'dataOptions', 'distanceFor', 'minerFor', 'lossFor',
+      'GradientWorkers',
+      'resolveWorkers',
+      'symmetricEigen',
+      'distanceWeights',
+      'sampleWithoutReplacement',
+      'RunLog',
+      'readRunLog',
+      'collapseWatch',
+      'finalHealth',
+      'guardRun',
+      'parseHealthSnapshot',
+      'HEALTH_SNAPSHOT_FIELDS',
+      'historyFeatures',
+      'planRemedy',
+      'gatherFlat',
+      'dataOptions',
+      'distanceFor',
+      'minerFor',
+      'lossFor',
     ];
     const leaked = internals.filter((name) => name in dm);
     assert.deepEqual(leaked, [], `src/index.ts exports internals: ${leaked.join(', ')}`);
@@ -57,7 +126,9 @@ describe('the public API', () => {
     const { tf } = dm;
     assert.equal(await dm.initBackend('cpu'), 'cpu');
     const rng = new dm.Random(0);
-    const x = tf.tensor2d(Array.from({ length: 64 }, (_, i) => Array.from({ length: 10 }, (__, k) => (k === i % 4 ? 2 : 0) + rng.normal())));
+    const x = tf.tensor2d(
+      Array.from({ length: 64 }, (_, i) => Array.from({ length: 10 }, (__, k) => (k === i % 4 ? 2 : 0) + rng.normal())),
+    );
     const labels = Int32Array.from({ length: 64 }, (_, i) => i % 4);
     const model = dm.buildModel('mlp:32', { inputShape: [10], embeddingDim: 8, seed: 0 });
     const optimizer = dm.createOptimizer({ name: 'adam', lr: 1e-2 });

@@ -8,15 +8,24 @@ describe('Random', () => {
     const b = new Random(7);
     const c = new Random(8);
     const xs = Array.from({ length: 20 }, () => a.nextUint32());
-    assert.deepEqual(xs, Array.from({ length: 20 }, () => b.nextUint32()));
-    assert.notDeepEqual(xs, Array.from({ length: 20 }, () => c.nextUint32()));
+    assert.deepEqual(
+      xs,
+      Array.from({ length: 20 }, () => b.nextUint32()),
+    );
+    assert.notDeepEqual(
+      xs,
+      Array.from({ length: 20 }, () => c.nextUint32()),
+    );
   });
 
   it('resumes exactly from a saved state', () => {
     const a = new Random(3);
     for (let i = 0; i < 5; i++) a.float();
     const b = Random.fromState(a.state());
-    assert.deepEqual(Array.from({ length: 10 }, () => a.int(1000)), Array.from({ length: 10 }, () => b.int(1000)));
+    assert.deepEqual(
+      Array.from({ length: 10 }, () => a.int(1000)),
+      Array.from({ length: 10 }, () => b.int(1000)),
+    );
   });
 
   it('continues in place from a saved state, and rejects a malformed one', () => {
@@ -24,8 +33,14 @@ describe('Random', () => {
     const saved = a.state();
     const first = Array.from({ length: 5 }, () => a.nextUint32());
     a.setState(saved);
-    assert.deepEqual(Array.from({ length: 5 }, () => a.nextUint32()), first);
-    assert.throws(() => a.setState([1, 2, 3] as unknown as [number, number, number, number]), /four unsigned 32-bit integers/);
+    assert.deepEqual(
+      Array.from({ length: 5 }, () => a.nextUint32()),
+      first,
+    );
+    assert.throws(
+      () => a.setState([1, 2, 3] as unknown as [number, number, number, number]),
+      /four unsigned 32-bit integers/,
+    );
   });
 
   it('draws uniformly: chi-square over 10 bins, and floats in [0, 1)', () => {
@@ -52,8 +67,14 @@ describe('Random', () => {
 
   it('shuffles into a permutation', () => {
     const a = new Random(1).shuffle(Array.from({ length: 50 }, (_, i) => i));
-    assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
-    assert.notDeepEqual(a, Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      [...a].sort((x, y) => x - y),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
+    assert.notDeepEqual(
+      a,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 
   it('rejects a non-integer seed', () => {

@@ -10,7 +10,10 @@ describe('README', () => {
   it('starts with the two commands a newcomer runs: set up and train, then the tests', async () => {
     const readme = await readFile(join(root, 'README.md'), 'utf8');
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    const commands = firstBlock.trim().split('\n').map((line) => line.replace(/\s+#.*$/, '').trim());
+    const commands = firstBlock
+      .trim()
+      .split('\n')
+      .map((line) => line.replace(/\s+#.*$/, '').trim());
     assert.deepEqual(commands, ['npm ci && npx deepmetric train', 'npm test']);
     const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
     assert.match(pkg.scripts.test, /node --import tsx --test/);
@@ -28,7 +31,10 @@ describe('README', () => {
     const file = join(dir, 'example.ts');
     const logged: unknown[][] = [];
     const log = console.log;
-    await writeFile(file, code.replace("from 'deepmetric'", `from '${pathToFileURL(join(root, 'src', 'index.ts')).href}'`));
+    await writeFile(
+      file,
+      code.replace("from 'deepmetric'", `from '${pathToFileURL(join(root, 'src', 'index.ts')).href}'`),
+    );
     try {
       console.log = (...args: unknown[]) => void logged.push(args);
       await import(pathToFileURL(file).href);

@@ -96,24 +96,36 @@ async function runScenario(
 ): Promise<Outcome & { truth: TruthPoint[] }> {
   const out = join(tmpdir(), `dm-scenario-${scenario.name.replace(/[^a-z0-9-]/g, '_')}-${process.pid}`);
   rmSync(out, { recursive: true, force: true });
-  const config: TrainConfig = resolveConfig({}, { ...BASE, ...scenario.settings, seed, backend: backend as TrainConfig['backend'], out });
+  const config: TrainConfig = resolveConfig(
+    {},
+    { ...BASE, ...scenario.settings, seed, backend: backend as TrainConfig['backend'], out },
+  );
   const { test } = await loadData(config.data, dataOptions(config));
   const batch = subset(test, probeRows(test.labels, TRUTH_ROWS, 1));
   const truth: TruthPoint[] = [];
   const started = performance.now();
-  const summary = await runTraining(config, { progress: null, callbacks: [truthWatch(batch, config.probeEvery, truth)] });
+  const summary = await runTraining(config, {
+    progress: null,
+    callbacks: [truthWatch(batch, config.probeEvery, truth)],
+  });
   const seconds = (performance.now() - started) / 1000;
   const log = await readRunLog(join(out, 'log.jsonl'));
   const diagnosis = await diagnoseCommand(out, { backend: config.backend });
   const alarms = log
     .filter((r) => r.guard !== undefined && r.guard.verdict !== 'healthy')
-    .map((r) => ({ step: r.step, verdict: r.guard?.verdict ?? '', cause: r.guard?.causes?.[0] ?? '-', action: r.guard?.action ?? '' }));
+    .map((r) => ({
+      step: r.step,
+      verdict: r.guard?.verdict ?? '',
+      cause: r.guard?.causes?.[0] ?? '-',
+      action: r.guard?.action ?? '',
+    }));
   const p1 = summary.test?.precisionAt1 ?? NaN;
   const spread = summary.health?.meanNormalizedDistance ?? NaN;
   const base = baseline?.precisionAt1 ?? p1;
   const truthFailed = p1 < base - TRUTH_P1_DROP || spread < TRUTH_MIN_SPREAD;
   const healthyAt = new Map((baseline?.truth ?? truth).map((t) => [t.step, t.precisionAt1]));
-  const behind = (t: TruthPoint) => t.precisionAt1 < (healthyAt.get(t.step) ?? NaN) - ONSET_P1_GAP || t.spread < TRUTH_MIN_SPREAD;
+  const behind = (t: TruthPoint) =>
+    t.precisionAt1 < (healthyAt.get(t.step) ?? NaN) - ONSET_P1_GAP || t.spread < TRUTH_MIN_SPREAD;
   let onset: number | null = null;
   if (truthFailed) {
     for (let i = truth.length - 1; i >= 0 && behind(truth[i]); i--) onset = truth[i].step;
@@ -139,7 +151,8 @@ async function runScenario(
     expectedCause: scenario.expectedCause,
     causeFirst:
       scenario.expectedCause !== null &&
-      (accepted.includes(diagnosis.report.causes[0]?.id ?? '') || (alarmCause !== undefined && accepted.includes(alarmCause as never))),
+      (accepted.includes(diagnosis.report.causes[0]?.id ?? '') ||
+        (alarmCause !== undefined && accepted.includes(alarmCause as never))),
     causeNamed: scenario.expectedCause !== null && strong.includes(scenario.expectedCause),
     recoveries: summary.guard.recoveries,
     recoverOf: scenario.recoverOf ?? null,
@@ -176,7 +189,8 @@ async function main(): Promise<void> {
   const only = option('only', '');
   const seed = Number(option('seed', '0'));
   const outPath = option('out', join('bench', 'out', `scenarios-seed${seed}.json`));
-  const chosen = only === '' ? SCENARIOS : SCENARIOS.filter((s) => only.split(',').includes(s.name) || s.name === 'healthy');
+  const chosen =
+    only === '' ? SCENARIOS : SCENARIOS.filter((s) => only.split(',').includes(s.name) || s.name === 'healthy');
   const outcomes: Array<Awaited<ReturnType<typeof runScenario>>> = [];
   let baseline: { precisionAt1: number; truth: TruthPoint[] } | null = null;
   for (const scenario of chosen) {
@@ -202,17 +216,38 @@ async function main(): Promise<void> {
       fmt(o.testRank, 1),
       o.truthFailed ? 'failed' : 'healthy',
       o.finalVerdict,
-      o.finalCauses.filter((c) => c.confidence >= 0.5).map((c) => c.id).join(', ') || '-',
+      o.finalCauses
+        .filter((c) => c.confidence >= 0.5)
+        .map((c) => c.id)
+        .join(', ') || '-',
       a ? `${a.step} (${a.verdict})` : '-',
       o.truthFailed && a && o.onset !== null ? String(a.step - o.onset) : '-',
       o.expectedCause === null ? '-' : o.causeFirst ? 'yes' : o.causeNamed ? 'named' : 'NO',
-      o.recoverOf === null ? (falseAlarm ? 'FALSE ALARM' : '') : `${o.recoveries} recoveries, ${fmt(o.precisionAt1 - base)} vs healthy`,
+      o.recoverOf === null
+        ? falseAlarm
+          ? 'FALSE ALARM'
+          : ''
+        : `${o.recoveries} recoveries, ${fmt(o.precisionAt1 - base)} vs healthy`,
     ];
   });
-  const header = ['scenario', 'p@1', 'spread', 'rank', 'truth', 'final verdict', 'causes (>= 0.5)', 'first alarm', 'delay', 'cause ok', 'note'];
+  const header = [
+    'scenario',
+    'p@1',
+    'spread',
+    'rank',
+    'truth',
+    'final verdict',
+    'causes (>= 0.5)',
+    'first alarm',
+    'delay',
+    'cause ok',
+    'note',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  process.stdout.write(`\n${line(header)}\n| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(
+    `\n${line(header)}\n| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |\n${rows.map(line).join('\n')}\n`,
+  );
   const failedRuns = outcomes.filter((o) => o.truthFailed && o.recoverOf === null);
   const healthyRuns = outcomes.filter((o) => !o.truthFailed && o.recoverOf === null);
   const caught = failedRuns.filter((o) => o.alarms.length > 0 || o.finalVerdict !== 'healthy');

@@ -33,9 +33,19 @@ export const BASE: Partial<TrainConfig> = {
 };
 
 export const SCENARIOS: Scenario[] = [
-  { name: 'healthy', about: 'the defaults: semi-hard mining, Adam lr 1e-3, L2-normalized (the healthy baseline)', settings: {}, expectedCause: null },
+  {
+    name: 'healthy',
+    about: 'the defaults: semi-hard mining, Adam lr 1e-3, L2-normalized (the healthy baseline)',
+    settings: {},
+    expectedCause: null,
+  },
   { name: 'healthy-lr3e-3', about: 'a 3x larger lr, still sound', settings: { lr: 0.003 }, expectedCause: null },
-  { name: 'healthy-all-triplets', about: 'every margin-violating triplet (miner all)', settings: { miner: 'all' }, expectedCause: null },
+  {
+    name: 'healthy-all-triplets',
+    about: 'every margin-violating triplet (miner all)',
+    settings: { miner: 'all' },
+    expectedCause: null,
+  },
   {
     name: 'healthy-raw-distance',
     about: 'no normalization anywhere, every triplet of the batch: raw norms drift down by half, harmlessly',
@@ -82,8 +92,15 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'semihard-raw-blowup',
-    about: 'raw squared distances at lr 1e-2 with semi-hard mining: the norms explode, directions collapse, the miner finds nothing',
-    settings: { normalize: false, normalizeEmbeddings: false, distance: 'squared-euclidean', miner: 'semihard', lr: 0.01 },
+    about:
+      'raw squared distances at lr 1e-2 with semi-hard mining: the norms explode, directions collapse, the miner finds nothing',
+    settings: {
+      normalize: false,
+      normalizeEmbeddings: false,
+      distance: 'squared-euclidean',
+      miner: 'semihard',
+      lr: 0.01,
+    },
     expectedCause: 'no-normalization',
     alsoAcceptable: ['lr-too-high', 'mining-too-easy'],
   },

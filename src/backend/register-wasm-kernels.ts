@@ -55,7 +55,8 @@ const registered = new WeakSet<tf.KernelConfig>();
  */
 export function registerWasmKernels(): void {
   for (const config of MISSING) {
-    if ((tf.getKernel(config.kernelName, 'wasm') as tf.KernelConfig | undefined) === undefined) tf.registerKernel(config);
+    if ((tf.getKernel(config.kernelName, 'wasm') as tf.KernelConfig | undefined) === undefined)
+      tf.registerKernel(config);
   }
   for (const replacement of REPLACEMENTS) {
     const current = tf.getKernel(replacement.kernelName, 'wasm') as tf.KernelConfig | undefined;

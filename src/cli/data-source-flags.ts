@@ -14,9 +14,14 @@ export function withDataSourceFlags(command: Command): Command {
   return command
     .option('--labels <file>', 'labels of .npy data: a .npy of integers, or text with one label per line')
     .option('--csv-header', "the CSV's first line is a header")
-    .option('--label-column <column>', "the CSV's label column: an index (negative from the end; default -1, the last) or, with --csv-header, a name")
+    .option(
+      '--label-column <column>',
+      "the CSV's label column: an index (negative from the end; default -1, the last) or, with --csv-header, a name",
+    )
     .option('--image-size <size>', "resize an image folder's images: 'n' (n x n) or 'HxW', e.g. 28 or 64x48", imageSize)
-    .addOption(new Option('--color <mode>', "read an image folder's images as grey or RGB (default rgb)").choices(COLORS));
+    .addOption(
+      new Option('--color <mode>', "read an image folder's images as grey or RGB (default rgb)").choices(COLORS),
+    );
 }
 
 /** The data-source settings of `flags`, each taken from `base` (a run's config) where the flag is absent. */
@@ -31,6 +36,7 @@ export function dataSourceSettings(flags: DataSourceFlags, base: DataSourceSetti
 }
 
 function imageSize(value: string): string {
-  if (!/^[1-9]\d*(x[1-9]\d*)?$/.test(value)) throw new InvalidArgumentError("expected 'n' or 'HxW' of positive integers, e.g. 28 or 64x48.");
+  if (!/^[1-9]\d*(x[1-9]\d*)?$/.test(value))
+    throw new InvalidArgumentError("expected 'n' or 'HxW' of positive integers, e.g. 28 or 64x48.");
   return value;
 }

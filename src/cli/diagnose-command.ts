@@ -4,7 +4,16 @@ import { Command } from 'commander';
 import { initBackend, type BackendChoice } from '../backend/index.js';
 import { invalidArgument, invalidInput } from '../errors.js';
 import { loadData, readEmbeddings, readLabelsFile } from '../data/index.js';
-import { diagnose, embeddingHealth, formatHealthReport, healthSnapshot, parseHealthSnapshot, VERDICTS, type HealthReport, type HealthSnapshot } from '../health/index.js';
+import {
+  diagnose,
+  embeddingHealth,
+  formatHealthReport,
+  healthSnapshot,
+  parseHealthSnapshot,
+  VERDICTS,
+  type HealthReport,
+  type HealthSnapshot,
+} from '../health/index.js';
 import { loadModel } from '../models/index.js';
 import { readRun, type RunFiles } from '../run/index.js';
 import { runVerdict } from '../report/index.js';
@@ -35,7 +44,6 @@ export interface DiagnoseResult {
   exitCode: 0 | 1;
 }
 
-
 /**
  * `deepmetric diagnose INPUT`: the collapse verdict, the evidence and the likely causes of
  *
@@ -52,8 +60,11 @@ export interface DiagnoseResult {
  * const { report, exitCode } = await diagnoseCommand('runs/try', { backend: 'auto' });
  */
 export async function diagnoseCommand(input: string, flags: DiagnoseFlags): Promise<DiagnoseResult> {
-  if (!existsSync(input)) throw invalidInput(input, 'no such file or folder (expected a run directory, or embeddings as .npy or .csv)');
-  const report = statSync(input).isDirectory() ? await diagnoseRun(input, flags) : await diagnoseEmbeddings(input, flags);
+  if (!existsSync(input))
+    throw invalidInput(input, 'no such file or folder (expected a run directory, or embeddings as .npy or .csv)');
+  const report = statSync(input).isDirectory()
+    ? await diagnoseRun(input, flags)
+    : await diagnoseEmbeddings(input, flags);
   return { ...report, exitCode: report.report.verdict === 'healthy' ? 0 : 1 };
 }
 
@@ -80,18 +91,31 @@ export function diagnoseJson(result: DiagnoseResult): string {
 }
 
 async function diagnoseRun(dir: string, flags: DiagnoseFlags): Promise<Omit<DiagnoseResult, 'exitCode'>> {
-  for (const [flag, value] of [['--labels', flags.labels], ['--reference', flags.reference], ['--label-column', flags.labelColumn]] as const) {
-    if (value !== undefined) throw invalidArgument(`${flag} applies to an embeddings file, not to a run directory (${dir}): a run has its own labels and log.`);
+  for (const [flag, value] of [
+    ['--labels', flags.labels],
+    ['--reference', flags.reference],
+    ['--label-column', flags.labelColumn],
+  ] as const) {
+    if (value !== undefined)
+      throw invalidArgument(
+        `${flag} applies to an embeddings file, not to a run directory (${dir}): a run has its own labels and log.`,
+      );
   }
   if (!existsSync(join(dir, CONFIG_JSON))) {
-    throw invalidInput(dir, `is not a run directory: it has no ${CONFIG_JSON} (expected a folder written by \`deepmetric train\`, or an embeddings file)`);
+    throw invalidInput(
+      dir,
+      `is not a run directory: it has no ${CONFIG_JSON} (expected a folder written by \`deepmetric train\`, or an embeddings file)`,
+    );
   }
   const run = await readRun(dir);
   const probes = run.log.filter((r) => r.health !== undefined && r.health !== null);
   const test = await testHealth(run, flags.backend);
   const verdict = runVerdict(run.config, run.log, test?.health ?? null);
   if (verdict === null) {
-    throw invalidInput(dir, `has no health to diagnose: ${LOG_JSONL} holds no probe and there is no model or checkpoint to measure the test split with`);
+    throw invalidInput(
+      dir,
+      `has no health to diagnose: ${LOG_JSONL} holds no probe and there is no model or checkpoint to measure the test split with`,
+    );
   }
   const report = verdict.report;
   const p1 = run.summary?.test?.precisionAt1 ?? null;
@@ -109,7 +133,10 @@ async function diagnoseRun(dir: string, flags: DiagnoseFlags): Promise<Omit<Diag
 }
 
 /** The test split's final health: recorded in summary.json, else measured with the final model or the last checkpoint's. */
-async function testHealth(run: RunFiles, backend: BackendChoice): Promise<{ health: HealthSnapshot; from: string } | null> {
+async function testHealth(
+  run: RunFiles,
+  backend: BackendChoice,
+): Promise<{ health: HealthSnapshot; from: string } | null> {
   const recorded = run.summary?.health;
   if (recorded !== undefined && recorded !== null) {
     return { health: parseHealthSnapshot(recorded, join(run.runDir, SUMMARY_JSON)), from: `from ${SUMMARY_JSON}` };
@@ -128,20 +155,30 @@ async function testHealth(run: RunFiles, backend: BackendChoice): Promise<{ heal
 
 async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<Omit<DiagnoseResult, 'exitCode'>> {
   await initBackend(flags.backend);
-  const { matrix, labels: csvLabels } = await readEmbeddings(path, flags.labelColumn === undefined ? null : parseLabelColumn(flags.labelColumn));
+  const { matrix, labels: csvLabels } = await readEmbeddings(
+    path,
+    flags.labelColumn === undefined ? null : parseLabelColumn(flags.labelColumn),
+  );
   let labels = csvLabels;
   if (flags.labels !== undefined) {
-    if (labels !== null) throw invalidArgument('Give the labels either with --labels or with --label-column, not both.');
+    if (labels !== null)
+      throw invalidArgument('Give the labels either with --labels or with --label-column, not both.');
     labels = (await readLabelsFile(flags.labels)).labels;
     if (labels.length !== matrix.rows) {
-      throw invalidInput(flags.labels, `holds ${labels.length} labels, but ${path} holds ${matrix.rows} embeddings (one label per row expected)`);
+      throw invalidInput(
+        flags.labels,
+        `holds ${labels.length} labels, but ${path} holds ${matrix.rows} embeddings (one label per row expected)`,
+      );
     }
   }
   let reference = null;
   if (flags.reference !== undefined) {
     const ref = (await readEmbeddings(flags.reference)).matrix;
     if (ref.rows !== matrix.rows || ref.dim !== matrix.dim) {
-      throw invalidInput(flags.reference, `holds ${ref.rows} x ${ref.dim} embeddings, but ${path} holds ${matrix.rows} x ${matrix.dim}: a reference embeds the same rows with an earlier model`);
+      throw invalidInput(
+        flags.reference,
+        `holds ${ref.rows} x ${ref.dim} embeddings, but ${path} holds ${matrix.rows} x ${matrix.dim}: a reference embeds the same rows with an earlier model`,
+      );
     }
     reference = embeddingHealth(ref, labels);
   }
@@ -170,8 +207,14 @@ export function diagnoseCommandSpec(run: (input: string, flags: DiagnoseFlags) =
     .argument('<input>', 'a run directory written by `deepmetric train`, or embeddings (.npy n x d, or .csv)')
     .option('--labels <file>', 'labels of an embeddings file: .npy of integers, or text with one label per line')
     .option('--label-column <col>', 'the .csv column holding the labels (index, or header name)')
-    .option('--reference <file>', 'embeddings of the same rows from an earlier model (e.g. the start of training), to measure the fall')
-    .option('--raw', 'the embeddings are compared raw downstream (no normalization): judge their scale, not only their directions')
+    .option(
+      '--reference <file>',
+      'embeddings of the same rows from an earlier model (e.g. the start of training), to measure the fall',
+    )
+    .option(
+      '--raw',
+      'the embeddings are compared raw downstream (no normalization): judge their scale, not only their directions',
+    )
     .option('--json', 'print one JSON object: { verdict, evidence, causes, findings, limits }')
     .addOption(backendOption())
     .action(async (input: string, flags: DiagnoseFlags) => run(input, flags));

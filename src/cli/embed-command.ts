@@ -44,10 +44,16 @@ export async function embedCommand(flags: EmbedFlags): Promise<EmbedResult> {
   const model = await loadModel(flags.model);
   // A convnet's forward pass is worth sharing between cores; an MLP's costs less than the hand-off.
   const convolutional = model.layers.some((layer) => layer.getClassName().startsWith('Conv'));
-  const threads = flags.threads === 'auto' ? (convolutional && backend !== 'node' ? availableParallelism() : 1) : flags.threads;
+  const threads =
+    flags.threads === 'auto' ? (convolutional && backend !== 'node' ? availableParallelism() : 1) : flags.threads;
   const { train, test } = await loadData(
     flags.data,
-    dataOptions({ seed: flags.seed, testFraction: flags.testFraction ?? null, holdoutClasses: flags.holdoutClasses ?? null, ...dataSourceSettings(flags, null) }),
+    dataOptions({
+      seed: flags.seed,
+      testFraction: flags.testFraction ?? null,
+      holdoutClasses: flags.holdoutClasses ?? null,
+      ...dataSourceSettings(flags, null),
+    }),
   );
   const parts: Dataset[] = flags.split === 'all' ? [train, test] : [flags.split === 'train' ? train : test];
   const arrays: Float32Array[] = [];
@@ -80,9 +86,15 @@ export async function embedCommand(flags: EmbedFlags): Promise<EmbedResult> {
 export function embedCommandSpec(run: (flags: EmbedFlags) => Promise<void>): Command {
   return withDataSourceFlags(
     new Command('embed')
-      .description('Embed a dataset with a trained model; writes <out>.npy (float32 [n, dim]) and <out>.labels.npy (int32 [n]).')
+      .description(
+        'Embed a dataset with a trained model; writes <out>.npy (float32 [n, dim]) and <out>.labels.npy (int32 [n]).',
+      )
       .requiredOption('--model <dir>', 'a saved model folder, e.g. RUN_DIR/model')
-      .option('--data <spec>', "'fashion-mnist', a folder of IDX files, an image folder, a .npy or a .csv", 'fashion-mnist'),
+      .option(
+        '--data <spec>',
+        "'fashion-mnist', a folder of IDX files, an image folder, a .npy or a .csv",
+        'fashion-mnist',
+      ),
   )
     .requiredOption('--out <file.npy>', 'where to write the embeddings')
     .addOption(new Option('--split <name>', 'which part of the data').choices(['train', 'test', 'all']).default('all'))

@@ -66,7 +66,8 @@ export async function evalCommand(flags: EvalFlags): Promise<EvalResult> {
     testFraction: flags.testFraction ?? (holdout === undefined ? fromRun?.testFraction : null) ?? null,
     holdoutClasses: holdout ?? (flags.testFraction === undefined ? fromRun?.holdoutClasses : null) ?? null,
   };
-  const overridden = flags.seed !== undefined || flags.testFraction !== undefined || typeof flags.holdoutClasses === 'string';
+  const overridden =
+    flags.seed !== undefined || flags.testFraction !== undefined || typeof flags.holdoutClasses === 'string';
   await initBackend(flags.backend);
   const options = dataOptions({ ...split, ...dataSourceSettings(flags, fromRun) });
   const { test } = await loadData(data, options);
@@ -84,7 +85,8 @@ export async function evalCommand(flags: EvalFlags): Promise<EvalResult> {
         model: flags.model,
         data,
         split: split.holdoutClasses === null ? 'test' : 'held-out classes',
-        settingsFrom: fromRun === null ? 'flags' : `${join(dirname(flags.model), CONFIG_JSON)}${overridden ? ' and flags' : ''}`,
+        settingsFrom:
+          fromRun === null ? 'flags' : `${join(dirname(flags.model), CONFIG_JSON)}${overridden ? ' and flags' : ''}`,
         samples: comparison.samples,
         classes: comparison.classes,
         k: comparison.embedding.k,
@@ -111,19 +113,33 @@ export function formatEvalResult(result: EvalResult): string {
       `${label.padEnd(16)}${fixed(result.embedding[key]).padStart(11)}${fixed(result.raw[key]).padStart(11)}${`${diff > 0 ? '+' : ''}${fixed(diff)}`.padStart(12)}`,
     );
   }
-  lines.push(`retrieval: each sample queries the ${result.k} nearest others (Euclidean); k-means: ${result.classes} clusters`);
+  lines.push(
+    `retrieval: each sample queries the ${result.k} nearest others (Euclidean); k-means: ${result.classes} clusters`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
 export function evalCommandSpec(run: (flags: EvalFlags) => Promise<void>): Command {
   return withDataSourceFlags(
     new Command('eval')
-      .description('Evaluate a saved model on held-out data: retrieval and clustering metrics of its embeddings next to the raw input features.')
+      .description(
+        'Evaluate a saved model on held-out data: retrieval and clustering metrics of its embeddings next to the raw input features.',
+      )
       .requiredOption('--model <dir>', 'a saved model folder, e.g. RUN_DIR/model')
-      .option('--data <spec>', "'fashion-mnist', a folder of IDX files, an image folder, a .npy or a .csv (default: the run's data, read as the run read it)"),
+      .option(
+        '--data <spec>',
+        "'fashion-mnist', a folder of IDX files, an image folder, a .npy or a .csv (default: the run's data, read as the run read it)",
+      ),
   )
-    .option('--holdout-classes [classes]', "evaluate on held-out classes: these (count, fraction or names), or alone the run's")
-    .option('--test-fraction <f>', 'share of each class in the test split, for data without one (default: the run\'s)', float)
+    .option(
+      '--holdout-classes [classes]',
+      "evaluate on held-out classes: these (count, fraction or names), or alone the run's",
+    )
+    .option(
+      '--test-fraction <f>',
+      "share of each class in the test split, for data without one (default: the run's)",
+      float,
+    )
     .option('--seed <n>', "seed of the split and of k-means (default: the run's, else 0)", int)
     .option('--k <n>', "neighbours per query: a count or 'max-bin-count' (default: every other sample)", kFlag)
     .option('--json', 'print the result as JSON')
@@ -142,7 +158,8 @@ function runHoldout(run: TrainConfig | null, modelDir: string): string {
 
 function kFlag(value: string): number | 'max-bin-count' {
   if (value === 'max-bin-count') return value;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("expected an integer >= 1 or 'max-bin-count'.");
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError("expected an integer >= 1 or 'max-bin-count'.");
   return Number(value);
 }
 
@@ -160,7 +177,8 @@ async function runConfigBeside(modelDir: string): Promise<TrainConfig | null> {
 function checkInputShape(modelShape: Array<number | null>, data: Dataset, modelDir: string): void {
   const expected = modelShape.map((d) => (d === null ? '?' : String(d))).join(', ');
   const fits =
-    modelShape.length === data.sampleShape.length && modelShape.every((d, i) => d === null || d === data.sampleShape[i]);
+    modelShape.length === data.sampleShape.length &&
+    modelShape.every((d, i) => d === null || d === data.sampleShape[i]);
   if (!fits) {
     throw invalidInput(
       data.source,

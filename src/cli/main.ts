@@ -51,7 +51,9 @@ async function main(argv: string[]): Promise<void> {
   program.addCommand(
     embedCommandSpec(async (flags) => {
       const result = await embedCommand(flags);
-      context.out(`wrote ${result.rows} x ${result.dim} embeddings to ${result.embeddingsPath} and labels to ${result.labelsPath}\n`);
+      context.out(
+        `wrote ${result.rows} x ${result.dim} embeddings to ${result.embeddingsPath} and labels to ${result.labelsPath}\n`,
+      );
     }),
   );
   program.addCommand(

@@ -52,7 +52,9 @@ export async function mineCommand(embeddingsPath: string, flags: MineFlags): Pro
 
 export function mineCommandSpec(run: (embeddings: string, flags: MineFlags) => Promise<void>): Command {
   return new Command('mine')
-    .description('Mine the hardest triplet of every anchor over a whole set of embeddings; writes int32 [k, 3] (anchor, positive, negative).')
+    .description(
+      'Mine the hardest triplet of every anchor over a whole set of embeddings; writes int32 [k, 3] (anchor, positive, negative).',
+    )
     .argument('<embeddings.npy>', 'embeddings, float32 or float64 [n, dim] (e.g. from deepmetric embed)')
     .requiredOption('--labels <file>', 'one label per row: a .npy of integers or a text file, one per line')
     .requiredOption('--out <file.npy>', 'where to write the triplets')

@@ -19,9 +19,15 @@ export async function reportCommand(runDir: string, flags: ReportFlags): Promise
 
 export function reportCommandSpec(run: (runDir: string, flags: ReportFlags) => Promise<void>): Command {
   return new Command('report')
-    .description('Write RUN_DIR/report.html: settings, curves, health, distance histograms, a 2-D map, neighbours and metrics, in one offline HTML file.')
+    .description(
+      'Write RUN_DIR/report.html: settings, curves, health, distance histograms, a 2-D map, neighbours and metrics, in one offline HTML file.',
+    )
     .argument('<run-dir>', 'a run directory written by deepmetric train')
-    .addOption(new Option('--map <method>', 'how the evaluation embeddings are mapped to 2-D').choices(MAP_METHODS).default('pca'))
+    .addOption(
+      new Option('--map <method>', 'how the evaluation embeddings are mapped to 2-D')
+        .choices(MAP_METHODS)
+        .default('pca'),
+    )
     .addOption(backendOption())
     .action(async (runDir: string, flags: ReportFlags) => run(runDir, flags));
 }

@@ -50,10 +50,18 @@ export async function trainCommand(flags: TrainFlags, context: CommandContext): 
 export function trainCommandSpec(run: (flags: TrainFlags) => Promise<void>): Command {
   return withDataSourceFlags(
     new Command('train')
-      .description('Train an embedding network with triplet loss; writes a run directory (config, log, checkpoints, model, summary).')
-      .option('--data <spec>', "'fashion-mnist' (the bundled sample), a folder of IDX files, an image folder, a .npy or a .csv"),
+      .description(
+        'Train an embedding network with triplet loss; writes a run directory (config, log, checkpoints, model, summary).',
+      )
+      .option(
+        '--data <spec>',
+        "'fashion-mnist' (the bundled sample), a folder of IDX files, an image folder, a .npy or a .csv",
+      ),
   )
-    .option('--holdout-classes <classes>', 'hold these classes out for evaluation: a count, a fraction, or comma-separated names')
+    .option(
+      '--holdout-classes <classes>',
+      'hold these classes out for evaluation: a count, a fraction, or comma-separated names',
+    )
     .option('--test-fraction <f>', 'share of each class kept for testing when the data has no test split', float)
     .option('--model <spec>', "'convnet' or 'mlp:<hidden sizes>', e.g. mlp:256,128")
     .option('--embedding-dim <n>', 'size of the embedding', int)
@@ -81,7 +89,11 @@ export function trainCommandSpec(run: (flags: TrainFlags) => Promise<void>): Com
     .addOption(choice('--guard <mode>', 'what the collapse guard does', GUARDS))
     .option('--log-every <n>', 'log a record every n steps', int)
     .option('--probe-every <n>', 'measure embedding health every n steps', int)
-    .option('--workers <n>', "threads that run the network, data-parallel: a number, or 'auto' (every core for a convnet on wasm/cpu, else 1)", workerCount)
+    .option(
+      '--workers <n>',
+      "threads that run the network, data-parallel: a number, or 'auto' (every core for a convnet on wasm/cpu, else 1)",
+      workerCount,
+    )
     .option('--out <dir>', 'run directory (default runs/<date>-<time>)')
     .option('--config <file>', 'JSON file of settings (flags win over it)')
     .option('--resume <dir>', 'continue an interrupted run from its last checkpoint')
@@ -105,4 +117,3 @@ function pair(value: string): [number, number] {
 function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
-

@@ -36,7 +36,9 @@ const EPS = 2 ** -52;
 export function clusteringMetrics(labels: ArrayLike<number>, clusters: ArrayLike<number>): ClusteringMetrics {
   const n = labels?.length;
   if (typeof n !== 'number' || n === 0) {
-    throw invalidArgument(`Argument \`labels\` must be a non-empty Int32Array or number[]. Received: ${describe(labels)}`);
+    throw invalidArgument(
+      `Argument \`labels\` must be a non-empty Int32Array or number[]. Received: ${describe(labels)}`,
+    );
   }
   const truth = checkLabels(labels, n, 'labels');
   const pred = checkLabels(clusters, n, 'clusters');

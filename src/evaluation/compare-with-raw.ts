@@ -44,12 +44,19 @@ export interface CompareWithRawOptions {
  * console.log(embedding.precisionAt1, raw.precisionAt1, embedding.ami, raw.ami);
  * embeddings.dispose();
  */
-export function compareWithRaw(embeddings: tf.Tensor2D, dataset: Dataset, options: CompareWithRawOptions = {}): RawComparison {
+export function compareWithRaw(
+  embeddings: tf.Tensor2D,
+  dataset: Dataset,
+  options: CompareWithRawOptions = {},
+): RawComparison {
   const { k = null, seed = 0, embeddingsName = 'embeddings' } = options;
   if (!(embeddings instanceof tf.Tensor) || embeddings.rank !== 2) {
-    throw invalidArgument(`Argument \`embeddings\` must be a 2-D tensor (rows x dimensions). Received: ${describeValue(embeddings)}`);
+    throw invalidArgument(
+      `Argument \`embeddings\` must be a 2-D tensor (rows x dimensions). Received: ${describeValue(embeddings)}`,
+    );
   }
-  if (!Number.isInteger(seed)) throw invalidArgument(`Option \`seed\` must be an integer. Received: seed=${String(seed)}`);
+  if (!Number.isInteger(seed))
+    throw invalidArgument(`Option \`seed\` must be an integer. Received: seed=${String(seed)}`);
   const n = dataset.labels.length;
   if (embeddings.shape[0] !== n) {
     throw invalidInput(
@@ -86,7 +93,10 @@ export function compareWithRaw(embeddings: tf.Tensor2D, dataset: Dataset, option
  * @example
  * const { embedding, raw } = retrievalWithRaw(embeddings, test);
  */
-export function retrievalWithRaw(embeddings: tf.Tensor2D, dataset: Dataset): { embedding: RetrievalMetrics; raw: RetrievalMetrics } {
+export function retrievalWithRaw(
+  embeddings: tf.Tensor2D,
+  dataset: Dataset,
+): { embedding: RetrievalMetrics; raw: RetrievalMetrics } {
   const raw = rawFeatures(dataset);
   try {
     return {
@@ -104,7 +114,13 @@ function rawFeatures(dataset: Dataset): tf.Tensor2D {
   return tf.tensor2d(dataset.features, [n, dataset.features.length / n]);
 }
 
-function evaluate(x: tf.Tensor2D, labels: Int32Array, classes: number, k: CompareWithRawOptions['k'], seed: number): EvaluationMetrics {
+function evaluate(
+  x: tf.Tensor2D,
+  labels: Int32Array,
+  classes: number,
+  k: CompareWithRawOptions['k'],
+  seed: number,
+): EvaluationMetrics {
   const retrieval = retrievalMetrics({ query: x, queryLabels: labels, k });
   const clusters = kMeans(x, classes, { rng: new Random(seed) }).labels;
   return { ...retrieval, ...clusteringMetrics(labels, clusters) };

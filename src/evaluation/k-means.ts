@@ -46,7 +46,9 @@ export interface KMeansResult {
 export function kMeans(x: tf.Tensor2D | ArrayLike<number>[], k: number, options: KMeansOptions = {}): KMeansResult {
   const { data, rows, cols } = readRows(x);
   if (!(Number.isInteger(k) && k >= 1 && k <= rows)) {
-    throw invalidArgument(`Argument \`k\` must be an integer in [1, ${rows}] (the number of rows). Received: k=${String(k)}`);
+    throw invalidArgument(
+      `Argument \`k\` must be an integer in [1, ${rows}] (the number of rows). Received: k=${String(k)}`,
+    );
   }
   const nInit = options.nInit ?? 10;
   const maxIter = options.maxIter ?? 300;
@@ -131,18 +133,23 @@ function readRows(x: tf.Tensor2D | ArrayLike<number>[]): { data: Float32Array; r
     }
     rows = x.length;
     cols = x[0]?.length ?? 0;
-    if (!(cols > 0)) throw invalidArgument(`Argument \`x\` must have rows of at least one value. Received: row 0 = ${String(x[0])}`);
+    if (!(cols > 0))
+      throw invalidArgument(`Argument \`x\` must have rows of at least one value. Received: row 0 = ${String(x[0])}`);
     data = new Float32Array(rows * cols);
     x.forEach((row, i) => {
       if (row?.length !== cols) {
-        throw invalidArgument(`Argument \`x\` must have rows of equal length ${cols}. Received: row ${i} has ${String(row?.length)}`);
+        throw invalidArgument(
+          `Argument \`x\` must have rows of equal length ${cols}. Received: row ${i} has ${String(row?.length)}`,
+        );
       }
       for (let j = 0; j < cols; j++) data[i * cols + j] = row[j];
     });
   }
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      throw invalidArgument(`Argument \`x\` must hold finite numbers. Received: ${data[i]} in row ${Math.floor(i / cols)}`);
+      throw invalidArgument(
+        `Argument \`x\` must hold finite numbers. Received: ${data[i]} in row ${Math.floor(i / cols)}`,
+      );
     }
   }
   return { data, rows, cols };

@@ -1,11 +1,7 @@
 import type { tf } from '../tf.js';
 import { invalidArgument } from '../errors.js';
 import type { BaseDistance } from '../distances/index.js';
-import {
-  checkSearchInputs,
-  defaultKnnDistance,
-  forEachNeighbourChunk,
-} from './neighbour-chunks.js';
+import { checkSearchInputs, defaultKnnDistance, forEachNeighbourChunk } from './neighbour-chunks.js';
 
 export interface KnnOptions {
   /** The rows whose neighbours are wanted (n x d). */

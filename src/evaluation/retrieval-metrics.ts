@@ -2,11 +2,7 @@ import { tf } from '../tf.js';
 import { checkLabels } from '../checks.js';
 import { invalidArgument } from '../errors.js';
 import type { BaseDistance } from '../distances/index.js';
-import {
-  checkSearchInputs,
-  defaultKnnDistance,
-  forEachNeighbourChunk,
-} from './neighbour-chunks.js';
+import { checkSearchInputs, defaultKnnDistance, forEachNeighbourChunk } from './neighbour-chunks.js';
 
 export interface RetrievalMetricsOptions {
   /** Embeddings of the queries (n x d). */

@@ -48,7 +48,9 @@ import {
  */
 export function diagnose(input: DiagnoseInput): HealthReport {
   if (input === null || typeof input !== 'object' || input.health === undefined || input.health === null) {
-    throw invalidArgument(`Argument \`input\` must be an object with \`health\` (a HealthSnapshot or HealthMetrics). Received: ${String(input)}`);
+    throw invalidArgument(
+      `Argument \`input\` must be an object with \`health\` (a HealthSnapshot or HealthMetrics). Received: ${String(input)}`,
+    );
   }
   const history = checkHistory(input.history);
   const run = input.run ?? null;
@@ -71,7 +73,9 @@ function checkHistory(history: readonly TrainingStep[] | null | undefined): Trai
   }
   return history.map((r, i) => {
     if (r === null || typeof r !== 'object' || typeof r.step !== 'number') {
-      throw invalidArgument(`Argument \`history[${i}]\` must be a step record with a numeric \`step\`. Received: ${JSON.stringify(r)}`);
+      throw invalidArgument(
+        `Argument \`history[${i}]\` must be a step record with a numeric \`step\`. Received: ${JSON.stringify(r)}`,
+      );
     }
     // A record read from JSON carries null for NaN: read it back as NaN.
     const num = (v: unknown) => (typeof v === 'number' ? v : NaN);
@@ -86,7 +90,9 @@ function checkHistory(history: readonly TrainingStep[] | null | undefined): Trai
       gradNorm: num(r.gradNorm),
       updateRatio: num(r.updateRatio),
       ...(r.nonFiniteUpdate === true ? { nonFiniteUpdate: true } : {}),
-      ...(r.health === undefined || r.health === null ? {} : { health: parseHealthSnapshot(r.health, `history[${i}].health`) }),
+      ...(r.health === undefined || r.health === null
+        ? {}
+        : { health: parseHealthSnapshot(r.health, `history[${i}].health`) }),
     };
   });
 }
@@ -146,12 +152,21 @@ function fractionOfPeak(
   return Number.isFinite(peak) && peak > 0 ? now / peak : NaN;
 }
 
-function collectEvidence(health: HealthSnapshot, features: HistoryFeatures | null, run: RunSettings | null): Record<string, number> {
+function collectEvidence(
+  health: HealthSnapshot,
+  features: HistoryFeatures | null,
+  run: RunSettings | null,
+): Record<string, number> {
   const evidence: Record<string, number> = { ...health };
   const margin = run?.margin ?? health.margin;
   const classes = health.numClasses;
   evidence.requiredRank = classes >= 2 ? Math.min(classes - 1, health.dim) : NaN;
-  evidence.normalizedSpreadOfPeak = fractionOfPeak(health.meanNormalizedDistance, health.meanNormalizedDistanceRatio, features, 'meanNormalizedDistance');
+  evidence.normalizedSpreadOfPeak = fractionOfPeak(
+    health.meanNormalizedDistance,
+    health.meanNormalizedDistanceRatio,
+    features,
+    'meanNormalizedDistance',
+  );
   evidence.rawSpreadOfPeak = fractionOfPeak(health.meanDistance, health.meanDistanceRatio, features, 'meanDistance');
   if (features !== null) {
     evidence.lossOverMargin = margin > 0 ? features.recentLoss / margin : NaN;
@@ -177,46 +192,126 @@ function decideVerdict(
   evidence: Record<string, number>,
   findings: Finding[],
 ): Verdict {
-  const check = (metric: string, comparison: Finding['comparison'], threshold: string, limit: number, meaning: string): boolean => {
+  const check = (
+    metric: string,
+    comparison: Finding['comparison'],
+    threshold: string,
+    limit: number,
+    meaning: string,
+  ): boolean => {
     const value = evidence[metric];
     const holds =
-      comparison === '<' ? value < limit : comparison === '<=' ? value <= limit : comparison === '>' ? value > limit : value >= limit;
+      comparison === '<'
+        ? value < limit
+        : comparison === '<='
+          ? value <= limit
+          : comparison === '>'
+            ? value > limit
+            : value >= limit;
     if (holds) findings.push({ metric, value, threshold, limit, comparison, meaning });
     return holds;
   };
   if (health.nonFinite > 0) {
-    findings.push({ metric: 'nonFinite', value: health.nonFinite, threshold: 'none', limit: 0, comparison: '>', meaning: 'the embeddings hold NaN or Infinity' });
+    findings.push({
+      metric: 'nonFinite',
+      value: health.nonFinite,
+      threshold: 'none',
+      limit: 0,
+      comparison: '>',
+      meaning: 'the embeddings hold NaN or Infinity',
+    });
     return 'collapsed';
   }
   if (features?.lastStepNonFinite) {
     evidence.lastLoss = NaN;
-    findings.push({ metric: 'nonFiniteSteps', value: features.nonFiniteSteps, threshold: 'none', limit: 0, comparison: '>', meaning: 'the last step\'s loss, gradient or update is NaN or Infinity' });
+    findings.push({
+      metric: 'nonFiniteSteps',
+      value: features.nonFiniteSteps,
+      threshold: 'none',
+      limit: 0,
+      comparison: '>',
+      meaning: "the last step's loss, gradient or update is NaN or Infinity",
+    });
     return 'collapsed';
   }
   // 1. Collapsed: to one direction (normalized geometry) or one point (raw geometry).
   if (raw === true) {
-    const shrunk = check('meanDistanceRatio', '<', 'COLLAPSED_RAW_SPREAD_RATIO', COLLAPSED_RAW_SPREAD_RATIO, 'the raw embeddings shrank towards one point');
-    const zero = check('nearZeroShare', '>', 'COLLAPSED_NEAR_ZERO_SHARE', COLLAPSED_NEAR_ZERO_SHARE, 'most embeddings have a norm of ~0');
+    const shrunk = check(
+      'meanDistanceRatio',
+      '<',
+      'COLLAPSED_RAW_SPREAD_RATIO',
+      COLLAPSED_RAW_SPREAD_RATIO,
+      'the raw embeddings shrank towards one point',
+    );
+    const zero = check(
+      'nearZeroShare',
+      '>',
+      'COLLAPSED_NEAR_ZERO_SHARE',
+      COLLAPSED_NEAR_ZERO_SHARE,
+      'most embeddings have a norm of ~0',
+    );
     if (shrunk || zero) return 'collapsed';
   } else {
-    const close = check('meanNormalizedDistance', '<', 'COLLAPSED_NORMALIZED_DISTANCE', COLLAPSED_NORMALIZED_DISTANCE, 'all embeddings point the same way');
-    const flat = check('normalizedStdSqrtDim', '<', 'COLLAPSED_STD', COLLAPSED_STD, 'the normalized embeddings have no spread (SimSiam std)');
+    const close = check(
+      'meanNormalizedDistance',
+      '<',
+      'COLLAPSED_NORMALIZED_DISTANCE',
+      COLLAPSED_NORMALIZED_DISTANCE,
+      'all embeddings point the same way',
+    );
+    const flat = check(
+      'normalizedStdSqrtDim',
+      '<',
+      'COLLAPSED_STD',
+      COLLAPSED_STD,
+      'the normalized embeddings have no spread (SimSiam std)',
+    );
     if (close || flat) return 'collapsed';
   }
   // 2. Collapsing: the spread fell far below its start or its peak.
   const falling =
     raw === true
-      ? check('rawSpreadOfPeak', '<', 'COLLAPSING_RAW_SPREAD_RATIO', COLLAPSING_RAW_SPREAD_RATIO, 'the raw spread fell far below its start or peak')
-      : check('normalizedSpreadOfPeak', '<', 'COLLAPSING_SPREAD_RATIO', COLLAPSING_SPREAD_RATIO, 'the spread fell to under half its start or peak');
+      ? check(
+          'rawSpreadOfPeak',
+          '<',
+          'COLLAPSING_RAW_SPREAD_RATIO',
+          COLLAPSING_RAW_SPREAD_RATIO,
+          'the raw spread fell far below its start or peak',
+        )
+      : check(
+          'normalizedSpreadOfPeak',
+          '<',
+          'COLLAPSING_SPREAD_RATIO',
+          COLLAPSING_SPREAD_RATIO,
+          'the spread fell to under half its start or peak',
+        );
   if (falling) return 'collapsing';
   // 3. Dimensional collapse: far fewer directions than the classes need, or one line.
-  const line = check('firstComponentShare', '>', 'DIMENSIONAL_FIRST_COMPONENT_SHARE', DIMENSIONAL_FIRST_COMPONENT_SHARE, 'the embeddings lie almost on one line');
+  const line = check(
+    'firstComponentShare',
+    '>',
+    'DIMENSIONAL_FIRST_COMPONENT_SHARE',
+    DIMENSIONAL_FIRST_COMPONENT_SHARE,
+    'the embeddings lie almost on one line',
+  );
   let thin: boolean;
   if (health.numClasses >= 2) {
     evidence.rankThreshold = DIMENSIONAL_RANK_FRACTION * evidence.requiredRank;
-    thin = check('effectiveRank', '<', 'DIMENSIONAL_RANK_FRACTION x min(classes - 1, dim)', evidence.rankThreshold, 'the embeddings use far fewer directions than the classes need');
+    thin = check(
+      'effectiveRank',
+      '<',
+      'DIMENSIONAL_RANK_FRACTION x min(classes - 1, dim)',
+      evidence.rankThreshold,
+      'the embeddings use far fewer directions than the classes need',
+    );
   } else {
-    thin = check('effectiveRank', '<', 'DIMENSIONAL_MIN_RANK', DIMENSIONAL_MIN_RANK, 'the embeddings use about two directions or fewer');
+    thin = check(
+      'effectiveRank',
+      '<',
+      'DIMENSIONAL_MIN_RANK',
+      DIMENSIONAL_MIN_RANK,
+      'the embeddings use about two directions or fewer',
+    );
   }
   if (line || thin) return 'dimensional-collapse';
   // 4. Stalled training: nothing to learn from, or no gradient getting through, yet nothing learned.
@@ -228,10 +323,32 @@ function decideVerdict(
     const shrinking = evidence.normalizedSpreadOfPeak < 0.8 || (raw === true && evidence.rawSpreadOfPeak < 0.8);
     // Converged runs (separated, steady) also stop moving: a stall counts only on unseparated or shrinking embeddings.
     if ((idle || vanished) && (unseparated || shrinking)) {
-      if (idle) check('activeFraction', '<', 'STALLED_ACTIVE_FRACTION', STALLED_ACTIVE_FRACTION, 'no triplet has a loss: no gradient flows');
-      if (vanished) check('gradNorm', '<', 'VANISHED_GRADIENT_RATIO x startGradNorm', evidence.vanishedGradientLimit, 'the gradient vanished: the units pass none');
-      if (unseparated) check('violationFraction', '>', 'UNSEPARATED_VIOLATION_FRACTION', UNSEPARATED_VIOLATION_FRACTION, 'most probe triplets still violate the margin');
-      if (shrinking) check('normalizedSpreadOfPeak', '<', 'falling', 0.8, 'the spread is shrinking while nothing trains');
+      if (idle)
+        check(
+          'activeFraction',
+          '<',
+          'STALLED_ACTIVE_FRACTION',
+          STALLED_ACTIVE_FRACTION,
+          'no triplet has a loss: no gradient flows',
+        );
+      if (vanished)
+        check(
+          'gradNorm',
+          '<',
+          'VANISHED_GRADIENT_RATIO x startGradNorm',
+          evidence.vanishedGradientLimit,
+          'the gradient vanished: the units pass none',
+        );
+      if (unseparated)
+        check(
+          'violationFraction',
+          '>',
+          'UNSEPARATED_VIOLATION_FRACTION',
+          UNSEPARATED_VIOLATION_FRACTION,
+          'most probe triplets still violate the margin',
+        );
+      if (shrinking)
+        check('normalizedSpreadOfPeak', '<', 'falling', 0.8, 'the spread is shrinking while nothing trains');
       return 'collapsing';
     }
   }
@@ -279,7 +396,9 @@ function limitsOf(
     );
   }
   if (run === null && input.history !== undefined && input.history !== null) {
-    limits.push('No run settings: the miner, normalization and model are inferred from the numbers, so the causes are less certain.');
+    limits.push(
+      'No run settings: the miner, normalization and model are inferred from the numbers, so the causes are less certain.',
+    );
   }
   return limits;
 }

@@ -66,7 +66,11 @@ export function embeddingHealth(
   const x = tensor ?? tf.tensor2d(data, [rows, dim], 'float32');
   let pairs: PairwiseStatistics;
   try {
-    pairs = pairwiseStatistics(x, labelArray, { distance: opts.distance, margin: opts.margin, chunkRows: opts.chunkRows });
+    pairs = pairwiseStatistics(x, labelArray, {
+      distance: opts.distance,
+      margin: opts.margin,
+      chunkRows: opts.chunkRows,
+    });
   } finally {
     if (x !== tensor) x.dispose();
   }
@@ -85,7 +89,12 @@ export function embeddingHealth(
         reference === undefined ? null : pairs.meanNormalizedDistance / reference.meanNormalizedDistance,
       normalizedStdSqrtDim: (std / dim) * Math.sqrt(dim),
     },
-    norms: normMetrics(opts.preNormalization === null ? moments.norms : normalizedMoments(opts.preNormalization.data, rows, opts.preNormalization.dim).norms, opts.zeroNormTolerance),
+    norms: normMetrics(
+      opts.preNormalization === null
+        ? moments.norms
+        : normalizedMoments(opts.preNormalization.data, rows, opts.preNormalization.dim).norms,
+      opts.zeroNormTolerance,
+    ),
     shape: shapeMetrics(moments, rows, dim, opts.deadTolerance),
     separation: pairs.separation,
   };
@@ -115,7 +124,10 @@ function readEmbeddings(embeddings: EmbeddingsInput): ReadEmbeddings {
   if (!(data instanceof Float32Array)) {
     throw invalidArgument(`Argument \`embeddings.data\` must be a Float32Array. Received: ${describe(data)}`);
   }
-  for (const [name, v] of [['rows', rows], ['dim', dim]] as const) {
+  for (const [name, v] of [
+    ['rows', rows],
+    ['dim', dim],
+  ] as const) {
     if (!(Number.isInteger(v) && v >= 1)) {
       throw invalidArgument(`Argument \`embeddings.${name}\` must be an integer >= 1. Received: ${name}=${String(v)}`);
     }
@@ -161,10 +173,14 @@ function checkOptions(options: HealthOptions, rows: number): CheckedOptions {
     throw invalidArgument(`Option \`margin\` must be a finite number. Received: margin=${String(options.margin)}`);
   }
   const deadTolerance = checkNumber('deadTolerance', options.deadTolerance ?? DEFAULT_DEAD_TOLERANCE, { min: 0 });
-  const zeroNormTolerance = checkNumber('zeroNormTolerance', options.zeroNormTolerance ?? DEFAULT_ZERO_NORM_TOLERANCE, { min: 0 });
+  const zeroNormTolerance = checkNumber('zeroNormTolerance', options.zeroNormTolerance ?? DEFAULT_ZERO_NORM_TOLERANCE, {
+    min: 0,
+  });
   const chunkRows = options.chunkRows ?? defaultChunkRows(rows);
   if (!(Number.isInteger(chunkRows) && chunkRows >= 1)) {
-    throw invalidArgument(`Option \`chunkRows\` must be an integer >= 1. Received: chunkRows=${String(options.chunkRows)}`);
+    throw invalidArgument(
+      `Option \`chunkRows\` must be an integer >= 1. Received: chunkRows=${String(options.chunkRows)}`,
+    );
   }
   const distance = options.distance ?? null;
   if (distance !== null && !(distance instanceof BaseDistance)) {
@@ -186,7 +202,6 @@ function checkOptions(options: HealthOptions, rows: number): CheckedOptions {
   }
   return { reference, margin, distance, deadTolerance, zeroNormTolerance, chunkRows, preNormalization };
 }
-
 
 function isMetrics(v: unknown): v is HealthMetrics {
   if (v === null || typeof v !== 'object' || !('spread' in v)) return false;

@@ -38,8 +38,9 @@ const HARD_MINERS = ['batch-hard', 'hard'];
  * suggestedLr(0.001, NaN); // 0.0001
  */
 export function suggestedLr(lr: number, maxUpdateRatio: number): number {
-  const factor = Number.isFinite(maxUpdateRatio) && maxUpdateRatio > 0 ? Math.min(0.1, UPDATE_RATIO_TARGET / maxUpdateRatio) : 0.1;
-  return Number(((lr * factor)).toPrecision(2));
+  const factor =
+    Number.isFinite(maxUpdateRatio) && maxUpdateRatio > 0 ? Math.min(0.1, UPDATE_RATIO_TARGET / maxUpdateRatio) : 0.1;
+  return Number((lr * factor).toPrecision(2));
 }
 
 /**
@@ -58,8 +59,14 @@ export function findCauses(context: CauseContext, findings: Finding[]): Cause[] 
     if (existing === undefined) causes.push({ id, confidence, explanation, remedy });
     else if (confidence > existing.confidence) Object.assign(existing, { confidence, explanation, remedy });
   };
-  const note = (metric: string, value: number, threshold: string, limit: number, comparison: Finding['comparison'], meaning: string) =>
-    findings.push({ metric, value, threshold, limit, comparison, meaning });
+  const note = (
+    metric: string,
+    value: number,
+    threshold: string,
+    limit: number,
+    comparison: Finding['comparison'],
+    meaning: string,
+  ) => findings.push({ metric, value, threshold, limit, comparison, meaning });
 
   nonFinite(context, add);
   lrTooHigh(context, add, note);
@@ -73,7 +80,9 @@ export function findCauses(context: CauseContext, findings: Finding[]): Cause[] 
     add(
       'unknown',
       0.2,
-      'None of the known causes matches the numbers' + (context.features === null ? ' (without a training log, most cannot be checked)' : '') + '.',
+      'None of the known causes matches the numbers' +
+        (context.features === null ? ' (without a training log, most cannot be checked)' : '') +
+        '.',
       'Lower the learning rate (--lr a tenth of it) and mine semi-hard triplets (--miner semihard); run `deepmetric diagnose RUN_DIR` on the run directory for the log-based causes.',
     );
   }
@@ -81,7 +90,14 @@ export function findCauses(context: CauseContext, findings: Finding[]): Cause[] 
 }
 
 type Add = (id: CauseId, confidence: number, explanation: string, remedy: string) => void;
-type Note = (metric: string, value: number, threshold: string, limit: number, comparison: Finding['comparison'], meaning: string) => void;
+type Note = (
+  metric: string,
+  value: number,
+  threshold: string,
+  limit: number,
+  comparison: Finding['comparison'],
+  meaning: string,
+) => void;
 
 function runLr({ run, features }: CauseContext): number {
   return run?.lr ?? features?.peakLr ?? NaN;
@@ -89,8 +105,11 @@ function runLr({ run, features }: CauseContext): number {
 
 function lrRemedy(context: CauseContext): string {
   const lr = runLr(context);
-  const next = Number.isFinite(lr) ? `--lr ${suggestedLr(lr, context.features?.maxUpdateRatio ?? NaN)}` : '--lr (a tenth of the current one)';
-  const warmup = (context.run?.warmupSteps ?? 0) === 0 ? ' and --warmup-steps 100 (ramp the lr up over the first steps)' : '';
+  const next = Number.isFinite(lr)
+    ? `--lr ${suggestedLr(lr, context.features?.maxUpdateRatio ?? NaN)}`
+    : '--lr (a tenth of the current one)';
+  const warmup =
+    (context.run?.warmupSteps ?? 0) === 0 ? ' and --warmup-steps 100 (ramp the lr up over the first steps)' : '';
   return `${next}${warmup}`;
 }
 
@@ -119,7 +138,14 @@ function lrTooHigh(context: CauseContext, add: Add, note: Note): void {
   const onset = Number.isFinite(evidence.onsetStep) ? evidence.onsetStep : Infinity;
   const before = (step: number) => step >= 0 && step <= onset;
   if (features.maxUpdateRatio >= UPDATE_RATIO_TOO_HIGH && before(features.maxUpdateRatioStep)) {
-    note('maxUpdateRatio', features.maxUpdateRatio, 'UPDATE_RATIO_TOO_HIGH', UPDATE_RATIO_TOO_HIGH, '>=', 'a step moved the weights by a large share of their norm');
+    note(
+      'maxUpdateRatio',
+      features.maxUpdateRatio,
+      'UPDATE_RATIO_TOO_HIGH',
+      UPDATE_RATIO_TOO_HIGH,
+      '>=',
+      'a step moved the weights by a large share of their norm',
+    );
     add(
       'lr-too-high',
       0.85,
@@ -128,13 +154,28 @@ function lrTooHigh(context: CauseContext, add: Add, note: Note): void {
     );
   }
   if (before(features.gradSpikeStep)) {
-    add('lr-too-high', 0.6, `the gradient norm spiked at step ${features.gradSpikeStep} (over 10x its median before), before the embeddings degraded.`, remedy);
+    add(
+      'lr-too-high',
+      0.6,
+      `the gradient norm spiked at step ${features.gradSpikeStep} (over 10x its median before), before the embeddings degraded.`,
+      remedy,
+    );
   }
   if (before(features.lossSpikeStep)) {
-    add('lr-too-high', 0.5, `the loss spiked at step ${features.lossSpikeStep} (over 10x its median before), before the embeddings degraded.`, remedy);
+    add(
+      'lr-too-high',
+      0.5,
+      `the loss spiked at step ${features.lossSpikeStep} (over 10x its median before), before the embeddings degraded.`,
+      remedy,
+    );
   }
   if (features.nonFiniteSteps > 0) {
-    add('lr-too-high', 0.6, `${features.nonFiniteSteps} step(s) overflowed to NaN/Infinity, the usual result of too large steps.`, remedy);
+    add(
+      'lr-too-high',
+      0.6,
+      `${features.nonFiniteSteps} step(s) overflowed to NaN/Infinity, the usual result of too large steps.`,
+      remedy,
+    );
   }
 }
 
@@ -187,10 +228,19 @@ function miningTooHard(context: CauseContext, add: Add, note: Note): void {
   const { features, run, evidence, verdict } = context;
   if (features === null) return;
   const atMargin = evidence.lossOverMargin >= LOSS_AT_MARGIN;
-  const remedy = '--miner semihard (start from semi-hard triplets; switch to batch-hard only once the embeddings are spread out), and --warmup-steps 100.';
+  const remedy =
+    '--miner semihard (start from semi-hard triplets; switch to batch-hard only once the embeddings are spread out), and --warmup-steps 100.';
   const spreadDown = verdict === 'collapsed' || verdict === 'collapsing';
   if (run?.miner !== undefined && HARD_MINERS.includes(run.miner)) {
-    if (atMargin) note('lossOverMargin', evidence.lossOverMargin, 'LOSS_AT_MARGIN', LOSS_AT_MARGIN, '>=', 'the loss sits at the margin');
+    if (atMargin)
+      note(
+        'lossOverMargin',
+        evidence.lossOverMargin,
+        'LOSS_AT_MARGIN',
+        LOSS_AT_MARGIN,
+        '>=',
+        'the loss sits at the margin',
+      );
     add(
       'mining-too-hard',
       atMargin && spreadDown ? 0.9 : atMargin ? 0.7 : 0.4,
@@ -213,20 +263,41 @@ function miningTooHard(context: CauseContext, add: Add, note: Note): void {
 
 function noNormalization(context: CauseContext, add: Add, note: Note): void {
   const { raw, health } = context;
-  const remedy = '--normalize (end the model with an L2-normalize layer, the default) or --normalize-embeddings (the distance normalizes).';
+  const remedy =
+    '--normalize (end the model with an L2-normalize layer, the default) or --normalize-embeddings (the distance normalizes).';
   const norms = `mean norm ${fmt(health.normMean)} (${fmt(health.normMeanRatio)} x its start)`;
   if (raw === false) return;
-  const shrunk = health.normMeanRatio < NORM_SHRINK_RATIO || health.nearZeroShare > COLLAPSED_NEAR_ZERO_SHARE || health.meanDistanceRatio < COLLAPSING_RAW_SPREAD_RATIO;
+  const shrunk =
+    health.normMeanRatio < NORM_SHRINK_RATIO ||
+    health.nearZeroShare > COLLAPSED_NEAR_ZERO_SHARE ||
+    health.meanDistanceRatio < COLLAPSING_RAW_SPREAD_RATIO;
   const grown = health.normMeanRatio > NORM_GROWTH_RATIO;
-  if (shrunk) note('normMeanRatio', health.normMeanRatio, 'NORM_SHRINK_RATIO', NORM_SHRINK_RATIO, '<', 'the raw norms shrank');
-  if (grown) note('normMeanRatio', health.normMeanRatio, 'NORM_GROWTH_RATIO', NORM_GROWTH_RATIO, '>', 'the raw norms exploded');
+  if (shrunk)
+    note('normMeanRatio', health.normMeanRatio, 'NORM_SHRINK_RATIO', NORM_SHRINK_RATIO, '<', 'the raw norms shrank');
+  if (grown)
+    note('normMeanRatio', health.normMeanRatio, 'NORM_GROWTH_RATIO', NORM_GROWTH_RATIO, '>', 'the raw norms exploded');
   if (raw === true) {
     if (shrunk) {
-      add('no-normalization', 0.9, `the loss measures raw embeddings and they shrank towards 0: ${norms}, raw spread ${fmt(health.meanDistanceRatio)} x its start, so every distance falls inside the margin.`, remedy);
+      add(
+        'no-normalization',
+        0.9,
+        `the loss measures raw embeddings and they shrank towards 0: ${norms}, raw spread ${fmt(health.meanDistanceRatio)} x its start, so every distance falls inside the margin.`,
+        remedy,
+      );
     } else if (grown) {
-      add('no-normalization', 0.8, `the loss measures raw embeddings and their norms exploded: ${norms}; the margin is met by scale while the directions collapse.`, remedy);
+      add(
+        'no-normalization',
+        0.8,
+        `the loss measures raw embeddings and their norms exploded: ${norms}; the margin is met by scale while the directions collapse.`,
+        remedy,
+      );
     } else {
-      add('no-normalization', 0.4, `the loss measures raw embeddings (no L2-normalize layer, no normalizing distance): nothing keeps their scale in check (${norms}).`, remedy);
+      add(
+        'no-normalization',
+        0.4,
+        `the loss measures raw embeddings (no L2-normalize layer, no normalizing distance): nothing keeps their scale in check (${norms}).`,
+        remedy,
+      );
     }
   } else if (shrunk) {
     add('no-normalization', 0.6, `the embeddings are not unit-norm and shrank: ${norms}.`, remedy);
@@ -253,9 +324,19 @@ function lowCapacity(context: CauseContext, add: Add): void {
   const remedy = `a model whose layers are all wider than the ${Number.isFinite(needed) ? needed : 'needed'} directions: --model mlp:256,128 (or convnet)${dimAdvice}.`;
   const rank = `effective rank ${fmt(health.effectiveRank)} of ${health.dim} dimensions${Number.isFinite(needed) ? `, where ${health.numClasses} classes need ~${needed}` : ''}`;
   if (Number.isFinite(narrowest) && Number.isFinite(needed) && narrowest < needed) {
-    add('low-capacity', 0.9, `${rank}: the model's narrowest layer has ${narrowest} units (${run?.model}, embedding ${run?.embeddingDim}), fewer than the classes need, so the embeddings cannot span more.`, remedy);
+    add(
+      'low-capacity',
+      0.9,
+      `${rank}: the model's narrowest layer has ${narrowest} units (${run?.model}, embedding ${run?.embeddingDim}), fewer than the classes need, so the embeddings cannot span more.`,
+      remedy,
+    );
   } else if (verdict === 'dimensional-collapse') {
-    add('low-capacity', run === null ? 0.5 : 0.35, `${rank}: the embeddings use few directions; a narrow layer or too small an embedding limits them.`, remedy);
+    add(
+      'low-capacity',
+      run === null ? 0.5 : 0.35,
+      `${rank}: the embeddings use few directions; a narrow layer or too small an embedding limits them.`,
+      remedy,
+    );
   }
 }
 
@@ -263,14 +344,33 @@ function deadUnits(context: CauseContext, add: Add, note: Note): void {
   const { verdict, health, features, evidence } = context;
   const remedy = `${lrRemedy(context)} (dead ReLUs stay dead: restart or roll back, with a lower lr); --weight-decay 0 if it is set.`;
   if (verdict !== 'collapsed' && health.deadDimensions >= Math.max(1, DEAD_DIMENSION_SHARE * health.dim)) {
-    note('deadDimensions', health.deadDimensions, 'DEAD_DIMENSION_SHARE x dim', DEAD_DIMENSION_SHARE * health.dim, '>=', 'embedding dimensions with no variance');
-    add('dead-units', 0.6, `${health.deadDimensions} of ${health.dim} embedding dimensions have no variance over the probe: the units feeding them are dead.`, remedy);
+    note(
+      'deadDimensions',
+      health.deadDimensions,
+      'DEAD_DIMENSION_SHARE x dim',
+      DEAD_DIMENSION_SHARE * health.dim,
+      '>=',
+      'embedding dimensions with no variance',
+    );
+    add(
+      'dead-units',
+      0.6,
+      `${health.deadDimensions} of ${health.dim} embedding dimensions have no variance over the probe: the units feeding them are dead.`,
+      remedy,
+    );
   }
   if (features === null) return;
   const vanished = features.recentGradNorm < features.startGradNorm / 100;
   const learning = evidence.lossOverMargin < LOSS_AT_MARGIN && features.recentActiveFraction >= STALLED_ACTIVE_FRACTION;
   if (vanished && learning) {
-    note('gradNorm', features.recentGradNorm, 'startGradNorm / 100', features.startGradNorm / 100, '<', 'the gradient vanished while the loss is not at its floor');
+    note(
+      'gradNorm',
+      features.recentGradNorm,
+      'startGradNorm / 100',
+      features.startGradNorm / 100,
+      '<',
+      'the gradient vanished while the loss is not at its floor',
+    );
     add(
       'dead-units',
       0.5,

@@ -87,7 +87,9 @@ export function healthSnapshot(
   reference?: HealthMetrics | null,
 ): HealthSnapshot {
   if (metrics === null || typeof metrics !== 'object' || !('spread' in metrics) || !('shape' in metrics)) {
-    throw invalidArgument(`Argument \`metrics\` must be the HealthMetrics returned by embeddingHealth. Received: ${String(metrics)}`);
+    throw invalidArgument(
+      `Argument \`metrics\` must be the HealthMetrics returned by embeddingHealth. Received: ${String(metrics)}`,
+    );
   }
   const ratio = (value: number, start: number | undefined) => (start === undefined ? NaN : value / start);
   const { spread, norms, shape, separation, nonFinite } = metrics;

@@ -18,7 +18,16 @@ export { suggestedLr } from './find-causes.js';
 export { historyFeatures, nonFiniteStep } from './history-features.js';
 export type { HistoryFeatures } from './history-features.js';
 export { VERDICTS, CAUSE_IDS } from './health-report.js';
-export type { Cause, CauseId, DiagnoseInput, Finding, HealthReport, RunSettings, TrainingStep, Verdict } from './health-report.js';
+export type {
+  Cause,
+  CauseId,
+  DiagnoseInput,
+  Finding,
+  HealthReport,
+  RunSettings,
+  TrainingStep,
+  Verdict,
+} from './health-report.js';
 // Every named threshold of the detector (docs/collapse.md explains each).
 export * from './thresholds.js';
 export { formatHealthReport } from './format-health-report.js';

@@ -40,7 +40,11 @@ export interface PairwiseOptions {
  * @example
  * const { meanDistance, separation } = pairwiseStatistics(x, labels, { distance: null, margin: 0.05, chunkRows: 512 });
  */
-export function pairwiseStatistics(x: tf.Tensor2D, labels: Int32Array | null, options: PairwiseOptions): PairwiseStatistics {
+export function pairwiseStatistics(
+  x: tf.Tensor2D,
+  labels: Int32Array | null,
+  options: PairwiseOptions,
+): PairwiseStatistics {
   const [n, dim] = x.shape;
   const raw = new LpDistance({ normalizeEmbeddings: false });
   const normalized = new LpDistance();
@@ -61,7 +65,8 @@ export function pairwiseStatistics(x: tf.Tensor2D, labels: Int32Array | null, op
       const normalizedBlock = download(normalized.pairwise(query, ref));
       normalizedSum += offDiagonalSum(normalizedBlock, start, rows, n);
       if (separation !== null) {
-        const block = separationDistance === normalized ? normalizedBlock : download(separationDistance.pairwise(query, ref));
+        const block =
+          separationDistance === normalized ? normalizedBlock : download(separationDistance.pairwise(query, ref));
         separation.addRows(block, start, rows);
       }
     } finally {

@@ -29,7 +29,11 @@ export async function readJsonFile(path: string, unreadable = 'cannot be read'):
  * @example
  * const settings = await readJsonObject('config.json', 'a JSON object of settings, e.g. {"lr": 0.001}');
  */
-export async function readJsonObject(path: string, mustHold: string, unreadable?: string): Promise<Record<string, unknown>> {
+export async function readJsonObject(
+  path: string,
+  mustHold: string,
+  unreadable?: string,
+): Promise<Record<string, unknown>> {
   const value = await readJsonFile(path, unreadable);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalidInput(path, `must hold ${mustHold}`);

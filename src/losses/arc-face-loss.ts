@@ -33,7 +33,16 @@ export interface ArcFaceLossStats {
   avgAngle: number;
 }
 
-const OPTION_KEYS = ['numClasses', 'embeddingSize', 'margin', 'scale', 'weights', 'rng', 'distance', 'reducer'] as const;
+const OPTION_KEYS = [
+  'numClasses',
+  'embeddingSize',
+  'margin',
+  'scale',
+  'weights',
+  'rng',
+  'distance',
+  'reducer',
+] as const;
 
 /**
  * The additive angular margin loss (ArcFace, Deng et al. 2019), exactly as
@@ -85,7 +94,8 @@ export class ArcFaceLoss extends BaseMetricLossFunction<ArcFaceLossStats> {
     this.margin = checkNumber('margin', options.margin ?? 28.6, { min: 0, max: 180 });
     this.scale = checkNumber('scale', options.scale ?? 64, { minExclusive: 0 });
     const rng = options.rng ?? new Random(0);
-    if (!(rng instanceof Random)) throw invalidArgument(`Option \`rng\` must be a Random. Received: rng=${String(options.rng)}`);
+    if (!(rng instanceof Random))
+      throw invalidArgument(`Option \`rng\` must be a Random. Received: rng=${String(options.rng)}`);
     this.weights = classWeights('weights', options.weights, this.embeddingSize, this.numClasses, 1, rng);
   }
 
@@ -104,7 +114,9 @@ export class ArcFaceLoss extends BaseMetricLossFunction<ArcFaceLossStats> {
   ): LossTerms<ArcFaceLossStats> {
     const [n, d] = embeddings.shape;
     if (d !== this.embeddingSize) {
-      throw invalidArgument(`Argument \`embeddings\` must have ${this.embeddingSize} columns (embeddingSize). Received: ${d}`);
+      throw invalidArgument(
+        `Argument \`embeddings\` must have ${this.embeddingSize} columns (embeddingSize). Received: ${d}`,
+      );
     }
     checkClassLabels(labels, this.numClasses, 'ArcFaceLoss');
     const c = this.numClasses;
@@ -127,7 +139,10 @@ export class ArcFaceLoss extends BaseMetricLossFunction<ArcFaceLossStats> {
     const diff = tf.expandDims(tf.sub(modified, cosTarget), 1);
     const logits = tf.mul(tf.add(cosine, tf.mul(tf.tensor2d(oneHot, [n, c]), diff)), this.scale) as tf.Tensor2D;
     // torch's cross entropy: log-softmax with the row max subtracted first, then the target's entry.
-    const shifted = tf.sub(logits, noGradient((v) => tf.max(v, 1, true), logits)) as tf.Tensor2D;
+    const shifted = tf.sub(
+      logits,
+      noGradient((v) => tf.max(v, 1, true), logits),
+    ) as tf.Tensor2D;
     const logSum = tf.log(tf.sum(tf.exp(shifted), 1));
     const crossEntropy = tf.sub(logSum, gatherFlat(shifted, targets));
     return {

@@ -219,7 +219,9 @@ export abstract class BaseMetricLossFunction<S> {
     if (tuple !== undefined) checkIndices(tuple, n, reference?.embeddings.shape[0]);
     const concatenate = reference !== undefined && (this.spec.reference ?? 'concatenate') === 'concatenate';
     if (concatenate && tuple === undefined) {
-      throw invalidArgument(`${this.spec.name} compares a batch with \`ref\` only through \`indices\`. Received: indices=undefined`);
+      throw invalidArgument(
+        `${this.spec.name} compares a batch with \`ref\` only through \`indices\`. Received: indices=undefined`,
+      );
     }
     let stats: S | null = null;
     let subLosses: Record<string, number> | null = null;
@@ -233,7 +235,8 @@ export abstract class BaseMetricLossFunction<S> {
               undefined,
             )
           : this.computeLosses(embeddings, checkedLabels, tuple, reference);
-      const parts: SubLoss[] = 'subLosses' in terms ? terms.subLosses : [{ name: 'loss', losses: terms.losses, divisor: terms.divisor }];
+      const parts: SubLoss[] =
+        'subLosses' in terms ? terms.subLosses : [{ name: 'loss', losses: terms.losses, divisor: terms.divisor }];
       const names = parts.map((part) => part.name);
       const values = parts.map((part) => this.reducePart(part, embeddings));
       if (this.embeddingRegularizer !== null) {
@@ -269,7 +272,9 @@ export abstract class BaseMetricLossFunction<S> {
     if (part.losses === undefined) return zeroLoss(embeddings);
     if (!(this.reducer instanceof DivisorReducer)) return this.reducer.reduce(part.losses, embeddings);
     if (part.divisor === undefined) {
-      throw invalidArgument(`${this.spec.name} supplies no divisor for its part \`${part.name}\`: DivisorReducer cannot reduce it`);
+      throw invalidArgument(
+        `${this.spec.name} supplies no divisor for its part \`${part.name}\`: DivisorReducer cannot reduce it`,
+      );
     }
     return this.reducer.reduceWithDivisor(part.losses, embeddings, part.divisor);
   }
@@ -286,7 +291,9 @@ export abstract class BaseMetricLossFunction<S> {
 
   private checkedReference(ref: ReferenceBatch, dim: number): CheckedReference {
     if ((this.spec.reference ?? 'concatenate') === 'unsupported') {
-      throw invalidArgument(`${this.spec.name} does not compare a batch with a reference set (PML: ref_not_supported). Received: ref`);
+      throw invalidArgument(
+        `${this.spec.name} does not compare a batch with a reference set (PML: ref_not_supported). Received: ref`,
+      );
     }
     if (ref === null || typeof ref !== 'object') {
       throw invalidArgument(`Argument \`ref\` must be { embeddings, labels }. Received: ${String(ref)}`);
@@ -317,13 +324,30 @@ function shiftIndices(indices: TripletIndices | PairIndices, n: number): Triplet
 function checkIndices(indices: unknown, n: number, m?: number): void {
   let groups: Array<[string, Int32Array][]>;
   if (isTripletIndices(indices)) {
-    groups = [[['anchors', indices.anchors], ['positives', indices.positives], ['negatives', indices.negatives]]];
+    groups = [
+      [
+        ['anchors', indices.anchors],
+        ['positives', indices.positives],
+        ['negatives', indices.negatives],
+      ],
+    ];
   } else if (isPairIndices(indices)) {
-    groups = [[['a1', indices.a1], ['p', indices.p]], [['a2', indices.a2], ['n', indices.n]]];
+    groups = [
+      [
+        ['a1', indices.a1],
+        ['p', indices.p],
+      ],
+      [
+        ['a2', indices.a2],
+        ['n', indices.n],
+      ],
+    ];
   } else {
     const shape =
       indices !== null && typeof indices === 'object'
-        ? `{ ${Object.entries(indices).map(([k, v]) => `${k}: ${describe(v)}`).join(', ')} }`
+        ? `{ ${Object.entries(indices)
+            .map(([k, v]) => `${k}: ${describe(v)}`)
+            .join(', ')} }`
         : String(indices);
     throw invalidArgument(
       'Argument `indices` must be triplets { anchors, positives, negatives } or pairs { a1, p, a2, n } of Int32Arrays. ' +

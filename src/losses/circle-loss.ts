@@ -4,7 +4,12 @@ import { noGradient } from '../ops/no-gradient.js';
 import { AvgNonZeroReducer } from '../reducers/index.js';
 import { checkNumber } from '../validation.js';
 import type { PairIndices, TripletIndices } from '../miners/index.js';
-import { BaseMetricLossFunction, type BaseMetricLossOptions, type CheckedReference, type LossTerms } from './base-metric-loss-function.js';
+import {
+  BaseMetricLossFunction,
+  type BaseMetricLossOptions,
+  type CheckedReference,
+  type LossTerms,
+} from './base-metric-loss-function.js';
 import { maskedLogSumExp } from './masked-log-sum-exp.js';
 import { pairLossInputs } from './pair-loss-inputs.js';
 import { pairFlags } from './pair-mask.js';
@@ -77,7 +82,8 @@ export class CircleLoss extends BaseMetricLossFunction<CircleLossStats> {
     ref: CheckedReference | undefined,
   ): LossTerms<CircleLossStats> {
     const inputs = pairLossInputs(this.distance, embeddings, labels, indices, ref);
-    if (inputs === null) return { losses: tf.zeros([0]), statistics: [], toStats: () => ({ numPosPairs: 0, numNegPairs: 0 }) };
+    if (inputs === null)
+      return { losses: tf.zeros([0]), statistics: [], toStats: () => ({ numPosPairs: 0, numNegPairs: 0 }) };
     const { pairs, mat, m: cols } = inputs;
     const n = embeddings.shape[0];
     const pos = rowMasks(pairFlags(pairs.a1, pairs.p, n, cols), n, cols);
@@ -88,7 +94,10 @@ export class CircleLoss extends BaseMetricLossFunction<CircleLossStats> {
     const negLogits = tf.mul(tf.mul(this.gamma, tf.relu(tf.sub(detached, -this.m))), tf.sub(mat, this.m));
     // PML writes the negatives after the positives: a pair given as both is a negative.
     const logits = tf.where(neg.mask, negLogits, tf.where(pos.mask, posLogits, tf.zerosLike(mat))) as tf.Tensor2D;
-    const sum = tf.add(maskedLogSumExp(logits, pos.mask, pos.any, false, 1), maskedLogSumExp(logits, neg.mask, neg.any, false, 1));
+    const sum = tf.add(
+      maskedLogSumExp(logits, pos.mask, pos.any, false, 1),
+      maskedLogSumExp(logits, neg.mask, neg.any, false, 1),
+    );
     const big = noGradient((v) => tf.greater(v, SOFTPLUS_THRESHOLD), sum);
     const softplus = tf.where(big, sum, tf.log1p(tf.exp(tf.minimum(sum, SOFTPLUS_THRESHOLD))));
     const keep = tf.cast(tf.logicalAnd(pos.any, neg.any), 'float32');
@@ -99,4 +108,3 @@ export class CircleLoss extends BaseMetricLossFunction<CircleLossStats> {
     };
   }
 }
-

@@ -34,7 +34,9 @@ export function classWeights(
       }
       row.forEach((v, j) => {
         if (typeof v !== 'number' || !Number.isFinite(v)) {
-          throw invalidArgument(`Option \`${name}\` must hold finite numbers. Received: ${name}[${i}][${j}]=${String(v)}`);
+          throw invalidArgument(
+            `Option \`${name}\` must hold finite numbers. Received: ${name}[${i}][${j}]=${String(v)}`,
+          );
         }
         data[i * cols + j] = v;
       });

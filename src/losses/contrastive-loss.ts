@@ -56,7 +56,12 @@ export class ContrastiveLoss extends BaseMetricLossFunction<ContrastiveLossStats
   readonly negMargin: number;
 
   constructor(options: ContrastiveLossOptions = {}) {
-    super(options, { name: 'ContrastiveLoss', optionKeys: OPTION_KEYS, defaultReducer: () => new AvgNonZeroReducer(), reference: 'native' });
+    super(options, {
+      name: 'ContrastiveLoss',
+      optionKeys: OPTION_KEYS,
+      defaultReducer: () => new AvgNonZeroReducer(),
+      reference: 'native',
+    });
     this.posMargin = checkNumber('posMargin', options.posMargin ?? 0, {});
     this.negMargin = checkNumber('negMargin', options.negMargin ?? 1, {});
   }
@@ -79,14 +84,22 @@ export class ContrastiveLoss extends BaseMetricLossFunction<ContrastiveLossStats
     const pos =
       pairs.a1.length === 0
         ? undefined
-        : tf.relu(this.distance.margin(gatherFlat(mat, pairPositions(pairs.a1, pairs.p, m)), tf.scalar(this.posMargin))) as tf.Tensor1D;
+        : (tf.relu(
+            this.distance.margin(gatherFlat(mat, pairPositions(pairs.a1, pairs.p, m)), tf.scalar(this.posMargin)),
+          ) as tf.Tensor1D);
     const neg =
       pairs.a2.length === 0
         ? undefined
-        : tf.relu(this.distance.margin(tf.scalar(this.negMargin), gatherFlat(mat, pairPositions(pairs.a2, pairs.n, m)))) as tf.Tensor1D;
-    const active = (l: tf.Tensor1D | undefined): tf.Scalar => (l === undefined ? tf.scalar(0) : tf.sum(tf.cast(tf.greater(l, 0), 'float32')));
+        : (tf.relu(
+            this.distance.margin(tf.scalar(this.negMargin), gatherFlat(mat, pairPositions(pairs.a2, pairs.n, m))),
+          ) as tf.Tensor1D);
+    const active = (l: tf.Tensor1D | undefined): tf.Scalar =>
+      l === undefined ? tf.scalar(0) : tf.sum(tf.cast(tf.greater(l, 0), 'float32'));
     return {
-      subLosses: [{ name: 'pos_loss', losses: pos }, { name: 'neg_loss', losses: neg }],
+      subLosses: [
+        { name: 'pos_loss', losses: pos },
+        { name: 'neg_loss', losses: neg },
+      ],
       statistics: [active(pos), active(neg)],
       toStats: ([numNonZeroPos, numNonZeroNeg]) => ({
         numPosPairs: pairs.a1.length,

@@ -41,7 +41,15 @@ export interface CrossBatchMemoryStats {
 }
 
 /** The losses PML's CrossBatchMemory supports that deepmetric has. */
-const SUPPORTED = [TripletMarginLoss, ContrastiveLoss, MultiSimilarityLoss, NTXentLoss, SupConLoss, CircleLoss, MarginLoss] as const;
+const SUPPORTED = [
+  TripletMarginLoss,
+  ContrastiveLoss,
+  MultiSimilarityLoss,
+  NTXentLoss,
+  SupConLoss,
+  CircleLoss,
+  MarginLoss,
+] as const;
 
 const OPTION_KEYS = ['loss', 'embeddingSize', 'memorySize', 'miner'] as const;
 
@@ -91,7 +99,9 @@ export class CrossBatchMemory {
     }
     const unknown = Object.keys(options).filter((key) => !(OPTION_KEYS as readonly string[]).includes(key));
     if (unknown.length > 0) {
-      throw invalidArgument(`Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `\`${k}\``).join(', ')} for CrossBatchMemory. Allowed: ${OPTION_KEYS.join(', ')}`);
+      throw invalidArgument(
+        `Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `\`${k}\``).join(', ')} for CrossBatchMemory. Allowed: ${OPTION_KEYS.join(', ')}`,
+      );
     }
     const loss: unknown = options.loss;
     if (!SUPPORTED.some((cls) => loss instanceof cls)) {
@@ -110,7 +120,9 @@ export class CrossBatchMemory {
     this.memorySize = checkNumber('memorySize', options.memorySize ?? 1024, { integer: true, min: 1 });
     this.miner = options.miner ?? null;
     if (this.miner !== null && !(this.miner instanceof BaseMiner)) {
-      throw invalidArgument(`Option \`miner\` of CrossBatchMemory must be a miner. Received: miner=${String(this.miner)}`);
+      throw invalidArgument(
+        `Option \`miner\` of CrossBatchMemory must be a miner. Received: miner=${String(this.miner)}`,
+      );
     }
     this.embeddingMemory = new Float32Array(this.memorySize * this.embeddingSize);
     this.labelMemory = new Int32Array(this.memorySize);
@@ -154,27 +166,38 @@ export class CrossBatchMemory {
     checkEmbeddings(embeddings);
     const [b, d] = embeddings.shape;
     if (d !== this.embeddingSize) {
-      throw invalidArgument(`Argument \`embeddings\` must have ${this.embeddingSize} columns (embeddingSize). Received: ${d}`);
+      throw invalidArgument(
+        `Argument \`embeddings\` must have ${this.embeddingSize} columns (embeddingSize). Received: ${d}`,
+      );
     }
     const checkedLabels = checkLabels(labels, b);
     const mask = enqueueMask ?? null;
     const tuple = indices ?? null;
     if (mask !== null && tuple !== null) {
-      throw invalidArgument('Arguments `indices` and `enqueueMask` of CrossBatchMemory.compute are mutually exclusive (as in PML)');
+      throw invalidArgument(
+        'Arguments `indices` and `enqueueMask` of CrossBatchMemory.compute are mutually exclusive (as in PML)',
+      );
     }
     const queued: number[] = [];
     const queries: number[] = [];
     if (mask === null) {
       if (b > this.memorySize) {
-        throw invalidArgument(`Argument \`embeddings\` must have at most memorySize=${this.memorySize} rows. Received: ${b} rows`);
+        throw invalidArgument(
+          `Argument \`embeddings\` must have at most memorySize=${this.memorySize} rows. Received: ${b} rows`,
+        );
       }
-      for (let i = 0; i < b; i++) queued.push(i), queries.push(i);
+      for (let i = 0; i < b; i++) (queued.push(i), queries.push(i));
     } else {
       if (mask.length !== b) {
-        throw invalidArgument(`Argument \`enqueueMask\` must have one entry per embedding row (${b}). Received: ${mask.length} entries`);
+        throw invalidArgument(
+          `Argument \`enqueueMask\` must have one entry per embedding row (${b}). Received: ${mask.length} entries`,
+        );
       }
       for (let i = 0; i < b; i++) (mask[i] ? queued : queries).push(i);
-      if (queries.length === 0) throw invalidArgument('Argument `enqueueMask` must leave at least one row out of the memory: those rows are the anchors');
+      if (queries.length === 0)
+        throw invalidArgument(
+          'Argument `enqueueMask` must leave at least one row out of the memory: those rows are the anchors',
+        );
     }
     const batchIdx = this.addToMemory(embeddings.dataSync() as Float32Array, checkedLabels, queued);
     const rows = this.filled ? this.memorySize : this.queue;
@@ -184,14 +207,19 @@ export class CrossBatchMemory {
     const loss = tf.tidy(() => {
       const memory = tf.tensor2d(this.embeddingMemory.subarray(0, rows * d), [rows, d]);
       const query = mask === null ? embeddings : gatherRows(embeddings, queries);
-      let mined = this.miner === null ? allPairIndices(queryLabels, memoryLabels) : mineAgainstMemory(this.miner, query, queryLabels, memory, memoryLabels);
+      let mined =
+        this.miner === null
+          ? allPairIndices(queryLabels, memoryLabels)
+          : mineAgainstMemory(this.miner, query, queryLabels, memory, memoryLabels);
       if (mask === null) mined = removeSelfComparisons(mined, batchIdx, this.memorySize);
       if (tuple !== null) mined = concatenate(mined, tuple, queryLabels.length);
       stats = {
         queueIdx: this.queue,
         hasBeenFilled: this.filled,
         memoryRowsUsed: rows,
-        ...(isTripletIndices(mined) ? { numTriplets: mined.anchors.length } : { numPosPairs: mined.a1.length, numNegPairs: mined.a2.length }),
+        ...(isTripletIndices(mined)
+          ? { numTriplets: mined.anchors.length }
+          : { numPosPairs: mined.a1.length, numNegPairs: mined.a2.length }),
       };
       return this.loss.compute(query, queryLabels, mined, { embeddings: memory, labels: memoryLabels });
     });
@@ -231,7 +259,11 @@ function gatherRows(x: tf.Tensor2D, rows: number[]): tf.Tensor2D {
  * `not_self_comparisons` arithmetic: p is taken back to a batch row as `p - s`, plus the memory
  * size when the batch wrapped around (`e <= s`) and `p - s <= e - s`.
  */
-function removeSelfComparisons(tuple: TripletIndices | PairIndices, batchIdx: Int32Array, memorySize: number): TripletIndices | PairIndices {
+function removeSelfComparisons(
+  tuple: TripletIndices | PairIndices,
+  batchIdx: Int32Array,
+  memorySize: number,
+): TripletIndices | PairIndices {
   if (batchIdx.length === 0) return tuple;
   const s = batchIdx[0];
   const e = batchIdx[batchIdx.length - 1];
@@ -257,7 +289,11 @@ function removeSelfComparisons(tuple: TripletIndices | PairIndices, batchIdx: In
 }
 
 /** PML's `concatenate_indices_tuples` after converting `extra` to the mined tuple's kind. */
-function concatenate(mined: TripletIndices | PairIndices, extra: TripletIndices | PairIndices, numRows: number): TripletIndices | PairIndices {
+function concatenate(
+  mined: TripletIndices | PairIndices,
+  extra: TripletIndices | PairIndices,
+  numRows: number,
+): TripletIndices | PairIndices {
   const cat = (x: Int32Array, y: Int32Array) => {
     const out = new Int32Array(x.length + y.length);
     out.set(x);
@@ -266,8 +302,17 @@ function concatenate(mined: TripletIndices | PairIndices, extra: TripletIndices 
   };
   if (isPairIndices(mined)) {
     const pairs = convertToPairs(new Int32Array(numRows), extra);
-    return { a1: cat(mined.a1, pairs.a1), p: cat(mined.p, pairs.p), a2: cat(mined.a2, pairs.a2), n: cat(mined.n, pairs.n) };
+    return {
+      a1: cat(mined.a1, pairs.a1),
+      p: cat(mined.p, pairs.p),
+      a2: cat(mined.a2, pairs.a2),
+      n: cat(mined.n, pairs.n),
+    };
   }
   const triplets = isTripletIndices(extra) ? extra : pairsToTriplets(extra, numRows);
-  return { anchors: cat(mined.anchors, triplets.anchors), positives: cat(mined.positives, triplets.positives), negatives: cat(mined.negatives, triplets.negatives) };
+  return {
+    anchors: cat(mined.anchors, triplets.anchors),
+    positives: cat(mined.positives, triplets.positives),
+    negatives: cat(mined.negatives, triplets.negatives),
+  };
 }

@@ -3,7 +3,13 @@ export type { BaseMetricLossOptions, LossSpec, LossTerms } from './base-metric-l
 export { TripletMarginLoss } from './triplet-margin-loss.js';
 export type { TripletLossStats, TripletMarginLossOptions } from './triplet-margin-loss.js';
 export { allTripletIndices, convertToTriplets, pairsToTriplets, randomTripletIndices } from './convert-to-triplets.js';
-export type { CheckedReference, ReferenceBatch, ReferenceSupport, SubLoss, SubLossTerms } from './base-metric-loss-function.js';
+export type {
+  CheckedReference,
+  ReferenceBatch,
+  ReferenceSupport,
+  SubLoss,
+  SubLossTerms,
+} from './base-metric-loss-function.js';
 export { ContrastiveLoss } from './contrastive-loss.js';
 export type { ContrastiveLossOptions, ContrastiveLossStats } from './contrastive-loss.js';
 export { MultiSimilarityLoss } from './multi-similarity-loss.js';

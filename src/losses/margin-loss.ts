@@ -42,7 +42,17 @@ export interface MarginLossStats {
   numNonZeroNeg: number;
 }
 
-const OPTION_KEYS = ['margin', 'nu', 'beta', 'tripletsPerAnchor', 'learnBeta', 'numClasses', 'rng', 'distance', 'reducer'] as const;
+const OPTION_KEYS = [
+  'margin',
+  'nu',
+  'beta',
+  'tripletsPerAnchor',
+  'learnBeta',
+  'numClasses',
+  'rng',
+  'distance',
+  'reducer',
+] as const;
 
 /**
  * The margin loss (Wu et al. 2017, "Sampling matters"), exactly as pytorch-metric-learning's
@@ -98,19 +108,24 @@ export class MarginLoss extends BaseMetricLossFunction<MarginLossStats> {
       throw invalidArgument(`Option \`learnBeta\` must be a boolean. Received: learnBeta=${String(options.learnBeta)}`);
     }
     // PML: `if num_classes:` -- 0 and None both mean one beta.
-    this.numClasses = options.numClasses === undefined || options.numClasses === null || options.numClasses === 0
-      ? null
-      : checkNumber('numClasses', options.numClasses, { integer: true, min: 1 });
+    this.numClasses =
+      options.numClasses === undefined || options.numClasses === null || options.numClasses === 0
+        ? null
+        : checkNumber('numClasses', options.numClasses, { integer: true, min: 1 });
     const t = options.tripletsPerAnchor ?? 'all';
     if (t !== 'all' && !(typeof t === 'number' && Number.isInteger(t) && t >= 1)) {
-      throw invalidArgument(`Option \`tripletsPerAnchor\` must be 'all' or an integer >= 1. Received: tripletsPerAnchor=${String(t)}`);
+      throw invalidArgument(
+        `Option \`tripletsPerAnchor\` must be 'all' or an integer >= 1. Received: tripletsPerAnchor=${String(t)}`,
+      );
     }
     this.tripletsPerAnchor = t;
     this.rng = options.rng ?? new Random(0);
     if (!(this.rng instanceof Random)) {
       throw invalidArgument(`Option \`rng\` must be a Random. Received: rng=${String(options.rng)}`);
     }
-    this.beta = tf.tidy(() => tf.variable(tf.fill([this.numClasses ?? 1], beta), this.learnBeta)) as tf.Variable<tf.Rank.R1>;
+    this.beta = tf.tidy(() =>
+      tf.variable(tf.fill([this.numClasses ?? 1], beta), this.learnBeta),
+    ) as tf.Variable<tf.Rank.R1>;
   }
 
   override trainableWeights(): tf.Variable[] {
@@ -151,7 +166,8 @@ export class MarginLoss extends BaseMetricLossFunction<MarginLossStats> {
       }
       beta = gatherFlat(this.beta, classes);
     }
-    const mat = ref === undefined ? this.distance.pairwise(embeddings) : this.distance.pairwise(embeddings, ref.embeddings);
+    const mat =
+      ref === undefined ? this.distance.pairwise(embeddings) : this.distance.pairwise(embeddings, ref.embeddings);
     const m = mat.shape[1];
     const ap = gatherFlat(mat, pairPositions(anchors, positives, m));
     const an = gatherFlat(mat, pairPositions(anchors, negatives, m));
@@ -173,7 +189,11 @@ export class MarginLoss extends BaseMetricLossFunction<MarginLossStats> {
     };
   }
 
-  private triplets(labels: Int32Array, indices: TripletIndices | PairIndices | undefined, ref: CheckedReference | undefined): TripletIndices {
+  private triplets(
+    labels: Int32Array,
+    indices: TripletIndices | PairIndices | undefined,
+    ref: CheckedReference | undefined,
+  ): TripletIndices {
     if (ref === undefined) return convertToTriplets(labels, indices, this.tripletsPerAnchor, this.rng);
     if (indices !== undefined) return convertToTriplets(labels, indices, 'all', this.rng);
     if (this.tripletsPerAnchor !== 'all') {

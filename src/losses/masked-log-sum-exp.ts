@@ -17,7 +17,13 @@ import { FLOAT32_MAX } from './float32-limits.js';
  * @example
  * maskedLogSumExp(x, mask, keep, true, 1); // MultiSimilarityLoss's log(1 + sum_p e^(alpha (base - s_ap)))
  */
-export function maskedLogSumExp(x: tf.Tensor2D, mask: tf.Tensor2D, keep: tf.Tensor1D, addOne: boolean, axis: 0 | 1): tf.Tensor1D {
+export function maskedLogSumExp(
+  x: tf.Tensor2D,
+  mask: tf.Tensor2D,
+  keep: tf.Tensor1D,
+  addOne: boolean,
+  axis: 0 | 1,
+): tf.Tensor1D {
   return tf.tidy(() => {
     let filled: tf.Tensor2D = tf.where(mask, x, tf.fill(x.shape, -FLOAT32_MAX));
     if (addOne) {

@@ -44,7 +44,9 @@ export function mineAgainstMemory(
         `Received: miner=${miner.constructor.name}`,
     );
   }
-  const mat = tf.tidy(() => noGradient((x, y) => miner.distance.pairwise(x as tf.Tensor2D, y as tf.Tensor2D), embeddings, memory));
+  const mat = tf.tidy(() =>
+    noGradient((x, y) => miner.distance.pairwise(x as tf.Tensor2D, y as tf.Tensor2D), embeddings, memory),
+  );
   let matrix: Float32Array;
   try {
     matrix = mat.dataSync() as Float32Array;
@@ -92,7 +94,11 @@ function tripletMarginRule(
       }
     }
   }
-  return { anchors: Int32Array.from(anchors), positives: Int32Array.from(positives), negatives: Int32Array.from(negatives) };
+  return {
+    anchors: Int32Array.from(anchors),
+    positives: Int32Array.from(positives),
+    negatives: Int32Array.from(negatives),
+  };
 }
 
 /**
@@ -147,7 +153,12 @@ function multiSimilarityRule(
       }
     }
   }
-  return { a1: Int32Array.from(out.a1), p: Int32Array.from(out.p), a2: Int32Array.from(out.a2), n: Int32Array.from(out.n) };
+  return {
+    a1: Int32Array.from(out.a1),
+    p: Int32Array.from(out.p),
+    a2: Int32Array.from(out.a2),
+    n: Int32Array.from(out.n),
+  };
 }
 
 /** Column order of an ascending sort with NaN last (torch.sort), ties by column. */
@@ -156,7 +167,8 @@ function sortedColumns(row: Float32Array): number[] {
   return cols.sort((x, y) => {
     const a = row[x];
     const b = row[y];
-    if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) === Number.isNaN(b) ? x - y : Number.isNaN(a) ? 1 : -1;
+    if (Number.isNaN(a) || Number.isNaN(b))
+      return Number.isNaN(a) === Number.isNaN(b) ? x - y : Number.isNaN(a) ? 1 : -1;
     return a - b || x - y;
   });
 }

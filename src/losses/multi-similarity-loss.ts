@@ -3,7 +3,12 @@ import { CosineSimilarity } from '../distances/index.js';
 import { MeanReducer } from '../reducers/index.js';
 import { checkNumber } from '../validation.js';
 import type { PairIndices, TripletIndices } from '../miners/index.js';
-import { BaseMetricLossFunction, type BaseMetricLossOptions, type CheckedReference, type LossTerms } from './base-metric-loss-function.js';
+import {
+  BaseMetricLossFunction,
+  type BaseMetricLossOptions,
+  type CheckedReference,
+  type LossTerms,
+} from './base-metric-loss-function.js';
 import { maskedLogSumExp } from './masked-log-sum-exp.js';
 import { pairLossInputs } from './pair-loss-inputs.js';
 import { pairFlags } from './pair-mask.js';
@@ -74,7 +79,8 @@ export class MultiSimilarityLoss extends BaseMetricLossFunction<MultiSimilarityL
     ref: CheckedReference | undefined,
   ): LossTerms<MultiSimilarityLossStats> {
     const inputs = pairLossInputs(this.distance, embeddings, labels, indices, ref);
-    if (inputs === null) return { losses: tf.zeros([0]), statistics: [], toStats: () => ({ numPosPairs: 0, numNegPairs: 0 }) };
+    if (inputs === null)
+      return { losses: tf.zeros([0]), statistics: [], toStats: () => ({ numPosPairs: 0, numNegPairs: 0 }) };
     const { pairs, mat, m } = inputs;
     const n = embeddings.shape[0];
     const pos = rowMasks(pairFlags(pairs.a1, pairs.p, n, m), n, m);

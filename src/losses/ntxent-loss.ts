@@ -5,7 +5,12 @@ import { noGradient } from '../ops/no-gradient.js';
 import { MeanReducer } from '../reducers/index.js';
 import { checkNumber } from '../validation.js';
 import type { PairIndices, TripletIndices } from '../miners/index.js';
-import { BaseMetricLossFunction, type BaseMetricLossOptions, type CheckedReference, type LossTerms } from './base-metric-loss-function.js';
+import {
+  BaseMetricLossFunction,
+  type BaseMetricLossOptions,
+  type CheckedReference,
+  type LossTerms,
+} from './base-metric-loss-function.js';
 import { FLOAT32_MAX, FLOAT32_TINY } from './float32-limits.js';
 import { pairLossInputs } from './pair-loss-inputs.js';
 import { pairPositions } from './pair-mask.js';
@@ -69,9 +74,15 @@ export class NTXentLoss extends BaseMetricLossFunction<NTXentLossStats> {
     ref: CheckedReference | undefined,
   ): LossTerms<NTXentLossStats> {
     const inputs = pairLossInputs(this.distance, embeddings, labels, indices, ref);
-    const { a1, p, a2, n } = inputs?.pairs ?? { a1: new Int32Array(0), a2: new Int32Array(0), p: new Int32Array(0), n: new Int32Array(0) };
+    const { a1, p, a2, n } = inputs?.pairs ?? {
+      a1: new Int32Array(0),
+      a2: new Int32Array(0),
+      p: new Int32Array(0),
+      n: new Int32Array(0),
+    };
     const stats = () => ({ numPosPairs: a1.length, numNegPairs: a2.length });
-    if (inputs === null || a1.length === 0 || a2.length === 0) return { losses: tf.zeros([0]), statistics: [], toStats: stats };
+    if (inputs === null || a1.length === 0 || a2.length === 0)
+      return { losses: tf.zeros([0]), statistics: [], toStats: stats };
     const { mat, m } = inputs;
     const k = a1.length;
     const scaled = tf.div(this.distance.isInverted ? mat : tf.neg(mat), this.temperature) as tf.Tensor2D;
@@ -88,11 +99,22 @@ export class NTXentLoss extends BaseMetricLossFunction<NTXentLossStats> {
       }
     }
     const negCounts = tf.tensor2d(rowCounts, [k, m]);
-    const isNeg = tf.tensor2d(Uint8Array.from(rowCounts, (c) => (c > 0 ? 1 : 0)), [k, m], 'bool');
-    const negRows = tf.where(isNeg, tf.reshape(gatherFlat(scaled, rowPositions), [k, m]), tf.fill([k, m], -FLOAT32_MAX));
+    const isNeg = tf.tensor2d(
+      Uint8Array.from(rowCounts, (c) => (c > 0 ? 1 : 0)),
+      [k, m],
+      'bool',
+    );
+    const negRows = tf.where(
+      isNeg,
+      tf.reshape(gatherFlat(scaled, rowPositions), [k, m]),
+      tf.fill([k, m], -FLOAT32_MAX),
+    );
     const maxVal = noGradient((a, b) => tf.maximum(a, tf.max(b, 1)), pos, negRows);
     const numerator = tf.exp(tf.sub(pos, maxVal));
-    const denominator = tf.add(tf.sum(tf.mul(negCounts, tf.exp(tf.sub(negRows, tf.expandDims(maxVal, 1)))), 1), numerator);
+    const denominator = tf.add(
+      tf.sum(tf.mul(negCounts, tf.exp(tf.sub(negRows, tf.expandDims(maxVal, 1)))), 1),
+      numerator,
+    );
     const logExp = tf.log(tf.add(tf.div(numerator, denominator), FLOAT32_TINY));
     return { losses: tf.neg(logExp) as tf.Tensor1D, statistics: [], toStats: stats };
   }

@@ -31,7 +31,16 @@ export interface ProxyAnchorLossStats {
   numPosProxies: number;
 }
 
-const OPTION_KEYS = ['numClasses', 'embeddingSize', 'margin', 'alpha', 'proxies', 'rng', 'distance', 'reducer'] as const;
+const OPTION_KEYS = [
+  'numClasses',
+  'embeddingSize',
+  'margin',
+  'alpha',
+  'proxies',
+  'rng',
+  'distance',
+  'reducer',
+] as const;
 
 /**
  * The proxy anchor loss (Kim et al. 2020), exactly as pytorch-metric-learning's
@@ -81,8 +90,16 @@ export class ProxyAnchorLoss extends BaseMetricLossFunction<ProxyAnchorLossStats
     this.margin = checkNumber('margin', options.margin ?? 0.1, {});
     this.alpha = checkNumber('alpha', options.alpha ?? 32, { minExclusive: 0 });
     const rng = options.rng ?? new Random(0);
-    if (!(rng instanceof Random)) throw invalidArgument(`Option \`rng\` must be a Random. Received: rng=${String(options.rng)}`);
-    this.proxies = classWeights('proxies', options.proxies, this.numClasses, this.embeddingSize, Math.sqrt(2 / this.numClasses), rng);
+    if (!(rng instanceof Random))
+      throw invalidArgument(`Option \`rng\` must be a Random. Received: rng=${String(options.rng)}`);
+    this.proxies = classWeights(
+      'proxies',
+      options.proxies,
+      this.numClasses,
+      this.embeddingSize,
+      Math.sqrt(2 / this.numClasses),
+      rng,
+    );
   }
 
   override trainableWeights(): tf.Variable[] {
@@ -100,7 +117,9 @@ export class ProxyAnchorLoss extends BaseMetricLossFunction<ProxyAnchorLossStats
   ): SubLossTerms<ProxyAnchorLossStats> {
     const [n, d] = embeddings.shape;
     if (d !== this.embeddingSize) {
-      throw invalidArgument(`Argument \`embeddings\` must have ${this.embeddingSize} columns (embeddingSize). Received: ${d}`);
+      throw invalidArgument(
+        `Argument \`embeddings\` must have ${this.embeddingSize} columns (embeddingSize). Received: ${d}`,
+      );
     }
     checkClassLabels(labels, this.numClasses, 'ProxyAnchorLoss');
     const c = this.numClasses;
@@ -113,7 +132,10 @@ export class ProxyAnchorLoss extends BaseMetricLossFunction<ProxyAnchorLossStats
     }
     const present = Uint8Array.from(counts, (k) => (k > 0 ? 1 : 0));
     // A proxy has a negative row unless every row is of its class.
-    const hasNeg = tf.tensor1d(Uint8Array.from(counts, (k) => (k < n ? 1 : 0)), 'bool');
+    const hasNeg = tf.tensor1d(
+      Uint8Array.from(counts, (k) => (k < n ? 1 : 0)),
+      'bool',
+    );
     const numPosProxies = present.reduce((s, v) => s + v, 0);
     const posMask = tf.tensor2d(posFlags, [n, c], 'bool');
     const negMask = tf.logicalNot(posMask);
@@ -121,7 +143,13 @@ export class ProxyAnchorLoss extends BaseMetricLossFunction<ProxyAnchorLossStats
     const w = tf.tensor2d(minerWeights, [n, 1]);
     const posExp = this.distance.margin(cos, tf.scalar(this.margin));
     const negExp = this.distance.margin(tf.scalar(-this.margin), cos);
-    const posTerm = maskedLogSumExp(tf.add(tf.mul(this.alpha, posExp), w) as tf.Tensor2D, posMask, tf.tensor1d(present, 'bool'), true, 0);
+    const posTerm = maskedLogSumExp(
+      tf.add(tf.mul(this.alpha, posExp), w) as tf.Tensor2D,
+      posMask,
+      tf.tensor1d(present, 'bool'),
+      true,
+      0,
+    );
     const negTerm = maskedLogSumExp(tf.add(tf.mul(this.alpha, negExp), w) as tf.Tensor2D, negMask, hasNeg, true, 0);
     return {
       subLosses: [
@@ -133,4 +161,3 @@ export class ProxyAnchorLoss extends BaseMetricLossFunction<ProxyAnchorLossStats
     };
   }
 }
-

@@ -11,7 +11,9 @@ export function requireCosine(name: string): (distance: unknown) => void {
   return (distance) => {
     if (!(distance instanceof CosineSimilarity)) {
       const received = distance !== null && typeof distance === 'object' ? distance.constructor.name : String(distance);
-      throw invalidArgument(`Option \`distance\` of ${name} must be a CosineSimilarity (PML asserts it). Received: distance=${received}`);
+      throw invalidArgument(
+        `Option \`distance\` of ${name} must be a CosineSimilarity (PML asserts it). Received: distance=${received}`,
+      );
     }
   };
 }

@@ -26,7 +26,10 @@ export function rowMasks(flags: Uint8Array, n: number, m: number): RowMasks {
   }
   return {
     mask: tf.tensor2d(flags, [n, m], 'bool'),
-    any: tf.tensor1d(Uint8Array.from(perRow, (c) => (c > 0 ? 1 : 0)), 'bool'),
+    any: tf.tensor1d(
+      Uint8Array.from(perRow, (c) => (c > 0 ? 1 : 0)),
+      'bool',
+    ),
     perRow: tf.tensor1d(perRow),
     count,
   };

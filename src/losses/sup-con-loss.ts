@@ -4,7 +4,12 @@ import { noGradient } from '../ops/no-gradient.js';
 import { AvgNonZeroReducer } from '../reducers/index.js';
 import { checkNumber } from '../validation.js';
 import type { PairIndices, TripletIndices } from '../miners/index.js';
-import { BaseMetricLossFunction, type BaseMetricLossOptions, type CheckedReference, type LossTerms } from './base-metric-loss-function.js';
+import {
+  BaseMetricLossFunction,
+  type BaseMetricLossOptions,
+  type CheckedReference,
+  type LossTerms,
+} from './base-metric-loss-function.js';
 import { FLOAT32_TINY } from './float32-limits.js';
 import { maskedLogSumExp } from './masked-log-sum-exp.js';
 import { pairLossInputs } from './pair-loss-inputs.js';
@@ -66,7 +71,11 @@ export class SupConLoss extends BaseMetricLossFunction<SupConLossStats> {
     ref: CheckedReference | undefined,
   ): LossTerms<SupConLossStats> {
     const inputs = pairLossInputs(this.distance, embeddings, labels, indices, ref);
-    const none = { losses: tf.zeros([0]) as tf.Tensor1D, statistics: [], toStats: () => ({ numPosPairs: 0, numNegPairs: 0 }) };
+    const none = {
+      losses: tf.zeros([0]) as tf.Tensor1D,
+      statistics: [],
+      toStats: () => ({ numPosPairs: 0, numNegPairs: 0 }),
+    };
     if (inputs === null) return none;
     const { pairs, mat, m } = inputs;
     const n = embeddings.shape[0];
@@ -75,12 +84,22 @@ export class SupConLoss extends BaseMetricLossFunction<SupConLossStats> {
     const pos = rowMasks(posFlags, n, m);
     const neg = rowMasks(negFlags, n, m);
     if (pos.count === 0 || neg.count === 0) return none;
-    const either = rowMasks(posFlags.map((f, i) => f | negFlags[i]), n, m);
+    const either = rowMasks(
+      posFlags.map((f, i) => f | negFlags[i]),
+      n,
+      m,
+    );
     const scaled = tf.div(this.distance.isInverted ? mat : tf.neg(mat), this.temperature) as tf.Tensor2D;
-    const shifted = tf.sub(scaled, noGradient((v) => tf.max(v, 1, true), scaled)) as tf.Tensor2D;
+    const shifted = tf.sub(
+      scaled,
+      noGradient((v) => tf.max(v, 1, true), scaled),
+    ) as tf.Tensor2D;
     const denominator = maskedLogSumExp(shifted, either.mask, either.any, false, 1);
     const logProb = tf.sub(shifted, tf.expandDims(denominator, 1));
-    const meanLogProbPos = tf.div(tf.sum(tf.mul(tf.cast(pos.mask, 'float32'), logProb), 1), tf.add(pos.perRow, FLOAT32_TINY));
+    const meanLogProbPos = tf.div(
+      tf.sum(tf.mul(tf.cast(pos.mask, 'float32'), logProb), 1),
+      tf.add(pos.perRow, FLOAT32_TINY),
+    );
     return {
       losses: tf.neg(meanLogProbPos) as tf.Tensor1D,
       statistics: [],

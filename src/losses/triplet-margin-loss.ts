@@ -74,7 +74,11 @@ export class TripletMarginLoss extends BaseMetricLossFunction<TripletLossStats> 
   readonly rng: Random;
 
   constructor(options: TripletMarginLossOptions = {}) {
-    super(options, { name: 'TripletMarginLoss', optionKeys: OPTION_KEYS, defaultReducer: () => new AvgNonZeroReducer() });
+    super(options, {
+      name: 'TripletMarginLoss',
+      optionKeys: OPTION_KEYS,
+      defaultReducer: () => new AvgNonZeroReducer(),
+    });
     this.margin = options.margin ?? 0.05;
     this.swap = options.swap ?? false;
     this.smoothLoss = options.smoothLoss ?? false;
@@ -106,7 +110,9 @@ export class TripletMarginLoss extends BaseMetricLossFunction<TripletLossStats> 
   ): LossTerms<TripletLossStats> {
     const n = embeddings.shape[0];
     if (n * n > 2147483647) {
-      throw invalidArgument(`Argument \`embeddings\` must have at most 46340 rows (n*n entries indexed as int32). Received: ${n} rows`);
+      throw invalidArgument(
+        `Argument \`embeddings\` must have at most 46340 rows (n*n entries indexed as int32). Received: ${n} rows`,
+      );
     }
     const { anchors, positives, negatives } = convertToTriplets(labels, indices, this.tripletsPerAnchor, this.rng);
     const k = anchors.length;
@@ -136,7 +142,13 @@ export class TripletMarginLoss extends BaseMetricLossFunction<TripletLossStats> 
     return {
       losses,
       statistics: [tf.sum(tf.cast(tf.greater(losses, 0), 'float32')), tf.mean(ap), tf.mean(an), tf.mean(violation)],
-      toStats: ([numNonZero, meanAP, meanAN, meanViolation]) => ({ numTriplets: k, numNonZero, meanAP, meanAN, meanViolation }),
+      toStats: ([numNonZero, meanAP, meanAN, meanViolation]) => ({
+        numTriplets: k,
+        numNonZero,
+        meanAP,
+        meanAN,
+        meanViolation,
+      }),
     };
   }
 }

@@ -61,14 +61,13 @@ export function hardestTriplets(
       `Option \`distance\` must be a BaseDistance (LpDistance, CosineSimilarity, DotProductSimilarity). Received: ${String(distance)}`,
     );
   }
-  const generic = !(
-    (distance instanceof LpDistance && distance.p === 2) ||
-    distance instanceof DotProductSimilarity
-  );
+  const generic = !((distance instanceof LpDistance && distance.p === 2) || distance instanceof DotProductSimilarity);
   const perRowValues = generic && distance instanceof LpDistance ? n * dim : n;
   const chunkSize = options.chunkSize ?? Math.max(1, Math.floor(CHUNK_VALUES / perRowValues));
   if (!(Number.isInteger(chunkSize) && chunkSize >= 1)) {
-    throw invalidArgument(`Option \`chunkSize\` must be an integer >= 1. Received: chunkSize=${String(options.chunkSize)}`);
+    throw invalidArgument(
+      `Option \`chunkSize\` must be an integer >= 1. Received: chunkSize=${String(options.chunkSize)}`,
+    );
   }
   checkFinite(embeddings);
   const best = new Hardest(n);
@@ -285,7 +284,9 @@ function mineWithPairwise(
   const rows = Float32Array.from(tensorValues(embeddings));
   for (let s = 0; s < n; s += chunkSize) {
     const e = Math.min(n, s + chunkSize);
-    const mat = tf.tidy(() => distance.pairwise(tf.tensor2d(rows.subarray(s * dim, e * dim), [e - s, dim]), embeddings));
+    const mat = tf.tidy(() =>
+      distance.pairwise(tf.tensor2d(rows.subarray(s * dim, e * dim), [e - s, dim]), embeddings),
+    );
     try {
       scanRows(tensorValues(mat), s, e, labels, distance.isInverted ? -1 : 1, best);
     } finally {

@@ -55,14 +55,21 @@ export class PairMarginMiner extends BaseMiner<PairIndices> {
    * The pairs between the rows of `embeddings` (anchors) and those of `ref`, with `refLabels`;
    * indices are rows of `embeddings` (a1, a2) and of `ref` (p, n). Sets `lastStats`.
    */
-  mineAgainst(embeddings: tf.Tensor2D, labels: Int32Array | number[], ref: tf.Tensor2D, refLabels: Int32Array | number[]): PairIndices {
+  mineAgainst(
+    embeddings: tf.Tensor2D,
+    labels: Int32Array | number[],
+    ref: tf.Tensor2D,
+    refLabels: Int32Array | number[],
+  ): PairIndices {
     checkEmbeddings(embeddings);
     checkEmbeddings(ref, 'ref');
     const n = embeddings.shape[0];
     const m = ref.shape[0];
     const rowLabels = checkLabels(labels, n);
     const colLabels = checkLabels(refLabels, m, 'refLabels');
-    const mat = tf.tidy(() => noGradient((x, y) => this.distance.pairwise(x as tf.Tensor2D, y as tf.Tensor2D), embeddings, ref));
+    const mat = tf.tidy(() =>
+      noGradient((x, y) => this.distance.pairwise(x as tf.Tensor2D, y as tf.Tensor2D), embeddings, ref),
+    );
     let matrix: Float32Array;
     try {
       matrix = mat.dataSync() as Float32Array;

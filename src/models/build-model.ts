@@ -37,12 +37,16 @@ export interface BuildModelOptions {
 export function buildModel(spec: string, options: BuildModelOptions): tfl.Sequential {
   const parsed = parseModelSpec(spec);
   if (typeof options !== 'object' || options === null) {
-    throw invalidArgument(`Argument \`options\` must be an object with \`inputShape\`. Received: options=${String(options)}`);
+    throw invalidArgument(
+      `Argument \`options\` must be an object with \`inputShape\`. Received: options=${String(options)}`,
+    );
   }
   const { inputShape, embeddingDim = 128, normalize = false, seed } = options;
   checkInputShape(parsed, inputShape);
   if (!(Number.isInteger(embeddingDim) && embeddingDim >= 1)) {
-    throw invalidArgument(`Argument \`embeddingDim\` must be an integer >= 1. Received: embeddingDim=${String(embeddingDim)}`);
+    throw invalidArgument(
+      `Argument \`embeddingDim\` must be an integer >= 1. Received: embeddingDim=${String(embeddingDim)}`,
+    );
   }
   if (typeof normalize !== 'boolean') {
     throw invalidArgument(`Argument \`normalize\` must be true or false. Received: normalize=${String(normalize)}`);
@@ -119,7 +123,11 @@ export function buildModel(spec: string, options: BuildModelOptions): tfl.Sequen
 
 function checkInputShape(spec: ModelSpec, inputShape: unknown): asserts inputShape is number[] {
   const shown = Array.isArray(inputShape) ? `[${inputShape.map(String).join(', ')}]` : String(inputShape);
-  if (!Array.isArray(inputShape) || inputShape.length === 0 || !inputShape.every((n) => Number.isInteger(n) && n >= 1)) {
+  if (
+    !Array.isArray(inputShape) ||
+    inputShape.length === 0 ||
+    !inputShape.every((n) => Number.isInteger(n) && n >= 1)
+  ) {
     throw invalidArgument(
       `Argument \`inputShape\` must be a non-empty array of integers >= 1 (one input, without the batch axis). Received: inputShape=${shown}`,
     );

@@ -44,7 +44,9 @@ export class L2Normalize extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (x.rank !== 2) {
-      throw invalidArgument(`L2Normalize takes embeddings of shape [batch, dim]. Received: shape [${x.shape.join(', ')}]`);
+      throw invalidArgument(
+        `L2Normalize takes embeddings of shape [batch, dim]. Received: shape [${x.shape.join(', ')}]`,
+      );
     }
     return l2Normalize(x as tf.Tensor2D);
   }

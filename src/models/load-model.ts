@@ -27,7 +27,10 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
     throw invalidArgument(`Argument \`dir\` must be a non-empty folder path. Received: dir=${String(dir)}`);
   }
   const jsonPath = join(dir, MODEL_JSON);
-  const modelJson = parseModelJson(jsonPath, await readOrExplain(jsonPath, `${MODEL_JSON} not found: is \`${dir}\` a folder written by saveModel?`));
+  const modelJson = parseModelJson(
+    jsonPath,
+    await readOrExplain(jsonPath, `${MODEL_JSON} not found: is \`${dir}\` a folder written by saveModel?`),
+  );
   const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
     const specs: tf.io.WeightsManifestEntry[] = [];
     const buffers: Uint8Array[] = [];
@@ -125,7 +128,10 @@ function byteSize(jsonPath: string, spec: tf.io.WeightsManifestEntry): number {
   const dtype = spec.quantization?.dtype ?? spec.dtype;
   const bytes = BYTES[dtype];
   if (bytes === undefined) {
-    throw invalidInput(jsonPath, `weight '${spec.name}' has dtype '${dtype}'; allowed: ${Object.keys(BYTES).join(', ')}`);
+    throw invalidInput(
+      jsonPath,
+      `weight '${spec.name}' has dtype '${dtype}'; allowed: ${Object.keys(BYTES).join(', ')}`,
+    );
   }
   return spec.shape.reduce((a, b) => a * b, 1) * bytes;
 }

@@ -2,8 +2,7 @@ import { invalidArgument } from '../errors.js';
 
 /** A parsed model spec: what `buildModel` builds. */
 export type ModelSpec =
-  | { kind: 'mlp'; hidden: number[] }
-  | { kind: 'convnet'; filters: [number, number]; dense: number };
+  { kind: 'mlp'; hidden: number[] } | { kind: 'convnet'; filters: [number, number]; dense: number };
 
 /** `mlp` alone: two hidden layers, wide enough for 28x28 images and narrowing toward the embedding. */
 export const DEFAULT_MLP_HIDDEN: readonly number[] = [256, 128];

@@ -40,10 +40,7 @@ export function gatherFlat(x: tf.Tensor, indices: Int32Array): tf.Tensor1D {
   // be disposed by the caller's tidy before the backward pass runs.
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const xs = args[0] as tf.Tensor;
-    const value =
-      k === 0
-        ? tf.zeros([0], xs.dtype)
-        : tf.gather(tf.reshape(xs, [size]), tf.tensor1d(indices, 'int32'));
+    const value = k === 0 ? tf.zeros([0], xs.dtype) : tf.gather(tf.reshape(xs, [size]), tf.tensor1d(indices, 'int32'));
     return {
       value,
       gradFunc: (dy: tf.Tensor) => {

@@ -62,7 +62,9 @@ const KEYS: Record<OptimizerOptions['name'], readonly string[]> = {
  */
 export function createOptimizer(options: OptimizerOptions): Optimizer {
   if (typeof options !== 'object' || options === null) {
-    throw invalidArgument(`Argument \`options\` must be an object with \`name\` and \`lr\`. Received: options=${String(options)}`);
+    throw invalidArgument(
+      `Argument \`options\` must be an object with \`name\` and \`lr\`. Received: options=${String(options)}`,
+    );
   }
   const name: unknown = options.name;
   if (!NAMES.includes(name as OptimizerOptions['name'])) {
@@ -86,7 +88,16 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
       checkNumber('beta1', beta1, { min: 0, maxExclusive: 1 }, 'Argument');
       checkNumber('beta2', beta2, { min: 0, maxExclusive: 1 }, 'Argument');
       checkNumber('epsilon', epsilon, { min: 0 }, 'Argument');
-      const config: OptimizerConfig = { name: 'adam', lr: options.lr, weightDecay, momentum: 0, nesterov: false, beta1, beta2, epsilon };
+      const config: OptimizerConfig = {
+        name: 'adam',
+        lr: options.lr,
+        weightDecay,
+        momentum: 0,
+        nesterov: false,
+        beta1,
+        beta2,
+        epsilon,
+      };
       return new Optimizer(config, tf.train.adam(options.lr, beta1, beta2, epsilon));
     }
     case 'sgd': {
@@ -98,7 +109,16 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
       if (nesterov && momentum === 0) {
         throw invalidArgument('Argument `nesterov` needs momentum > 0. Received: nesterov=true, momentum=0');
       }
-      const config: OptimizerConfig = { name: 'sgd', lr: options.lr, weightDecay, momentum, nesterov, beta1: 0, beta2: 0, epsilon: 0 };
+      const config: OptimizerConfig = {
+        name: 'sgd',
+        lr: options.lr,
+        weightDecay,
+        momentum,
+        nesterov,
+        beta1: 0,
+        beta2: 0,
+        epsilon: 0,
+      };
       const inner = momentum === 0 ? tf.train.sgd(options.lr) : tf.train.momentum(options.lr, momentum, nesterov);
       return new Optimizer(config, inner);
     }
@@ -108,4 +128,3 @@ export function createOptimizer(options: OptimizerOptions): Optimizer {
     }
   }
 }
-

@@ -14,7 +14,9 @@ import { invalidArgument } from '../errors.js';
  */
 export function gradientNorm(grads: tf.NamedTensorMap | tf.Tensor[]): tf.Scalar {
   if (typeof grads !== 'object' || grads === null) {
-    throw invalidArgument(`Argument \`grads\` must be a map of named tensors or a tensor array. Received: grads=${String(grads)}`);
+    throw invalidArgument(
+      `Argument \`grads\` must be a map of named tensors or a tensor array. Received: grads=${String(grads)}`,
+    );
   }
   const tensors = Array.isArray(grads) ? grads : Object.values(grads);
   tensors.forEach((t, i) => {

@@ -98,7 +98,8 @@ function checkState(optimizer: Optimizer, state: OptimizerState): void {
   if (typeof state !== 'object' || state === null || typeof state.config !== 'object' || state.config === null) {
     throw bad('expected { config, learningRate, iterations, slots, betaPowers } from optimizerState');
   }
-  const kind = (c: OptimizerConfig) => (c.name === 'sgd' ? (c.momentum > 0 ? 'sgd with momentum' : 'sgd without momentum') : c.name);
+  const kind = (c: OptimizerConfig) =>
+    c.name === 'sgd' ? (c.momentum > 0 ? 'sgd with momentum' : 'sgd without momentum') : c.name;
   if (kind(state.config) !== kind(optimizer.config)) {
     throw invalidArgument(
       `Argument \`state\` was saved from ${kind(state.config)}, but the optimizer is ${kind(optimizer.config)}; create the optimizer with the run's settings.`,
@@ -122,7 +123,9 @@ function checkState(optimizer: Optimizer, state: OptimizerState): void {
   });
   const slotsPerVariable = optimizer.name === 'adam' ? 2 : optimizer.config.momentum > 0 ? 1 : 0;
   if (slotsPerVariable === 0 ? state.slots.length !== 0 : state.slots.length % slotsPerVariable !== 0) {
-    throw bad(`${kind(optimizer.config)} keeps ${slotsPerVariable} slot(s) per variable. Received: ${state.slots.length} slots`);
+    throw bad(
+      `${kind(optimizer.config)} keeps ${slotsPerVariable} slot(s) per variable. Received: ${state.slots.length} slots`,
+    );
   }
   if (optimizer.name === 'adam') {
     const n = state.slots.length / 2;
@@ -132,7 +135,8 @@ function checkState(optimizer: Optimizer, state: OptimizerState): void {
       }
     }
     const powers = state.betaPowers;
-    const ok = Array.isArray(powers) && powers.length === 2 && powers.every((p) => typeof p === 'number' && Number.isFinite(p));
+    const ok =
+      Array.isArray(powers) && powers.length === 2 && powers.every((p) => typeof p === 'number' && Number.isFinite(p));
     if (!ok) throw bad('adam needs betaPowers: [number, number]');
   } else if (state.betaPowers !== null) {
     throw bad('betaPowers must be null for sgd');

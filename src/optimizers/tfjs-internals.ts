@@ -110,7 +110,14 @@ function adamFields(optimizer: tf.Optimizer): { accBeta1: tf.Variable; accBeta2:
 export function adamStepState(
   optimizer: tf.AdamOptimizer,
   names: string[],
-): { beta1: number; beta2: number; epsilon: number; accBeta1: tf.Variable; accBeta2: tf.Variable; moments: Array<[tf.Variable, tf.Variable]> } {
+): {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  moments: Array<[tf.Variable, tf.Variable]>;
+} {
   const { accBeta1, accBeta2 } = adamFields(optimizer);
   const fields = optimizer as unknown as AdamFields & { beta1: number; beta2: number; epsilon: number };
   const slot = (name: string, suffix: string) => ({

@@ -34,9 +34,22 @@ export function wasmAdamStep(optimizer: tf.Optimizer, grads: tf.NamedTensorMap):
     const outs = [w, m, v].map(() => backend.makeOutput(w.shape, 'float32'));
     const [wOut, mOut, vOut] = outs.map((info) => heapOffset(backend, info));
     kernels.adamStep(
-      heapOffset(backend, w), heapOffset(backend, m), heapOffset(backend, v), heapOffset(backend, grads[name]),
-      wOut, mOut, vOut, w.size,
-      beta1, 1 - beta1, beta2, 1 - beta2, c1, c2, epsilon, negLr,
+      heapOffset(backend, w),
+      heapOffset(backend, m),
+      heapOffset(backend, v),
+      heapOffset(backend, grads[name]),
+      wOut,
+      mOut,
+      vOut,
+      w.size,
+      beta1,
+      1 - beta1,
+      beta2,
+      1 - beta2,
+      c1,
+      c2,
+      epsilon,
+      negLr,
     );
     const [newW, newM, newV] = outs.map((info) => tf.engine().makeTensorFromTensorInfo(info));
     w.assign(newW);

@@ -30,7 +30,9 @@ export class DivisorReducer extends BaseReducer {
       if (!Number.isFinite(divisor)) {
         throw invalidArgument(`Argument \`divisor\` must be a finite number. Received: divisor=${divisor}`);
       }
-      return tf.tidy(() => (losses.size === 0 || divisor === 0 ? zeroLoss(embeddings) : tf.div(tf.sum(losses), divisor)));
+      return tf.tidy(() =>
+        losses.size === 0 || divisor === 0 ? zeroLoss(embeddings) : tf.div(tf.sum(losses), divisor),
+      );
     }
     return tf.tidy(() => {
       if (losses.size === 0) return zeroLoss(embeddings);

@@ -47,7 +47,8 @@ export class LpRegularizer extends BaseRegularizer {
 function rowNorms(x: tf.Tensor2D, p: number, power: number): tf.Tensor1D {
   const raise = (t: tf.Tensor1D) => (power === 1 ? t : tf.pow(t, power));
   // x * sign(x) is |x| with the gradient sign(x), 0 at 0; tf.abs has the gradient -1 at 0.
-  const sum: tf.Tensor1D = p === 1 ? tf.sum(tf.mul(x, tf.sign(x)), 1) : p === 2 ? tf.sum(tf.square(x), 1) : tf.sum(tf.pow(tf.abs(x), p), 1);
+  const sum: tf.Tensor1D =
+    p === 1 ? tf.sum(tf.mul(x, tf.sign(x)), 1) : p === 2 ? tf.sum(tf.square(x), 1) : tf.sum(tf.pow(tf.abs(x), p), 1);
   if (p === 1 && power >= 1) return raise(sum) as tf.Tensor1D;
   const positive = noGradient((s) => tf.greater(s, 0), sum);
   const safe = tf.where(positive, sum, tf.onesLike(sum));

@@ -72,9 +72,14 @@ interface Evaluation {
 export async function buildReport(runDir: string, options: BuildReportOptions = {}): Promise<ReportPage> {
   const { map = 'pca', mapPoints = 2000, pairSamples = 1000 } = options;
   if (!MAP_METHODS.includes(map)) {
-    throw invalidArgument(`Option \`map\` must be one of ${MAP_METHODS.join(', ')}. Received: map=${JSON.stringify(map)}`);
+    throw invalidArgument(
+      `Option \`map\` must be one of ${MAP_METHODS.join(', ')}. Received: map=${JSON.stringify(map)}`,
+    );
   }
-  for (const [name, value, least] of [['mapPoints', mapPoints, 3], ['pairSamples', pairSamples, 2]] as const) {
+  for (const [name, value, least] of [
+    ['mapPoints', mapPoints, 3],
+    ['pairSamples', pairSamples, 2],
+  ] as const) {
     if (!(Number.isInteger(value) && value >= least)) {
       throw invalidArgument(`Option \`${name}\` must be an integer >= ${least}. Received: ${name}=${String(value)}`);
     }
@@ -97,10 +102,12 @@ export async function buildReport(runDir: string, options: BuildReportOptions = 
   };
   const evaluation = await openEvaluation(run);
   try {
-    const testHealth = summaryHealth(run) ?? ('absent' in evaluation ? null : finalHealth(evaluation.model, evaluation.test, config));
+    const testHealth =
+      summaryHealth(run) ?? ('absent' in evaluation ? null : finalHealth(evaluation.model, evaluation.test, config));
     sections.verdict = verdictSection(run, testHealth);
     if ('absent' in evaluation) {
-      for (const id of ['metrics', 'distances', 'map', 'neighbours'] as const) sections[id] = { absent: evaluation.absent };
+      for (const id of ['metrics', 'distances', 'map', 'neighbours'] as const)
+        sections[id] = { absent: evaluation.absent };
     } else {
       Object.assign(sections, await modelSections(config, evaluation, map, mapPoints, pairSamples));
     }
@@ -126,19 +133,34 @@ function summaryHealth(run: RunFiles): HealthSnapshot | null {
 function verdictSection(run: RunFiles, testHealth: HealthSnapshot | null): SectionBody {
   const verdict = runVerdict(run.config, run.log, testHealth);
   if (verdict === null) {
-    return { absent: 'not measured in this run: the log holds no health probe and there is no model to measure the test split with, so there is no verdict.' };
+    return {
+      absent:
+        'not measured in this run: the log holds no health probe and there is no model to measure the test split with, so there is no verdict.',
+    };
   }
-  const guard = (run.summary?.guard?.actions ?? []).map((a) => `the guard at step ${a.step}: ${a.verdict}, ${a.action}`);
-  return { html: verdictHtml(verdict.report, `${verdict.basis}, with the run's log and settings`, { reading: verdict.reading, events: guard }) };
+  const guard = (run.summary?.guard?.actions ?? []).map(
+    (a) => `the guard at step ${a.step}: ${a.verdict}, ${a.action}`,
+  );
+  return {
+    html: verdictHtml(verdict.report, `${verdict.basis}, with the run's log and settings`, {
+      reading: verdict.reading,
+      events: guard,
+    }),
+  };
 }
 
 /** The health probes of the log over the steps, with the detector's thresholds. */
 async function healthChart(config: TrainConfig, log: readonly StepRecord[]): Promise<SectionBody> {
-  const probes = log.filter((r): r is StepRecord & { health: HealthSnapshot } => r.health !== undefined && r.health !== null);
+  const probes = log.filter(
+    (r): r is StepRecord & { health: HealthSnapshot } => r.health !== undefined && r.health !== null,
+  );
   const measured = healthMetricNames(probes);
   const metrics = healthChartMetrics(config).filter((m) => measured.includes(m));
   if (metrics.length === 0) return { absent: 'not measured in this run: the log holds no health numbers (probes).' };
-  const last = parseHealthSnapshot(probes[probes.length - 1].health, `log.jsonl step ${probes[probes.length - 1].step}`);
+  const last = parseHealthSnapshot(
+    probes[probes.length - 1].health,
+    `log.jsonl step ${probes[probes.length - 1].step}`,
+  );
   const spec = healthChartSpec(probes, { metrics, thresholds: healthThresholds(last, config.normalizeEmbeddings) });
   return {
     html: chartFigureHtml(
@@ -153,13 +175,16 @@ async function healthChart(config: TrainConfig, log: readonly StepRecord[]): Pro
 async function openEvaluation(run: RunFiles): Promise<Evaluation | { absent: string }> {
   const { config } = run;
   if (run.model === null) {
-    return { absent: `the run saved neither a trained model (model/) nor a checkpoint to evaluate; continue it with \`deepmetric train --resume ${run.runDir}\`.` };
+    return {
+      absent: `the run saved neither a trained model (model/) nor a checkpoint to evaluate; continue it with \`deepmetric train --resume ${run.runDir}\`.`,
+    };
   }
   let test: Dataset;
   try {
     test = (await loadData(config.data, dataOptions(config))).test;
   } catch (error) {
-    if (error instanceof DeepmetricError && error.code === 'invalid-input') return { absent: `the run's data cannot be read (${error.message}).` };
+    if (error instanceof DeepmetricError && error.code === 'invalid-input')
+      return { absent: `the run's data cannot be read (${error.message}).` };
     throw error;
   }
   const model = await loadModel(run.model.dir);
@@ -186,12 +211,19 @@ async function modelSections(
 ): Promise<Record<ModelSectionId, SectionBody>> {
   const { test, embeddings, note } = evaluation;
   const rng = new Random(config.seed);
-  const comparison = compareWithRaw(embeddings, test, { seed: config.seed, embeddingsName: 'the embeddings of the run\'s model' });
+  const comparison = compareWithRaw(embeddings, test, {
+    seed: config.seed,
+    embeddingsName: "the embeddings of the run's model",
+  });
   const where =
     config.holdoutClasses === null
       ? `the ${comparison.samples} test samples (${comparison.classes} classes)`
       : `the ${comparison.samples} samples of the ${comparison.classes} held-out classes (never seen in training)`;
-  const figure = chartFigureHtml('metrics', await renderSvg(metricsChartSpec(comparison), 'metrics'), 'Each metric for the trained embeddings and for the raw input features.');
+  const figure = chartFigureHtml(
+    'metrics',
+    await renderSvg(metricsChartSpec(comparison), 'metrics'),
+    'Each metric for the trained embeddings and for the raw input features.',
+  );
   const metrics = { html: note + metricsHtml(comparison, where, figure) };
 
   const pairRows = sampleRows(test.labels.length, pairSamples, rng);
@@ -206,7 +238,10 @@ async function modelSections(
     mapped.dispose();
   }
   const mapLabels = mapRows.map((i) => test.labels[i]);
-  const mapSvg = await renderSvg(embeddingMapChartSpec(projection, { method: map, labels: mapLabels, classNames: test.classNames }), 'map');
+  const mapSvg = await renderSvg(
+    embeddingMapChartSpec(projection, { method: map, labels: mapLabels, classNames: test.classNames }),
+    'map',
+  );
   const mapHtml = chartFigureHtml(
     'map',
     mapSvg,
@@ -215,11 +250,18 @@ async function modelSections(
 
   const neighbours = isImageShape(test.sampleShape)
     ? { html: note + (await neighboursHtml(test, embeddings, rng)) }
-    : { absent: `the data are not images (each sample has shape [${test.sampleShape.join(', ')}]), so there is nothing to show.` };
+    : {
+        absent: `the data are not images (each sample has shape [${test.sampleShape.join(', ')}]), so there is nothing to show.`,
+      };
   return { metrics, distances, map: { html: note + mapHtml }, neighbours };
 }
 
-async function distancesHtml(config: TrainConfig, test: Dataset, embeddings: tf.Tensor2D, rows: number[]): Promise<string> {
+async function distancesHtml(
+  config: TrainConfig,
+  test: Dataset,
+  embeddings: tf.Tensor2D,
+  rows: number[],
+): Promise<string> {
   const sample = subset(test, rows);
   const distance = distanceFor(config.distance, config.normalizeEmbeddings);
   const initial = buildModel(config.model, {
@@ -268,7 +310,10 @@ async function neighboursHtml(test: Dataset, embeddings: tf.Tensor2D, rng: Rando
 function sampleRows(n: number, count: number, rng: Random): number[] {
   const all = Array.from({ length: n }, (_, i) => i);
   if (n <= count) return all;
-  return rng.shuffle(all).slice(0, count).sort((a, b) => a - b);
+  return rng
+    .shuffle(all)
+    .slice(0, count)
+    .sort((a, b) => a - b);
 }
 
 function distanceLabel(config: TrainConfig): string {
@@ -296,4 +341,3 @@ function subtitle(run: RunFiles): string {
       : `${summary.steps} steps in ${summary.seconds.toFixed(1)} s on ${summary.backend}`;
   return `data ${config.data} · model ${model} · ${config.loss} loss, ${config.miner} mining · ${progress} · report made ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
-

@@ -11,7 +11,9 @@ import { escapeHtml } from './escape-html.js';
  */
 export function chartFigureHtml(name: string, svg: string, caption: string): string {
   if (!svg.trimStart().startsWith('<svg')) {
-    throw invalidArgument(`Argument \`svg\` must be an SVG document (from renderSvg). Received: ${JSON.stringify(svg.slice(0, 40))}`);
+    throw invalidArgument(
+      `Argument \`svg\` must be an SVG document (from renderSvg). Received: ${JSON.stringify(svg.slice(0, 40))}`,
+    );
   }
   return `<figure class="chart" data-chart="${escapeHtml(name)}">\n${svg}\n<figcaption>${escapeHtml(caption)}</figcaption>\n</figure>`;
 }

@@ -17,14 +17,19 @@ export interface DistanceHistogramChartOptions {
  * @example
  * const spec = distanceHistogramChartSpec(distanceHistograms(phases), { distanceLabel: 'Euclidean distance (normalized)' });
  */
-export function distanceHistogramChartSpec(bins: readonly HistogramBin[], options: DistanceHistogramChartOptions): TopLevelSpec {
+export function distanceHistogramChartSpec(
+  bins: readonly HistogramBin[],
+  options: DistanceHistogramChartOptions,
+): TopLevelSpec {
   if (!Array.isArray(bins) || bins.length === 0) {
     throw invalidArgument('Argument `bins` must be a non-empty array of histogram bins. Received: none');
   }
   const phases = options.phases ?? ['start', 'end'];
   return {
     data: { values: bins.map((b) => ({ ...b })) },
-    facet: { column: { field: 'phase', type: 'nominal', sort: phases, title: null, header: { labelFontWeight: 'bold' } } },
+    facet: {
+      column: { field: 'phase', type: 'nominal', sort: phases, title: null, header: { labelFontWeight: 'bold' } },
+    },
     spec: {
       width: 290,
       height: 170,
@@ -34,7 +39,12 @@ export function distanceHistogramChartSpec(bins: readonly HistogramBin[], option
         x2: { field: 'x1' },
         y: { field: 'share', type: 'quantitative', title: 'share of pairs', axis: { format: '.0%' } },
         y2: { datum: 0 },
-        color: { field: 'pairs', type: 'nominal', title: null, scale: { domain: ['d(a,p)', 'd(a,n)'], range: ['#4c78a8', '#e45756'] } },
+        color: {
+          field: 'pairs',
+          type: 'nominal',
+          title: null,
+          scale: { domain: ['d(a,p)', 'd(a,n)'], range: ['#4c78a8', '#e45756'] },
+        },
       },
     },
   };

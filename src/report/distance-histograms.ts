@@ -22,7 +22,10 @@ export interface HistogramBin {
  * @example
  * const bins = distanceHistograms([{ phase: 'start', distances: before }, { phase: 'end', distances: after }]);
  */
-export function distanceHistograms(phases: Array<{ phase: string; distances: PairDistances }>, bins = 40): HistogramBin[] {
+export function distanceHistograms(
+  phases: Array<{ phase: string; distances: PairDistances }>,
+  bins = 40,
+): HistogramBin[] {
   if (!(Number.isInteger(bins) && bins >= 1)) {
     throw invalidArgument(`Argument \`bins\` must be an integer >= 1. Received: bins=${String(bins)}`);
   }
@@ -44,7 +47,10 @@ export function distanceHistograms(phases: Array<{ phase: string; distances: Pai
   const width = hi > lo ? (hi - lo) / bins : Math.max(Math.abs(lo), 1) * 1e-3;
   const out: HistogramBin[] = [];
   for (const { phase, distances } of phases) {
-    for (const [pairs, values] of [['d(a,p)', distances.positive], ['d(a,n)', distances.negative]] as const) {
+    for (const [pairs, values] of [
+      ['d(a,p)', distances.positive],
+      ['d(a,n)', distances.negative],
+    ] as const) {
       if (values.length === 0) continue;
       const counts = new Float64Array(bins);
       for (const v of values) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;

@@ -71,12 +71,21 @@ export function healthChartSpec(records: readonly StepRecord[], options: HealthC
             encoding: { x: { field: 'step', type: 'quantitative', title: 'step' }, y },
           },
           ...rules.flatMap((t) => {
-            const data = { values: [{ value: t.value, text: `${t.label} ${t.bad === 'below' ? '<' : '>'} ${t.value}` }] };
+            const data = {
+              values: [{ value: t.value, text: `${t.label} ${t.bad === 'below' ? '<' : '>'} ${t.value}` }],
+            };
             return [
               { data, mark: { type: 'rule' as const, color: '#d62728', strokeDash: [4, 3] }, encoding: { y } },
               {
                 data,
-                mark: { type: 'text' as const, color: '#d62728', align: 'right' as const, dy: t.bad === 'below' ? 9 : -5, fontSize: 10, x: 'width' as const },
+                mark: {
+                  type: 'text' as const,
+                  color: '#d62728',
+                  align: 'right' as const,
+                  dy: t.bad === 'below' ? 9 : -5,
+                  fontSize: 10,
+                  x: 'width' as const,
+                },
                 encoding: { y, text: { field: 'text', type: 'nominal' as const } },
               },
             ];

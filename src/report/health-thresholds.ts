@@ -1,4 +1,17 @@
-import { COLLAPSED_NEAR_ZERO_SHARE, COLLAPSED_NORMALIZED_DISTANCE, COLLAPSED_RAW_SPREAD_RATIO, COLLAPSED_STD, COLLAPSING_RAW_SPREAD_RATIO, COLLAPSING_SPREAD_RATIO, DEAD_DIMENSION_SHARE, DIMENSIONAL_FIRST_COMPONENT_SHARE, DIMENSIONAL_MIN_RANK, DIMENSIONAL_RANK_FRACTION, UNSEPARATED_VIOLATION_FRACTION, type HealthSnapshot } from '../health/index.js';
+import {
+  COLLAPSED_NEAR_ZERO_SHARE,
+  COLLAPSED_NORMALIZED_DISTANCE,
+  COLLAPSED_RAW_SPREAD_RATIO,
+  COLLAPSED_STD,
+  COLLAPSING_RAW_SPREAD_RATIO,
+  COLLAPSING_SPREAD_RATIO,
+  DEAD_DIMENSION_SHARE,
+  DIMENSIONAL_FIRST_COMPONENT_SHARE,
+  DIMENSIONAL_MIN_RANK,
+  DIMENSIONAL_RANK_FRACTION,
+  UNSEPARATED_VIOLATION_FRACTION,
+  type HealthSnapshot,
+} from '../health/index.js';
 import type { HealthThreshold } from './health-chart.js';
 
 /**
@@ -43,12 +56,23 @@ export function healthThresholds(last: HealthSnapshot | null, normalizeEmbedding
   const classes = last?.numClasses ?? 0;
   const dim = last?.dim ?? NaN;
   if (classes >= 2 && Number.isFinite(dim)) {
-    out.push({ metric: 'effectiveRank', value: round(DIMENSIONAL_RANK_FRACTION * Math.min(classes - 1, dim)), bad: 'below', label: 'dimensional collapse' });
+    out.push({
+      metric: 'effectiveRank',
+      value: round(DIMENSIONAL_RANK_FRACTION * Math.min(classes - 1, dim)),
+      bad: 'below',
+      label: 'dimensional collapse',
+    });
   } else {
     out.push({ metric: 'effectiveRank', value: DIMENSIONAL_MIN_RANK, bad: 'below', label: 'dimensional collapse' });
-    out.push({ metric: 'firstComponentShare', value: DIMENSIONAL_FIRST_COMPONENT_SHARE, bad: 'above', label: 'on a line' });
+    out.push({
+      metric: 'firstComponentShare',
+      value: DIMENSIONAL_FIRST_COMPONENT_SHARE,
+      bad: 'above',
+      label: 'on a line',
+    });
   }
-  if (Number.isFinite(dim)) out.push({ metric: 'deadDimensions', value: round(DEAD_DIMENSION_SHARE * dim), bad: 'above', label: 'dead units' });
+  if (Number.isFinite(dim))
+    out.push({ metric: 'deadDimensions', value: round(DEAD_DIMENSION_SHARE * dim), bad: 'above', label: 'dead units' });
   out.push({ metric: 'violationFraction', value: UNSEPARATED_VIOLATION_FRACTION, bad: 'above', label: 'unseparated' });
   return out;
 }

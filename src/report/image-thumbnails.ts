@@ -51,7 +51,9 @@ export async function imageThumbnails(dataset: Dataset, rows: readonly number[])
       const pixels = Buffer.alloc(size);
       const values = dataset.features.subarray(r * size, (r + 1) * size);
       for (let j = 0; j < size; j++) pixels[j] = Math.round((values[j] - lo) * scale);
-      const png = await sharp(pixels, { raw: { width, height, channels: channels as 1 | 3 } }).png().toBuffer();
+      const png = await sharp(pixels, { raw: { width, height, channels: channels as 1 | 3 } })
+        .png()
+        .toBuffer();
       return `data:image/png;base64,${png.toString('base64')}`;
     }),
   );

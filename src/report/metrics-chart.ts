@@ -35,7 +35,13 @@ export function metricsChartSpec(comparison: RawComparison): TopLevelSpec {
       y: { field: 'metric', type: 'nominal', title: null, sort: METRIC_LABELS.map(([, label]) => label) },
       yOffset: { field: 'source', type: 'nominal', sort: [...SOURCES] },
       x: { field: 'value', type: 'quantitative', title: null, scale: { domain: [0, 1] } },
-      color: { field: 'source', type: 'nominal', title: null, scale: { domain: [...SOURCES], range: ['#4c78a8', '#bab0ac'] }, legend: { orient: 'bottom' } },
+      color: {
+        field: 'source',
+        type: 'nominal',
+        title: null,
+        scale: { domain: [...SOURCES], range: ['#4c78a8', '#bab0ac'] },
+        legend: { orient: 'bottom' },
+      },
     },
   };
 }

@@ -28,7 +28,11 @@ export interface NearestNeighbourRowsOptions {
  * const grid = nearestNeighbourRows(embeddings, test.labels, { rng: new Random(0) });
  * grid[0].neighbours;   // the 8 rows nearest to the first query
  */
-export function nearestNeighbourRows(embeddings: tf.Tensor2D, labels: ArrayLike<number>, options: NearestNeighbourRowsOptions): NeighbourRow[] {
+export function nearestNeighbourRows(
+  embeddings: tf.Tensor2D,
+  labels: ArrayLike<number>,
+  options: NearestNeighbourRowsOptions,
+): NeighbourRow[] {
   checkEmbeddings(embeddings);
   const n = embeddings.shape[0];
   const y = checkLabels(labels, n);
@@ -37,7 +41,9 @@ export function nearestNeighbourRows(embeddings: tf.Tensor2D, labels: ArrayLike<
     throw invalidArgument(`Option \`queries\` must be an integer >= 1. Received: queries=${String(queries)}`);
   }
   if (!(Number.isInteger(k) && k >= 1 && k < n)) {
-    throw invalidArgument(`Option \`k\` must be an integer in [1, ${n - 1}] (the other rows). Received: k=${String(k)}`);
+    throw invalidArgument(
+      `Option \`k\` must be an integer in [1, ${n - 1}] (the other rows). Received: k=${String(k)}`,
+    );
   }
   const byClass = new Map<number, number[]>();
   y.forEach((label, i) => {

@@ -20,7 +20,9 @@ export function neighbourGridHtml(rows: ReadonlyArray<{ query: GridImage; neighb
   const k = Math.max(...rows.map((r) => r.neighbours.length));
   const cell = (image: GridImage, kind: string) => {
     if (!image.uri.startsWith('data:image/')) {
-      throw invalidArgument(`Argument \`rows\` must hold data:image/ URIs. Received: ${JSON.stringify(image.uri.slice(0, 30))}`);
+      throw invalidArgument(
+        `Argument \`rows\` must hold data:image/ URIs. Received: ${JSON.stringify(image.uri.slice(0, 30))}`,
+      );
     }
     const name = escapeHtml(image.className);
     return `<figure class="${kind}"><img src="${image.uri}" alt="${name}" title="${name}"><figcaption>${name}</figcaption></figure>`;

@@ -24,11 +24,16 @@ const BLOCK_ENTRIES = 2 ** 22;
  * const { positive, negative } = pairDistances(embeddings, labels, new LpDistance());
  * // healthy training: positive distances end up well below negative ones
  */
-export function pairDistances(embeddings: tf.Tensor2D, labels: ArrayLike<number>, distance: BaseDistance): PairDistances {
+export function pairDistances(
+  embeddings: tf.Tensor2D,
+  labels: ArrayLike<number>,
+  distance: BaseDistance,
+): PairDistances {
   checkEmbeddings(embeddings);
   const n = embeddings.shape[0];
   const y = checkLabels(labels, n);
-  if (n < 2) throw invalidArgument(`Argument \`embeddings\` must have at least 2 rows to form a pair. Received: ${n} row`);
+  if (n < 2)
+    throw invalidArgument(`Argument \`embeddings\` must have at least 2 rows to form a pair. Received: ${n} row`);
   let numPositive = 0;
   const counts = new Map<number, number>();
   for (const label of y) counts.set(label, (counts.get(label) ?? 0) + 1);

@@ -27,7 +27,9 @@ export const CHART_CONFIG: Config = {
  */
 export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<string> {
   if (!/^[A-Za-z][\w-]*$/.test(idPrefix)) {
-    throw invalidArgument(`Argument \`idPrefix\` must be a letter followed by letters, digits, _ or -. Received: ${JSON.stringify(idPrefix)}`);
+    throw invalidArgument(
+      `Argument \`idPrefix\` must be a letter followed by letters, digits, _ or -. Received: ${JSON.stringify(idPrefix)}`,
+    );
   }
   const compiled = compile(spec, { config: CHART_CONFIG }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });

@@ -15,11 +15,10 @@ import { REPORT_SECTIONS, type ReportPage } from './report-page.js';
 export function reportHtml(page: ReportPage): string {
   const sections = REPORT_SECTIONS.map(({ id, title }) => {
     const body = page.sections[id];
-    if (body === undefined) throw invalidArgument(`Argument \`page.sections\` must have every section. Received: no '${id}'`);
+    if (body === undefined)
+      throw invalidArgument(`Argument \`page.sections\` must have every section. Received: no '${id}'`);
     const content =
-      'html' in body
-        ? body.html
-        : `<p class="absent"><strong>Not available:</strong> ${escapeHtml(body.absent)}</p>`;
+      'html' in body ? body.html : `<p class="absent"><strong>Not available:</strong> ${escapeHtml(body.absent)}</p>`;
     return `<section id="${id}" class="${'html' in body ? 'present' : 'missing'}">\n<h2>${escapeHtml(title)}</h2>\n${content}\n</section>`;
   });
   const toc = REPORT_SECTIONS.map(({ id, title }) => `<a href="#${id}">${escapeHtml(title)}</a>`).join('');

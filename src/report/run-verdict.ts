@@ -21,7 +21,11 @@ export interface RunVerdict {
  * const verdict = runVerdict(config, log, summary.health);
  * verdict?.report.verdict;   // 'healthy' | 'collapsing' | 'dimensional-collapse' | 'collapsed'
  */
-export function runVerdict(config: TrainConfig, log: readonly StepRecord[], testHealth: HealthSnapshot | null): RunVerdict | null {
+export function runVerdict(
+  config: TrainConfig,
+  log: readonly StepRecord[],
+  testHealth: HealthSnapshot | null,
+): RunVerdict | null {
   const candidates: RunVerdict[] = [];
   const probes = log.filter((r) => r.health !== undefined && r.health !== null);
   if (probes.length > 0) {

@@ -10,7 +10,8 @@ import { escapeHtml } from './escape-html.js';
  */
 export function settingsHtml(config: TrainConfig): string {
   const rows = Object.entries(config).map(
-    ([key, value]) => `<tr><td>${escapeHtml(key)}</td><td>${escapeHtml(value === null ? '-' : String(value))}</td></tr>`,
+    ([key, value]) =>
+      `<tr><td>${escapeHtml(key)}</td><td>${escapeHtml(value === null ? '-' : String(value))}</td></tr>`,
   );
   return `<div class="settings"><table>\n${rows.join('\n')}\n</table></div>`;
 }

@@ -15,7 +15,9 @@ const HEIGHT = 110;
  */
 export function trainingChartSpec(records: readonly StepRecord[]): TopLevelSpec {
   if (!Array.isArray(records) || records.length === 0) {
-    throw invalidArgument(`Argument \`records\` must be a non-empty array of log records. Received: ${Array.isArray(records) ? 'an empty array' : String(records)}`);
+    throw invalidArgument(
+      `Argument \`records\` must be a non-empty array of log records. Received: ${Array.isArray(records) ? 'an empty array' : String(records)}`,
+    );
   }
   const values = records.map((r) => ({
     step: r.step,
@@ -51,7 +53,13 @@ export function trainingChartSpec(records: readonly StepRecord[]): TopLevelSpec 
         mark: { ...line, color: '#54a24b' },
         encoding: {
           x: step,
-          y: { field: 'activeFraction', type: 'quantitative', title: 'share', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
+          y: {
+            field: 'activeFraction',
+            type: 'quantitative',
+            title: 'share',
+            scale: { domain: [0, 1] },
+            axis: { format: '.0%' },
+          },
         },
       },
       {
@@ -63,7 +71,12 @@ export function trainingChartSpec(records: readonly StepRecord[]): TopLevelSpec 
         encoding: {
           x: step,
           y: { field: 'distance', type: 'quantitative', title: 'distance', scale: { zero: false } },
-          color: { field: 'pairs', type: 'nominal', title: null, scale: { domain: ['d(a,p)', 'd(a,n)'], range: ['#4c78a8', '#e45756'] } },
+          color: {
+            field: 'pairs',
+            type: 'nominal',
+            title: null,
+            scale: { domain: ['d(a,p)', 'd(a,n)'], range: ['#4c78a8', '#e45756'] },
+          },
         },
       },
     ],

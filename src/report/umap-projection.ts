@@ -28,7 +28,9 @@ export function umapProjection(x: tf.Tensor2D, options: UmapProjectionOptions): 
   if (n < 3) throw invalidArgument(`Argument \`x\` must have at least 3 rows for UMAP. Received: ${n} rows`);
   const nNeighbors = Math.min(options.nNeighbors ?? 15, n - 1);
   if (!(Number.isInteger(nNeighbors) && nNeighbors >= 2)) {
-    throw invalidArgument(`Option \`nNeighbors\` must be an integer >= 2. Received: nNeighbors=${String(options.nNeighbors)}`);
+    throw invalidArgument(
+      `Option \`nNeighbors\` must be an integer >= 2. Received: nNeighbors=${String(options.nNeighbors)}`,
+    );
   }
   const data = x.dataSync();
   const rows = Array.from({ length: n }, (_, i) => Array.from(data.subarray(i * d, (i + 1) * d)));

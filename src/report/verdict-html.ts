@@ -72,8 +72,12 @@ export function verdictHtml(report: HealthReport, where: string, options: Verdic
       '</table>',
     );
   }
-  const other = Object.keys(report.evidence).find((k) => k.includes('.'))?.split('.')[0];
-  const rows = KEY_EVIDENCE.filter(([key]) => Number.isFinite(report.evidence[key]) || Number.isFinite(report.evidence[`${other}.${key}`]));
+  const other = Object.keys(report.evidence)
+    .find((k) => k.includes('.'))
+    ?.split('.')[0];
+  const rows = KEY_EVIDENCE.filter(
+    ([key]) => Number.isFinite(report.evidence[key]) || Number.isFinite(report.evidence[`${other}.${key}`]),
+  );
   if (rows.length > 0) {
     const cell = (v: number | undefined) => `<td class="num">${v === undefined ? '' : number(v)}</td>`;
     parts.push(

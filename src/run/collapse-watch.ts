@@ -80,7 +80,9 @@ export function guardRun(config: TrainConfig, logPath: string): GuardRun<Trainer
  * default, whose matrix it shares with the spread (one n x n matrix less per probe).
  */
 function separationDistance(config: TrainConfig): { distance?: ReturnType<typeof distanceFor> } {
-  return config.distance === 'euclidean' && config.normalizeEmbeddings ? {} : { distance: distanceFor(config.distance, config.normalizeEmbeddings) };
+  return config.distance === 'euclidean' && config.normalizeEmbeddings
+    ? {}
+    : { distance: distanceFor(config.distance, config.normalizeEmbeddings) };
 }
 
 /**
@@ -91,5 +93,8 @@ function separationDistance(config: TrainConfig): { distance?: ReturnType<typeof
  * const health = finalHealth(model, test, config); // health.effectiveRank, health.meanNormalizedDistance, ...
  */
 export function finalHealth(model: tfl.LayersModel, dataset: Dataset, config: TrainConfig): HealthSnapshot {
-  return healthSnapshot(modelHealth(model, dataset, { ...separationDistance(config), margin: config.margin }), dataset.labels);
+  return healthSnapshot(
+    modelHealth(model, dataset, { ...separationDistance(config), margin: config.margin }),
+    dataset.labels,
+  );
 }

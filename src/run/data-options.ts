@@ -37,7 +37,9 @@ export function parseHoldoutClasses(value: string): number | string[] {
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
   const names = trimmed.split(',').map((s) => s.trim());
   if (names.some((s) => s === '')) {
-    throw invalidArgument(`Setting \`holdoutClasses\` must be a count, a fraction or comma-separated class names. Received: ${JSON.stringify(value)}`);
+    throw invalidArgument(
+      `Setting \`holdoutClasses\` must be a count, a fraction or comma-separated class names. Received: ${JSON.stringify(value)}`,
+    );
   }
   return names;
 }

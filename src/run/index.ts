@@ -9,7 +9,16 @@ export {
   runPaths,
 } from './run-layout.js';
 export type { RunPaths } from './run-layout.js';
-export { resolveConfig, totalSteps, DEFAULT_CONFIG, LOSSES, DISTANCES, OPTIMIZERS, SCHEDULES, COLORS } from './train-config.js';
+export {
+  resolveConfig,
+  totalSteps,
+  DEFAULT_CONFIG,
+  LOSSES,
+  DISTANCES,
+  OPTIMIZERS,
+  SCHEDULES,
+  COLORS,
+} from './train-config.js';
 export type { TrainConfig, LossName, DistanceName, OptimizerName, ScheduleName } from './train-config.js';
 export { runTraining } from './run-training.js';
 export type { RunTrainingOptions, TrainSummary } from './run-training.js';

@@ -36,11 +36,17 @@ export interface RunFiles {
 export async function readRun(runDir: string): Promise<RunFiles> {
   const paths = runPaths(runDir);
   const configPath = paths.config;
-  const configFile = await readJsonObject(configPath, 'a JSON object of settings', 'not a run directory: expected the config.json that `deepmetric train` writes');
+  const configFile = await readJsonObject(
+    configPath,
+    'a JSON object of settings',
+    'not a run directory: expected the config.json that `deepmetric train` writes',
+  );
   const config = resolveConfig(configFile, {}, configPath);
   const log = await readRunLog(paths.log);
   const summaryPath = paths.summary;
-  const summary = (await exists(summaryPath)) ? await readJsonObject(summaryPath, 'the JSON object `deepmetric train` writes') : null;
+  const summary = (await exists(summaryPath))
+    ? await readJsonObject(summaryPath, 'the JSON object `deepmetric train` writes')
+    : null;
   const finished = summary as TrainSummary | null;
   return { runDir, config, log, summary: finished, model: await findModel(runDir, finished) };
 }

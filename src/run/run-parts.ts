@@ -81,7 +81,10 @@ export function minerFor(name: MinerName, config: TrainConfig): BaseMiner | null
 export function scheduleFor(config: TrainConfig): ScheduleCallback<Trainer> {
   const scheduler = schedulerFor(config);
   const rampsPlateau = config.schedule === 'plateau' && config.warmupSteps > 0;
-  return new ScheduleCallback(scheduler, rampsPlateau ? { steps: config.warmupSteps, from: DEFAULT_START_FACTOR } : null);
+  return new ScheduleCallback(
+    scheduler,
+    rampsPlateau ? { steps: config.warmupSteps, from: DEFAULT_START_FACTOR } : null,
+  );
 }
 
 /**

@@ -11,7 +11,19 @@ import { MPerClassSampler } from '../samplers/index.js';
 import { retrievalWithRaw, type RetrievalMetrics } from '../evaluation/index.js';
 import { Random } from '../random.js';
 import { writeFileAtomic } from '../io/index.js';
-import { type Callback, CheckpointCallback, type Stateful, loadCheckpoint, LogCallback, ProgressCallback, Trainer, type StopRequest, ParallelTrainer, resolveWorkers, type GuardSummary } from '../training/index.js';
+import {
+  type Callback,
+  CheckpointCallback,
+  type Stateful,
+  loadCheckpoint,
+  LogCallback,
+  ProgressCallback,
+  Trainer,
+  type StopRequest,
+  ParallelTrainer,
+  resolveWorkers,
+  type GuardSummary,
+} from '../training/index.js';
 import { RunLog } from './run-log.js';
 import { lossFor, minerFor, scheduleFor } from './run-parts.js';
 import { totalSteps, type TrainConfig } from './train-config.js';
@@ -197,12 +209,17 @@ async function checkRunDir(dir: string, resume: boolean): Promise<void> {
   });
   if (resume) {
     if (entries === null || !entries.includes('checkpoints')) {
-      throw new DeepmetricError('invalid-input', `${dir}: no checkpoint to resume from (expected ${CHECKPOINT_DIR} written by \`deepmetric train\`)`);
+      throw new DeepmetricError(
+        'invalid-input',
+        `${dir}: no checkpoint to resume from (expected ${CHECKPOINT_DIR} written by \`deepmetric train\`)`,
+      );
     }
     return;
   }
   if (entries !== null && entries.length > 0) {
-    throw invalidArgument(`Run directory ${dir} already holds files: give another --out, or --resume ${dir} to continue it.`);
+    throw invalidArgument(
+      `Run directory ${dir} already holds files: give another --out, or --resume ${dir} to continue it.`,
+    );
   }
 }
 

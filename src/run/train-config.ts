@@ -142,7 +142,11 @@ const CHECKS: { [K in keyof TrainConfig]: Check } = {
   labels: orNull(text),
   csvHeader: bool,
   labelColumn: orNull(text),
-  imageSize: orNull((v) => (typeof v === 'string' && /^[1-9]\d*(x[1-9]\d*)?$/.test(v) ? null : "'n' or 'HxW' of positive integers, e.g. '64' or '64x48'")),
+  imageSize: orNull((v) =>
+    typeof v === 'string' && /^[1-9]\d*(x[1-9]\d*)?$/.test(v)
+      ? null
+      : "'n' or 'HxW' of positive integers, e.g. '64' or '64x48'",
+  ),
   color: orNull(oneOf(COLORS)),
   model: text,
   embeddingDim: positiveInt,
@@ -184,9 +188,7 @@ export function resolveConfig(
 ): TrainConfig {
   for (const key of Object.keys(file)) {
     if (!(key in CHECKS)) {
-      throw invalidArgument(
-        `${source}: unknown setting \`${key}\`. Allowed: ${Object.keys(CHECKS).join(', ')}`,
-      );
+      throw invalidArgument(`${source}: unknown setting \`${key}\`. Allowed: ${Object.keys(CHECKS).join(', ')}`);
     }
   }
   const merged: Record<string, unknown> = { ...DEFAULT_CONFIG, ...file };
@@ -196,7 +198,8 @@ export function resolveConfig(
   for (const [key, check] of Object.entries(CHECKS)) {
     const problem = check(merged[key]);
     if (problem !== null) {
-      const from = key in flags && flags[key as keyof TrainConfig] !== undefined ? 'flag' : key in file ? source : 'default';
+      const from =
+        key in flags && flags[key as keyof TrainConfig] !== undefined ? 'flag' : key in file ? source : 'default';
       throw invalidArgument(
         `Setting \`${key}\` must be ${problem}. Received: ${key}=${JSON.stringify(merged[key])} (from ${from})`,
       );

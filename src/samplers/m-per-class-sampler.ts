@@ -87,11 +87,19 @@ export class MPerClassSampler {
     // Plain arrays are accepted and checked for 32-bit integers, as everywhere labels are taken.
     const checked = checkLabels(labels, labels?.length ?? 0);
     if (options === null || typeof options !== 'object') {
-      throw invalidArgument(`Argument \`options\` must be an object with \`m\` and \`rng\`. Received: ${String(options)}`);
+      throw invalidArgument(
+        `Argument \`options\` must be an object with \`m\` and \`rng\`. Received: ${String(options)}`,
+      );
     }
-    this.m = checkNumber('m', options.m, { integer: true, min: 2, why: 'each class gives m samples to a batch; with m = 1 no batch holds a positive pair' });
+    this.m = checkNumber('m', options.m, {
+      integer: true,
+      min: 2,
+      why: 'each class gives m samples to a batch; with m = 1 no batch holds a positive pair',
+    });
     if (!(options.rng instanceof Random)) {
-      throw invalidArgument(`Option \`rng\` must be a Random (new dm.Random(seed)). Received: rng=${String(options.rng)}`);
+      throw invalidArgument(
+        `Option \`rng\` must be a Random (new dm.Random(seed)). Received: rng=${String(options.rng)}`,
+      );
     }
     this.rng = options.rng;
     this.numSamples = checked.length;
@@ -202,7 +210,9 @@ export class MPerClassSampler {
       }
     }
     if (!(Number.isInteger(state.epoch) && state.epoch >= 0)) {
-      throw invalidArgument(`Field \`state.epoch\` must be an integer >= 0. Received: state.epoch=${String(state.epoch)}`);
+      throw invalidArgument(
+        `Field \`state.epoch\` must be an integer >= 0. Received: state.epoch=${String(state.epoch)}`,
+      );
     }
     if (!(Number.isInteger(state.batchIndex) && state.batchIndex >= 0 && state.batchIndex < this.numBatches)) {
       throw invalidArgument(
@@ -210,15 +220,20 @@ export class MPerClassSampler {
       );
     }
     const words = state.rng;
-    if (!(Array.isArray(words) && words.length === 4 && words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff))) {
-      throw invalidArgument(`Field \`state.rng\` must be 4 unsigned 32-bit integers. Received: state.rng=${JSON.stringify(words)}`);
+    if (!(
+      Array.isArray(words) &&
+      words.length === 4 &&
+      words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)
+    )) {
+      throw invalidArgument(
+        `Field \`state.rng\` must be 4 unsigned 32-bit integers. Received: state.rng=${JSON.stringify(words)}`,
+      );
     }
     this.rng = Random.fromState(words);
     this.epochIndex = state.epoch;
     this.batchInEpoch = state.batchIndex;
   }
 }
-
 
 /** Row indices per label, labels in order of first appearance (PML's `get_labels_to_indices`). */
 function groupByClass(labels: Int32Array): Map<number, number[]> {
@@ -231,8 +246,14 @@ function groupByClass(labels: Int32Array): Map<number, number[]> {
   return byClass;
 }
 
-function checkClassSizes(classes: Int32Array, classIndices: Int32Array[], source: string, classNames: readonly string[]): void {
-  const name = (label: number) => (classNames[label] === undefined ? String(label) : `${label} (${JSON.stringify(classNames[label])})`);
+function checkClassSizes(
+  classes: Int32Array,
+  classIndices: Int32Array[],
+  source: string,
+  classNames: readonly string[],
+): void {
+  const name = (label: number) =>
+    classNames[label] === undefined ? String(label) : `${label} (${JSON.stringify(classNames[label])})`;
   if (classes.length < 2) {
     throw invalidInput(
       source,

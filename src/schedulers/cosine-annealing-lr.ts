@@ -40,7 +40,9 @@ export class CosineAnnealingLR extends ClosedFormScheduler {
   constructor(options: CosineAnnealingLROptions) {
     super();
     if (options === null || typeof options !== 'object') {
-      throw invalidArgument(`Argument \`options\` must be an object with \`lr\` and \`tMax\`. Received: ${String(options)}`);
+      throw invalidArgument(
+        `Argument \`options\` must be an object with \`lr\` and \`tMax\`. Received: ${String(options)}`,
+      );
     }
     this.initialLr = checkNumber('lr', options.lr, { minExclusive: 0 });
     this.tMax = checkNumber('tMax', options.tMax, { integer: true, min: 1 });

@@ -58,20 +58,26 @@ export class LinearWarmup implements Scheduler {
 
   constructor(options: LinearWarmupOptions) {
     if (options === null || typeof options !== 'object') {
-      throw invalidArgument(`Argument \`options\` must be an object with \`warmupSteps\`. Received: ${String(options)}`);
+      throw invalidArgument(
+        `Argument \`options\` must be an object with \`warmupSteps\`. Received: ${String(options)}`,
+      );
     }
     this.warmupSteps = checkNumber('warmupSteps', options.warmupSteps, { integer: true, min: 0 });
     this.startFactor = checkNumber('startFactor', options.startFactor ?? DEFAULT_START_FACTOR, { min: 0, max: 1 });
     const after = options.after;
     if (after === undefined) {
       if (options.lr === undefined) {
-        throw invalidArgument('LinearWarmup needs `lr` (the lr to ramp up to) or `after` (a schedule to hand over to). Received neither');
+        throw invalidArgument(
+          'LinearWarmup needs `lr` (the lr to ramp up to) or `after` (a schedule to hand over to). Received neither',
+        );
       }
       this.baseLr = checkNumber('lr', options.lr, { minExclusive: 0 });
       this.after = null;
     } else {
       if (after === null || typeof after !== 'object' || typeof after.step !== 'function') {
-        throw invalidArgument(`Option \`after\` must be a scheduler (StepLR, CosineAnnealingLR, ...). Received: after=${String(after)}`);
+        throw invalidArgument(
+          `Option \`after\` must be a scheduler (StepLR, CosineAnnealingLR, ...). Received: after=${String(after)}`,
+        );
       }
       if (after.interval !== 'step') {
         throw invalidArgument(
@@ -79,7 +85,9 @@ export class LinearWarmup implements Scheduler {
         );
       }
       if (options.lr !== undefined) {
-        throw invalidArgument(`Give either \`lr\` or \`after\`: with \`after\` the warmup ramps up to after.lr (${after.lr}). Received: lr=${String(options.lr)}`);
+        throw invalidArgument(
+          `Give either \`lr\` or \`after\`: with \`after\` the warmup ramps up to after.lr (${after.lr}). Received: lr=${String(options.lr)}`,
+        );
       }
       this.baseLr = after.lr;
       this.after = after;

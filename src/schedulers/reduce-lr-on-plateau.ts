@@ -87,7 +87,9 @@ export class ReduceLROnPlateau implements Scheduler {
 
   constructor(options: ReduceLROnPlateauOptions) {
     if (options === null || typeof options !== 'object') {
-      throw invalidArgument(`Argument \`options\` must be an object with at least \`lr\`. Received: ${String(options)}`);
+      throw invalidArgument(
+        `Argument \`options\` must be an object with at least \`lr\`. Received: ${String(options)}`,
+      );
     }
     this.currentLr = checkNumber('lr', options.lr, { minExclusive: 0 });
     this.mode = checkChoice('mode', options.mode ?? 'min', ['min', 'max'] as const);
@@ -175,7 +177,12 @@ export class ReduceLROnPlateau implements Scheduler {
     const lr = checkNumber('state.lr', state.lr, { min: 0 }, 'Field');
     const best = decode(state.best);
     const badEpochs = checkNumber('state.numBadEpochs', state.numBadEpochs, { integer: true, min: 0 }, 'Field');
-    const cooldownLeft = checkNumber('state.cooldownCounter', state.cooldownCounter, { integer: true, min: 0 }, 'Field');
+    const cooldownLeft = checkNumber(
+      'state.cooldownCounter',
+      state.cooldownCounter,
+      { integer: true, min: 0 },
+      'Field',
+    );
     const steps = checkNumber('state.stepCount', state.stepCount, { integer: true, min: 0 }, 'Field');
     this.currentLr = lr;
     this.bestMetric = best;

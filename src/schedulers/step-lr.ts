@@ -40,7 +40,9 @@ export class StepLR extends ClosedFormScheduler {
   constructor(options: StepLROptions) {
     super();
     if (options === null || typeof options !== 'object') {
-      throw invalidArgument(`Argument \`options\` must be an object with \`lr\` and \`stepSize\`. Received: ${String(options)}`);
+      throw invalidArgument(
+        `Argument \`options\` must be an object with \`lr\` and \`stepSize\`. Received: ${String(options)}`,
+      );
     }
     this.initialLr = checkNumber('lr', options.lr, { minExclusive: 0 });
     this.stepSize = checkNumber('stepSize', options.stepSize, { integer: true, min: 1 });

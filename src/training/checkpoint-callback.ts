@@ -40,6 +40,10 @@ export class CheckpointCallback<T extends Checkpointed> implements Callback<T> {
     this.savedStep = trainer.step;
     const parts: Record<string, unknown> = {};
     for (const [name, part] of Object.entries(this.parts)) parts[name] = part.state();
-    await saveCheckpoint(this.dir, trainer.model, trainer.optimizer, { step: trainer.step, seconds: trainer.seconds, parts });
+    await saveCheckpoint(this.dir, trainer.model, trainer.optimizer, {
+      step: trainer.step,
+      seconds: trainer.seconds,
+      parts,
+    });
   }
 }

@@ -53,14 +53,21 @@ export async function saveCheckpoint(
  * Reads a checkpoint into a live model and optimizer (built with the run's settings) and returns
  * its training state. The model keeps its variables, so an optimizer bound to them stays valid.
  */
-export async function loadCheckpoint(dir: string, model: tfl.LayersModel, optimizer: Optimizer): Promise<TrainingState> {
+export async function loadCheckpoint(
+  dir: string,
+  model: tfl.LayersModel,
+  optimizer: Optimizer,
+): Promise<TrainingState> {
   const state = await readCheckpointState(dir);
   const saved = await loadModel(checkpointModelDir(dir));
   try {
     const weights = saved.getWeights();
     const live = model.getWeights();
     if (weights.length !== live.length || weights.some((w, i) => w.shape.join() !== live[i].shape.join())) {
-      throw invalidInput(join(dir, MODEL_DIR), 'holds a model of another shape than the run settings build (was the config changed?)');
+      throw invalidInput(
+        join(dir, MODEL_DIR),
+        'holds a model of another shape than the run settings build (was the config changed?)',
+      );
     }
     model.setWeights(weights);
   } finally {
@@ -95,7 +102,10 @@ async function readOptimizerState(dir: string): Promise<OptimizerState> {
   const sizes = meta.slots.map((s) => s.shape.reduce((a, b) => a * b, 1));
   const expected = sizes.reduce((a, b) => a + b, 0) * 4;
   if (bytes.byteLength !== expected) {
-    throw invalidInput(binPath, `holds ${bytes.byteLength} bytes, but ${OPTIMIZER_JSON} describes ${expected} (truncated or from another checkpoint)`);
+    throw invalidInput(
+      binPath,
+      `holds ${bytes.byteLength} bytes, but ${OPTIMIZER_JSON} describes ${expected} (truncated or from another checkpoint)`,
+    );
   }
   // Copy out of the Buffer: its offset in Node's pool need not be 4-byte aligned.
   const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));

@@ -1,5 +1,13 @@
 import { existsSync } from 'node:fs';
-import { diagnose, formatHealthReport, nonFiniteStep, type HealthReport, type RunSettings, type TrainingStep, type Verdict } from '../health/index.js';
+import {
+  diagnose,
+  formatHealthReport,
+  nonFiniteStep,
+  type HealthReport,
+  type RunSettings,
+  type TrainingStep,
+  type Verdict,
+} from '../health/index.js';
 import type { MinerName } from '../miners/index.js';
 import type { Callback } from './callback.js';
 import type { Stateful } from './checkpoint-callback.js';
@@ -147,7 +155,12 @@ export class GuardCallback<T extends GuardedTrainer = Trainer> implements Callba
   }
 
   summary(): GuardSummary {
-    return { mode: this.mode, verdict: this.s.verdict, recoveries: this.s.recoveries, actions: structuredClone(this.s.actions) };
+    return {
+      mode: this.mode,
+      verdict: this.s.verdict,
+      recoveries: this.s.recoveries,
+      actions: structuredClone(this.s.actions),
+    };
   }
 
   async onTrainBegin(trainer: T): Promise<void> {
@@ -167,13 +180,18 @@ export class GuardCallback<T extends GuardedTrainer = Trainer> implements Callba
     const nonFinite = nonFiniteStep(record);
     if (!nonFinite && record.health === undefined) return;
     if (nonFinite && !logged) this.history.push(record);
-    const report = diagnose({ health: record.health ?? this.lastHealth(), history: this.history, run: this.options.run.settings });
+    const report = diagnose({
+      health: record.health ?? this.lastHealth(),
+      history: this.history,
+      run: this.options.run.settings,
+    });
     this.lastReport = report;
     const verdict = report.verdict;
     if (verdict === 'healthy') {
       this.s.pending = null;
       this.s.pendingCount = 0;
-      if (this.mode === 'recover' && trainer.step - this.s.healthyStep >= HEALTHY_CHECKPOINT_STEPS) await this.saveHealthy(trainer);
+      if (this.mode === 'recover' && trainer.step - this.s.healthyStep >= HEALTHY_CHECKPOINT_STEPS)
+        await this.saveHealthy(trainer);
       if (this.s.verdict !== 'healthy') await this.act(trainer, record, report, 'healthy again');
       return;
     }
@@ -228,9 +246,15 @@ export class GuardCallback<T extends GuardedTrainer = Trainer> implements Callba
     const plan = this.s.recoveries < this.maxRecoveries ? planRemedy(report, run.settings, live) : null;
     const verdict = report.verdict;
     if (plan === null) {
-      const why = this.s.recoveries >= this.maxRecoveries ? `${this.maxRecoveries} recoveries used` : 'no remedy can be applied to a running training';
+      const why =
+        this.s.recoveries >= this.maxRecoveries
+          ? `${this.maxRecoveries} recoveries used`
+          : 'no remedy can be applied to a running training';
       this.print(`step ${record.step}: ${verdict}; ${why}: stopping the run`, report);
-      trainer.requestStop('collapse', `${verdict}${report.causes.length > 0 ? ` (${report.causes[0].id})` : ''} at step ${record.step}; ${why}`);
+      trainer.requestStop(
+        'collapse',
+        `${verdict}${report.causes.length > 0 ? ` (${report.causes[0].id})` : ''} at step ${record.step}; ${why}`,
+      );
       return `stopped: ${why}`;
     }
     const state = await loadCheckpoint(this.options.healthyDir, trainer.model, trainer.optimizer);
@@ -243,7 +267,9 @@ export class GuardCallback<T extends GuardedTrainer = Trainer> implements Callba
       scale: adjustment.scale * plan.lrFactor,
       // An earlier floor falls with a new cut, so that it cannot undo it.
       floor: Math.max(adjustment.floor * plan.lrFactor, plan.lrFloor),
-      ...(plan.warmupSteps > 0 ? { warmupStart: trainer.step, warmupSteps: plan.warmupSteps, warmupFrom: WARMUP_FROM } : {}),
+      ...(plan.warmupSteps > 0
+        ? { warmupStart: trainer.step, warmupSteps: plan.warmupSteps, warmupFrom: WARMUP_FROM }
+        : {}),
     });
     // Back to healthy: the next probes judge the recovered run afresh.
     this.s.verdict = 'healthy';
@@ -273,7 +299,11 @@ export class GuardCallback<T extends GuardedTrainer = Trainer> implements Callba
     this.s.healthyStep = trainer.step;
     const parts: Record<string, unknown> = {};
     for (const [name, part] of Object.entries(this.options.parts)) parts[name] = part.state();
-    await saveCheckpoint(this.options.healthyDir, trainer.model, trainer.optimizer, { step: trainer.step, seconds: trainer.seconds, parts });
+    await saveCheckpoint(this.options.healthyDir, trainer.model, trainer.optimizer, {
+      step: trainer.step,
+      seconds: trainer.seconds,
+      parts,
+    });
   }
 
   private print(headline: string, report: HealthReport | null): void {

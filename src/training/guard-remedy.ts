@@ -58,7 +58,14 @@ export interface LiveRun extends Mining {
  * plan?.actions; // ['lr ramps up over 100 steps', 'miner batch-hard -> semihard']
  */
 export function planRemedy(report: HealthReport, settings: RemedySettings, live: LiveRun): RemedyPlan | null {
-  const plan: RemedyPlan = { lrFactor: 1, warmupSteps: 0, lrFloor: 0, miner: null, normalizeEmbeddings: false, actions: [] };
+  const plan: RemedyPlan = {
+    lrFactor: 1,
+    warmupSteps: 0,
+    lrFloor: 0,
+    miner: null,
+    normalizeEmbeddings: false,
+    actions: [],
+  };
   const warmup = Math.max(1, Math.min(REMEDY_WARMUP_STEPS, Math.floor(live.remainingSteps / 5)));
   let holdLr = false;
   const lowerLr = (factor: number) => {
@@ -105,7 +112,10 @@ export function planRemedy(report: HealthReport, settings: RemedySettings, live:
   // A tenth of the lr in use once this plan's cuts are made: a floor under the schedule's decay
   // that does not undo a cut for lr-too-high made in the same or an earlier recovery.
   if (holdLr) plan.lrFloor = 0.1 * settings.lr * live.lrScale * plan.lrFactor;
-  if (plan.lrFactor < 1) plan.actions.push(`lr x${Number(plan.lrFactor.toPrecision(2))} (now ${Number((settings.lr * live.lrScale * plan.lrFactor).toPrecision(2))})`);
+  if (plan.lrFactor < 1)
+    plan.actions.push(
+      `lr x${Number(plan.lrFactor.toPrecision(2))} (now ${Number((settings.lr * live.lrScale * plan.lrFactor).toPrecision(2))})`,
+    );
   if (plan.warmupSteps > 0) plan.actions.push(`lr ramps up over ${plan.warmupSteps} steps`);
   if (plan.miner !== null) plan.actions.push(`miner ${live.miner} -> ${plan.miner}`);
   if (plan.normalizeEmbeddings) plan.actions.push('distance normalizes embeddings');

@@ -103,7 +103,10 @@ export class HealthProbeCallback<T extends Probed> implements Callback<T>, State
   measure(trainer: Probed): HealthMetrics {
     const started = performance.now();
     try {
-      const options = { ...(this.distance ? { distance: this.distance } : {}), ...(this.margin !== undefined ? { margin: this.margin } : {}) };
+      const options = {
+        ...(this.distance ? { distance: this.distance } : {}),
+        ...(this.margin !== undefined ? { margin: this.margin } : {}),
+      };
       return modelHealth(trainer.model, this.probe, options, trainer.embedBody?.bind(trainer));
     } finally {
       this.seconds += (performance.now() - started) / 1000;

@@ -14,7 +14,13 @@ export type { LrAdjustment } from './schedule-callback.js';
 export { HealthProbeCallback, probeRows, DEFAULT_PROBE_ROWS } from './health-probe-callback.js';
 export type { HealthProbeOptions } from './health-probe-callback.js';
 export { modelHealth } from './model-health.js';
-export { GuardCallback, GUARDS, MAX_RECOVERIES, GUARD_PERSISTENCE, HEALTHY_CHECKPOINT_STEPS } from './guard-callback.js';
+export {
+  GuardCallback,
+  GUARDS,
+  MAX_RECOVERIES,
+  GUARD_PERSISTENCE,
+  HEALTHY_CHECKPOINT_STEPS,
+} from './guard-callback.js';
 export type { GuardMode, GuardOptions, GuardRun, GuardState, GuardSummary, GuardedTrainer } from './guard-callback.js';
 export { planRemedy, MIN_REMEDY_CONFIDENCE, REMEDY_WARMUP_STEPS } from './guard-remedy.js';
 export type { RemedyPlan, RemedySettings, LiveRun, Mining } from './guard-remedy.js';

@@ -19,7 +19,12 @@ export class LogCallback<T> implements Callback<T> {
   ) {}
 
   async onStepEnd(_trainer: T, record: StepRecord): Promise<void> {
-    if (record.step % this.every === 0 || record.health !== undefined || record.guard !== undefined || nonFiniteStep(record)) {
+    if (
+      record.step % this.every === 0 ||
+      record.health !== undefined ||
+      record.guard !== undefined ||
+      nonFiniteStep(record)
+    ) {
       await this.log.append(record);
     }
   }

@@ -41,7 +41,8 @@ export class ScheduleCallback<T extends Scheduled> implements Callback<T> {
     readonly scheduler: Scheduler,
     warmup: { steps: number; from: number } | null = null,
   ) {
-    this.adjustment = warmup === null ? { ...NO_ADJUSTMENT } : { ...NO_ADJUSTMENT, warmupSteps: warmup.steps, warmupFrom: warmup.from };
+    this.adjustment =
+      warmup === null ? { ...NO_ADJUSTMENT } : { ...NO_ADJUSTMENT, warmupSteps: warmup.steps, warmupFrom: warmup.from };
   }
 
   /** The guard's change to the learning rates so far. */
@@ -62,13 +63,19 @@ export class ScheduleCallback<T extends Scheduled> implements Callback<T> {
   private lrAt(step: number): number {
     const { scale, floor, warmupStart, warmupSteps, warmupFrom } = this.adjustment;
     const into = step - warmupStart;
-    const ramp = warmupSteps > 0 && into >= 0 && into < warmupSteps ? warmupFrom + ((1 - warmupFrom) * into) / warmupSteps : 1;
+    const ramp =
+      warmupSteps > 0 && into >= 0 && into < warmupSteps ? warmupFrom + ((1 - warmupFrom) * into) / warmupSteps : 1;
     return Math.max(floor, this.scheduler.lr * scale * ramp);
   }
 
   /** The schedule and the epoch's running loss, so a run resumed mid-epoch steps exactly as one that was not stopped. */
   state(): { scheduler: SchedulerState; lossSum: number; lossCount: number; adjustment: LrAdjustment } {
-    return { scheduler: this.scheduler.state(), lossSum: this.lossSum, lossCount: this.lossCount, adjustment: { ...this.adjustment } };
+    return {
+      scheduler: this.scheduler.state(),
+      lossSum: this.lossSum,
+      lossCount: this.lossCount,
+      adjustment: { ...this.adjustment },
+    };
   }
 
   loadState(state: { scheduler: SchedulerState; lossSum: number; lossCount: number; adjustment?: LrAdjustment }): void {

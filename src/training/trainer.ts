@@ -68,7 +68,8 @@ export class Trainer {
   private started = 0;
 
   constructor(options: TrainerOptions) {
-    for (const key of ['totalSteps', 'stepsPerEpoch'] as const) checkNumber(key, options[key], { integer: true, minExclusive: 0 });
+    for (const key of ['totalSteps', 'stepsPerEpoch'] as const)
+      checkNumber(key, options[key], { integer: true, minExclusive: 0 });
     this.model = options.model;
     this.optimizer = options.optimizer;
     this.currentLoss = options.loss;
@@ -201,7 +202,11 @@ export class Trainer {
    * which the caller disposes: embed the rows, mine, compute the loss, differentiate. A subclass
    * may compute the same thing another way (`ParallelTrainer`: the network on worker threads).
    */
-  protected lossAndGradients(rows: Int32Array, labels: Int32Array, variables: tf.Variable[]): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  protected lossAndGradients(
+    rows: Int32Array,
+    labels: Int32Array,
+    variables: tf.Variable[],
+  ): { value: tf.Scalar; grads: tf.NamedTensorMap } {
     const x = batchTensor(this.train, rows);
     try {
       return this.optimizer.computeGradients(() => {

@@ -26,7 +26,9 @@ const nodeInstalled = (() => {
  * cpu backend happen once per process) and returns what it printed: the name it returned, the
  * backend tfjs then has, and a sum computed on it.
  */
-async function inFreshProcess(choice: BackendChoice): Promise<{ result: { name: string; backend: string; sum: number }; stdout: string; stderr: string }> {
+async function inFreshProcess(
+  choice: BackendChoice,
+): Promise<{ result: { name: string; backend: string; sum: number }; stdout: string; stderr: string }> {
   const script = `
     import { initBackend } from './src/backend/index.js';
     import { tf } from './src/tf.js';
@@ -34,7 +36,9 @@ async function inFreshProcess(choice: BackendChoice): Promise<{ result: { name: 
     const sum = tf.add(tf.scalar(1), tf.scalar(2)).dataSync()[0];
     console.log(JSON.stringify({ name, backend: tf.getBackend(), sum }));
   `;
-  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT });
+  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+  });
   const last = stdout.trim().split('\n').at(-1) ?? '';
   return { result: JSON.parse(last), stdout, stderr };
 }
@@ -63,25 +67,32 @@ describe('initBackend', () => {
       await assert.rejects(initBackend(bad as BackendChoice), (error: unknown) => {
         assert.ok(error instanceof DeepmetricError);
         assert.equal(error.code, 'invalid-argument');
-        assert.equal(error.message, `Argument \`backend\` must be one of auto, wasm, cpu, node. Received: backend=${bad}`);
+        assert.equal(
+          error.message,
+          `Argument \`backend\` must be one of auto, wasm, cpu, node. Received: backend=${bad}`,
+        );
         return true;
       });
     }
     assert.equal(tf.getBackend(), 'cpu', 'a rejected choice leaves the running backend alone');
   });
 
-  it("'node' without @tensorflow/tfjs-node says how to install it, and leaves the running backend alone", { skip: nodeInstalled && 'tfjs-node is installed here' }, async () => {
-    await initBackend('cpu');
-    await assert.rejects(initBackend('node'), (error: unknown) => {
-      assert.ok(error instanceof DeepmetricError);
-      assert.equal(error.code, 'backend');
-      assert.match(error.message, /needs @tensorflow\/tfjs-node, which is not installed/);
-      assert.match(error.message, /npm install @tensorflow\/tfjs-node/);
-      assert.ok(error.cause instanceof Error, 'the failed import is kept as the cause');
-      return true;
-    });
-    assert.equal(tf.getBackend(), 'cpu');
-  });
+  it(
+    "'node' without @tensorflow/tfjs-node says how to install it, and leaves the running backend alone",
+    { skip: nodeInstalled && 'tfjs-node is installed here' },
+    async () => {
+      await initBackend('cpu');
+      await assert.rejects(initBackend('node'), (error: unknown) => {
+        assert.ok(error instanceof DeepmetricError);
+        assert.equal(error.code, 'backend');
+        assert.match(error.message, /needs @tensorflow\/tfjs-node, which is not installed/);
+        assert.match(error.message, /npm install @tensorflow\/tfjs-node/);
+        assert.ok(error.cause instanceof Error, 'the failed import is kept as the cause');
+        return true;
+      });
+      assert.equal(tf.getBackend(), 'cpu');
+    },
+  );
 
   it("'wasm' starts wasm, and 'cpu' afterwards switches back", async () => {
     assert.equal(await initBackend('wasm'), 'wasm');

@@ -46,7 +46,10 @@ export function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object
 }
 
 /** Values and shape of `fn()` computed on `backend`; wasm is the current backend again afterwards. */
-export async function on(backend: 'cpu' | 'wasm', fn: () => tf.Tensor | tf.Tensor[]): Promise<Array<{ values: Float32Array; shape: number[] }>> {
+export async function on(
+  backend: 'cpu' | 'wasm',
+  fn: () => tf.Tensor | tf.Tensor[],
+): Promise<Array<{ values: Float32Array; shape: number[] }>> {
   await tf.setBackend(backend);
   try {
     const out = tf.tidy(fn);
@@ -72,7 +75,14 @@ export function randomPad(rng: Random): { pad: Pad; dimRoundingMode?: Rounding }
       return { pad: 'valid' };
     case 2: {
       const p = () => rng.int(5); // up to 4, so beyond small filters: the kernels' crop path
-      return { pad: [[0, 0], [p(), p()], [p(), p()], [0, 0]] };
+      return {
+        pad: [
+          [0, 0],
+          [p(), p()],
+          [p(), p()],
+          [0, 0],
+        ],
+      };
     }
     default: {
       const modes: Array<Rounding | undefined> = [undefined, 'floor', 'round', 'ceil'];

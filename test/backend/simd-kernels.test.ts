@@ -52,7 +52,13 @@ function pooledInput(rng: Random, shape: [number, number, number, number]): Floa
   for (let n = 0; n < 3; n++) {
     const [bi, i, j, ci] = [rng.int(b), 2 * rng.int(Math.floor(h / 2)), 2 * rng.int(Math.floor(w / 2)), rng.int(c)];
     const fill = rng.int(2) === 0 ? NaN : -Infinity;
-    for (const [r, q] of [[0, 0], [0, 1], [1, 0], [1, 1]]) out[((bi * h + i + r) * w + j + q) * c + ci] = fill;
+    for (const [r, q] of [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ])
+      out[((bi * h + i + r) * w + j + q) * c + ci] = fill;
   }
   return out;
 }
@@ -68,9 +74,14 @@ function maxPoolGrad2x2Loop(x: Float32Array, dy: Float32Array, shape: [number, n
         for (let k = 0; k < c; k++) {
           let best = -Infinity;
           let where = -1;
-          for (const [r, q] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+          for (const [r, q] of [
+            [0, 0],
+            [0, 1],
+            [1, 0],
+            [1, 1],
+          ]) {
             const at = ((b * h + 2 * i + r) * w + 2 * j + q) * c + k;
-            if (x[at] > best) (best = x[at]), (where = at);
+            if (x[at] > best) ((best = x[at]), (where = at));
           }
           if (where >= 0) dx[where] += dy[((b * oh + i) * ow + j) * c + k];
         }
@@ -117,24 +128,97 @@ function patchRowsLoop(x: Float32Array, p: Patches): { values: Float32Array; out
 }
 
 const PATCH_CASES: Patches[] = [
-  { xShape: [3, 28, 28, 1], filter: [5, 5], strides: [1, 1], pad: [[2, 2], [2, 2]] }, // conv-1 of the default ConvNet
-  { xShape: [2, 9, 11, 1], filter: [5, 5], strides: [1, 1], pad: [[0, 0], [0, 0]] },
-  { xShape: [2, 9, 11, 1], filter: [3, 4], strides: [2, 2], pad: [[1, 2], [3, 0]] },
-  { xShape: [2, 7, 6, 3], filter: [3, 3], strides: [1, 2], pad: [[1, 1], [1, 1]] },
-  { xShape: [1, 5, 13, 2], filter: [4, 4], strides: [2, 1], pad: [[0, 4], [4, 0]] },
-  { xShape: [2, 3, 3, 1], filter: [1, 1], strides: [1, 1], pad: [[0, 0], [0, 0]] },
-  { xShape: [1, 2, 2, 1], filter: [5, 5], strides: [1, 1], pad: [[2, 2], [2, 2]] }, // windows wider than x
+  {
+    xShape: [3, 28, 28, 1],
+    filter: [5, 5],
+    strides: [1, 1],
+    pad: [
+      [2, 2],
+      [2, 2],
+    ],
+  }, // conv-1 of the default ConvNet
+  {
+    xShape: [2, 9, 11, 1],
+    filter: [5, 5],
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [0, 0],
+    ],
+  },
+  {
+    xShape: [2, 9, 11, 1],
+    filter: [3, 4],
+    strides: [2, 2],
+    pad: [
+      [1, 2],
+      [3, 0],
+    ],
+  },
+  {
+    xShape: [2, 7, 6, 3],
+    filter: [3, 3],
+    strides: [1, 2],
+    pad: [
+      [1, 1],
+      [1, 1],
+    ],
+  },
+  {
+    xShape: [1, 5, 13, 2],
+    filter: [4, 4],
+    strides: [2, 1],
+    pad: [
+      [0, 4],
+      [4, 0],
+    ],
+  },
+  {
+    xShape: [2, 3, 3, 1],
+    filter: [1, 1],
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [0, 0],
+    ],
+  },
+  {
+    xShape: [1, 2, 2, 1],
+    filter: [5, 5],
+    strides: [1, 1],
+    pad: [
+      [2, 2],
+      [2, 2],
+    ],
+  }, // windows wider than x
 ];
 
 describeBackends(['wasm'], 'wasm SIMD kernels', () => {
-  it('the module imports only the memory and has no data segment, start function or global that could write into tfjs\'s heap', () => {
+  it("the module imports only the memory and has no data segment, start function or global that could write into tfjs's heap", () => {
     const bytes = new Uint8Array(readFileSync(WASM_FILE));
     const module = new WebAssembly.Module(bytes);
     assert.deepEqual(WebAssembly.Module.imports(module), [{ module: 'env', name: 'memory', kind: 'memory' }]);
-    const functions = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
-    assert.deepEqual(functions.sort(), ['adamStep', 'fillPatchRows', 'maxPoolGrad2x2', 'sumRows', 'transposedProduct', 'winogradInputTiles', 'winogradSums', 'winogradTiles', 'winogradUntiles']);
+    const functions = WebAssembly.Module.exports(module)
+      .filter((e) => e.kind === 'function')
+      .map((e) => e.name);
+    assert.deepEqual(functions.sort(), [
+      'adamStep',
+      'fillPatchRows',
+      'maxPoolGrad2x2',
+      'sumRows',
+      'transposedProduct',
+      'winogradInputTiles',
+      'winogradSums',
+      'winogradTiles',
+      'winogradUntiles',
+    ]);
     const ids = sectionIds(bytes);
-    for (const [id, name] of [[11, 'data'], [12, 'data count'], [8, 'start'], [6, 'global']] as const) {
+    for (const [id, name] of [
+      [11, 'data'],
+      [12, 'data count'],
+      [8, 'start'],
+      [6, 'global'],
+    ] as const) {
       assert.ok(!ids.includes(id), `kernels.wasm has a ${name} section (id ${id}): sections ${ids.join(', ')}`);
     }
   });
@@ -166,12 +250,22 @@ describeBackends(['wasm'], 'wasm SIMD kernels', () => {
   it('MaxPoolGrad of 2 x 2 stride 2 pooling equals the plain loop and the cpu kernel exactly, NaN and -Infinity windows and odd sizes included', async () => {
     const rng = new Random(3);
     for (const c of CHANNELS) {
-      for (const [h, w] of [[4, 4], [5, 7], [7, 6], [2, 3], [3, 2], [28, 28]]) {
+      for (const [h, w] of [
+        [4, 4],
+        [5, 7],
+        [7, 6],
+        [2, 3],
+        [3, 2],
+        [28, 28],
+      ]) {
         const shape: [number, number, number, number] = [1 + rng.int(3), h, w, c];
         const x = pooledInput(rng, shape);
         const outShape = [shape[0], Math.floor(h / 2), Math.floor(w / 2), c];
         const dy = normals(rng, outShape);
-        const grad = () => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid'), tf.tensor(dy, outShape))))(tf.tensor4d(x, shape));
+        const grad = () =>
+          tf.grad((input: tf.Tensor) =>
+            tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid'), tf.tensor(dy, outShape))),
+          )(tf.tensor4d(x, shape));
         const [wasm] = await on('wasm', grad);
         const [cpu] = await on('cpu', grad);
         const what = `x=[${shape}]`;
@@ -184,12 +278,18 @@ describeBackends(['wasm'], 'wasm SIMD kernels', () => {
   it("MaxPoolGrad of 2 x 2 stride 2 'same' pooling equals the cpu kernel, even sizes (the SIMD path) and odd (a cut window)", async () => {
     const rng = new Random(4);
     for (const c of [3, 16]) {
-      for (const [h, w] of [[6, 8], [5, 7]]) {
+      for (const [h, w] of [
+        [6, 8],
+        [5, 7],
+      ]) {
         const shape: [number, number, number, number] = [2, h, w, c];
         const x = pooledInput(rng, shape);
         const outShape = [2, Math.ceil(h / 2), Math.ceil(w / 2), c];
         const dy = normals(rng, outShape);
-        const grad = () => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, 2, 2, 'same'), tf.tensor(dy, outShape))))(tf.tensor4d(x, shape));
+        const grad = () =>
+          tf.grad((input: tf.Tensor) =>
+            tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, 2, 2, 'same'), tf.tensor(dy, outShape))),
+          )(tf.tensor4d(x, shape));
         const [wasm] = await on('wasm', grad);
         const [cpu] = await on('cpu', grad);
         assert.deepEqual(wasm.values, cpu.values, `x=[${shape}]`);
@@ -206,16 +306,39 @@ describeBackends(['wasm'], 'wasm SIMD kernels', () => {
       const b = backend();
       const patches = b.makeOutput([expected.values.length], 'float32');
       const [batch, h, w, c] = p.xShape;
-      simdKernels(b).fillPatchRows(heapOffset(b, input), heapOffset(b, patches), batch, h, w, c, expected.outH, expected.outW, ...p.strides, ...p.filter, p.pad[0][0], p.pad[1][0]);
+      simdKernels(b).fillPatchRows(
+        heapOffset(b, input),
+        heapOffset(b, patches),
+        batch,
+        h,
+        w,
+        c,
+        expected.outH,
+        expected.outW,
+        ...p.strides,
+        ...p.filter,
+        p.pad[0][0],
+        p.pad[1][0],
+      );
       const out = tf.engine().makeTensorFromTensorInfo(patches);
-      assert.deepEqual(out.dataSync(), expected.values, `x=[${p.xShape}] filter ${p.filter} strides ${p.strides} pad ${JSON.stringify(p.pad)}`);
+      assert.deepEqual(
+        out.dataSync(),
+        expected.values,
+        `x=[${p.xShape}] filter ${p.filter} strides ${p.strides} pad ${JSON.stringify(p.pad)}`,
+      );
       tf.dispose([input, out]);
     }
   });
 
   it('transposedProduct equals the float32 loop bit for bit, with remainders, with and without accumulation', () => {
     const rng = new Random(7);
-    for (const [rows, m, n] of [[1, 1, 4], [5, 4, 8], [37, 25, 32], [64, 9, 12], [3, 32, 64]]) {
+    for (const [rows, m, n] of [
+      [1, 1, 4],
+      [5, 4, 8],
+      [37, 25, 32],
+      [64, 9, 12],
+      [3, 32, 64],
+    ]) {
       for (const accumulate of [0, 1]) {
         const a = normals(rng, [rows, m]);
         const b = normals(rng, [rows, n]);
@@ -230,7 +353,15 @@ describeBackends(['wasm'], 'wasm SIMD kernels', () => {
         }
         const [ta, tb, out] = [tf.tensor(a), tf.tensor(b), tf.tensor(start)];
         const bk = backend();
-        simdKernels(bk).transposedProduct(heapOffset(bk, ta), heapOffset(bk, tb), heapOffset(bk, out), rows, m, n, accumulate);
+        simdKernels(bk).transposedProduct(
+          heapOffset(bk, ta),
+          heapOffset(bk, tb),
+          heapOffset(bk, out),
+          rows,
+          m,
+          n,
+          accumulate,
+        );
         assert.deepEqual(out.dataSync(), expected, `rows ${rows} m ${m} n ${n} accumulate ${accumulate}`);
         tf.dispose([ta, tb, out]);
       }
@@ -244,10 +375,16 @@ describeBackends(['wasm'], 'wasm SIMD kernels', () => {
       const filterShape: [number, number, number, number] = [fH, fW, p.xShape[3], 1 + rng.int(8)];
       const pad = [[0, 0], ...p.pad, [0, 0]];
       const x = normals(rng, p.xShape);
-      const dyShape = tf.conv2d(tf.zeros(p.xShape) as tf.Tensor4D, tf.zeros(filterShape) as tf.Tensor4D, p.strides, pad as tf.backend_util.ExplicitPadding).shape;
+      const dyShape = tf.conv2d(
+        tf.zeros(p.xShape) as tf.Tensor4D,
+        tf.zeros(filterShape) as tf.Tensor4D,
+        p.strides,
+        pad as tf.backend_util.ExplicitPadding,
+      ).shape;
       const dy = normals(rng, dyShape);
       const attrs = { strides: p.strides, pad, dataFormat: 'NHWC', filterShape };
-      const kernel = () => runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(x, p.xShape), dy: tf.tensor(dy, dyShape) }, attrs);
+      const kernel = () =>
+        runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(x, p.xShape), dy: tf.tensor(dy, dyShape) }, attrs);
       const [cpu] = await on('cpu', kernel);
       const [wasm] = await on('wasm', kernel);
       assertClose(wasm.values, cpu.values, `x=[${p.xShape}] filter [${filterShape}]`);
@@ -262,7 +399,9 @@ describeBackends(['wasm'], 'wasm SIMD kernels', () => {
     const step = () =>
       tf.tidy(() => {
         const y = tf.conv2d(x, f, 1, 'same');
-        const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.maxPool(tf.relu(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')), 2, 2, 'valid')))([x, f]);
+        const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.maxPool(tf.relu(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')), 2, 2, 'valid')),
+        )([x, f]);
         return [dx, df, tf.sum(y, [0, 1, 2])].map((t) => Float32Array.from(t.dataSync()));
       });
     const first = step();
@@ -279,9 +418,15 @@ describeBackends(['wasm'], 'wasm SIMD kernels', () => {
     const grey = tf.randomNormal([3, 9, 7, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
     const f = tf.randomNormal([5, 5, 1, 4], 0, 1, 'float32', 3) as tf.Tensor4D;
     const cases: Array<[string, () => tf.Tensor | tf.Tensor[]]> = [
-      ['maxPool 2x2 dx, odd sizes', () => tf.grad((input: tf.Tensor) => tf.sum(tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid')))(x)],
+      [
+        'maxPool 2x2 dx, odd sizes',
+        () => tf.grad((input: tf.Tensor) => tf.sum(tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid')))(x),
+      ],
       ['sum over leading axes', () => tf.sum(x, [0, 1, 2])],
-      ['conv2d filter gradient, one channel', () => tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(grey, w as tf.Tensor4D, 1, 'same')))(f)],
+      [
+        'conv2d filter gradient, one channel',
+        () => tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(grey, w as tf.Tensor4D, 1, 'same')))(f),
+      ],
     ];
     for (const [name, fn] of cases) {
       tf.dispose(fn());

@@ -6,7 +6,16 @@ import { registerWasmKernels } from '../../src/backend/index.js';
 import { DeepmetricError } from '../../src/errors.js';
 import { describeBackends, expectNoLeak } from '../helpers/tensors.js';
 import { convGradients, convOutShape, segmentSum } from '../reference/conv.js';
-import { assertClose, backendDataIds, describeCase, normals, on, randomConv, reportWorst, runKernel } from './kernel-cases.js';
+import {
+  assertClose,
+  backendDataIds,
+  describeCase,
+  normals,
+  on,
+  randomConv,
+  reportWorst,
+  runKernel,
+} from './kernel-cases.js';
 
 const CASES = 30;
 
@@ -14,7 +23,12 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
   it('registers the four kernels once, however often it is called', () => {
     registerWasmKernels();
     registerWasmKernels();
-    for (const name of ['Conv2DBackpropFilter', 'UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']) {
+    for (const name of [
+      'Conv2DBackpropFilter',
+      'UnsortedSegmentSum',
+      'DepthwiseConv2dNativeBackpropFilter',
+      'DepthwiseConv2dNativeBackpropInput',
+    ]) {
       assert.equal(tf.getKernel(name, 'wasm')?.backendName, 'wasm', name);
     }
   });
@@ -26,8 +40,15 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
       const dyShape = convOutShape(s);
       const x = normals(rng, s.xShape);
       const dy = normals(rng, dyShape);
-      const attrs = { strides: s.strides, pad: s.pad, dataFormat: 'NHWC', dimRoundingMode: s.dimRoundingMode, filterShape: s.filterShape };
-      const kernel = () => runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(x, s.xShape), dy: tf.tensor4d(dy, dyShape) }, attrs);
+      const attrs = {
+        strides: s.strides,
+        pad: s.pad,
+        dataFormat: 'NHWC',
+        dimRoundingMode: s.dimRoundingMode,
+        filterShape: s.filterShape,
+      };
+      const kernel = () =>
+        runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(x, s.xShape), dy: tf.tensor4d(dy, dyShape) }, attrs);
       const [cpu] = await on('cpu', kernel);
       const [wasm] = await on('wasm', kernel);
       assert.deepEqual(wasm.shape, s.filterShape, describeCase(s));
@@ -44,14 +65,30 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
       const dyShape = convOutShape(s);
       const x = normals(rng, s.xShape);
       const dy = normals(rng, dyShape);
-      const attrs = { strides: s.strides, dilations: s.dilations, pad: s.pad, dimRoundingMode: s.dimRoundingMode, filterShape: s.filterShape };
-      const kernel = () => runKernel('DepthwiseConv2dNativeBackpropFilter', { x: tf.tensor4d(x, s.xShape), dy: tf.tensor4d(dy, dyShape) }, attrs);
+      const attrs = {
+        strides: s.strides,
+        dilations: s.dilations,
+        pad: s.pad,
+        dimRoundingMode: s.dimRoundingMode,
+        filterShape: s.filterShape,
+      };
+      const kernel = () =>
+        runKernel(
+          'DepthwiseConv2dNativeBackpropFilter',
+          { x: tf.tensor4d(x, s.xShape), dy: tf.tensor4d(dy, dyShape) },
+          attrs,
+        );
       const [wasm] = await on('wasm', kernel);
       assert.deepEqual(wasm.shape, s.filterShape, describeCase(s));
-      assertClose(wasm.values, convGradients(s, x, new Float32Array(s.filterShape.reduce((a, b) => a * b)), dy).dW, `vs loop ${describeCase(s)}`);
+      assertClose(
+        wasm.values,
+        convGradients(s, x, new Float32Array(s.filterShape.reduce((a, b) => a * b)), dy).dW,
+        `vs loop ${describeCase(s)}`,
+      );
       // The cpu kernel indexes x without the dilation (tfjs's gradient never sends one), so it
       // is a reference at dilation 1 only.
-      if (s.dilations[0] === 1) assertClose(wasm.values, (await on('cpu', kernel))[0].values, `vs cpu ${describeCase(s)}`);
+      if (s.dilations[0] === 1)
+        assertClose(wasm.values, (await on('cpu', kernel))[0].values, `vs cpu ${describeCase(s)}`);
     }
     reportWorst(t);
   });
@@ -63,12 +100,28 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
       const dyShape = convOutShape(s);
       const filter = normals(rng, s.filterShape);
       const dy = normals(rng, dyShape);
-      const attrs = { strides: s.strides, dilations: s.dilations, pad: s.pad, dimRoundingMode: s.dimRoundingMode, inputShape: s.xShape };
-      const kernel = () => runKernel('DepthwiseConv2dNativeBackpropInput', { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(filter, s.filterShape) }, attrs);
+      const attrs = {
+        strides: s.strides,
+        dilations: s.dilations,
+        pad: s.pad,
+        dimRoundingMode: s.dimRoundingMode,
+        inputShape: s.xShape,
+      };
+      const kernel = () =>
+        runKernel(
+          'DepthwiseConv2dNativeBackpropInput',
+          { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(filter, s.filterShape) },
+          attrs,
+        );
       const [wasm] = await on('wasm', kernel);
       assert.deepEqual(wasm.shape, s.xShape, describeCase(s));
-      assertClose(wasm.values, convGradients(s, new Float32Array(s.xShape.reduce((a, b) => a * b)), filter, dy).dx, `vs loop ${describeCase(s)}`);
-      if (s.dilations[0] === 1) assertClose(wasm.values, (await on('cpu', kernel))[0].values, `vs cpu ${describeCase(s)}`);
+      assertClose(
+        wasm.values,
+        convGradients(s, new Float32Array(s.xShape.reduce((a, b) => a * b)), filter, dy).dx,
+        `vs loop ${describeCase(s)}`,
+      );
+      if (s.dilations[0] === 1)
+        assertClose(wasm.values, (await on('cpu', kernel))[0].values, `vs cpu ${describeCase(s)}`);
     }
     reportWorst(t);
   });
@@ -88,7 +141,16 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
       const [wasm] = await on('wasm', kernel);
       const what = `ids=[${idsShape}] inner=[${inner}] numSegments=${numSegments}`;
       assert.deepEqual(wasm.shape, [numSegments, ...inner], what);
-      assertClose(wasm.values, segmentSum(x, ids, numSegments, inner.reduce((a, b) => a * b, 1)), `vs loop ${what}`);
+      assertClose(
+        wasm.values,
+        segmentSum(
+          x,
+          ids,
+          numSegments,
+          inner.reduce((a, b) => a * b, 1),
+        ),
+        `vs loop ${what}`,
+      );
       // The cpu kernel sums over axis 0 only, which is TensorFlow's result for 1-D ids only.
       if (idsShape.length === 1) assertClose(wasm.values, (await on('cpu', kernel))[0].values, `vs cpu ${what}`);
     }
@@ -96,7 +158,11 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
   });
 
   it('UnsortedSegmentSum keeps int32 exact, and handles no rows and no segments', () => {
-    const sums = tf.unsortedSegmentSum(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), tf.tensor1d([2, 0, 2], 'int32'), 3);
+    const sums = tf.unsortedSegmentSum(
+      tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'),
+      tf.tensor1d([2, 0, 2], 'int32'),
+      3,
+    );
     assert.equal(sums.dtype, 'int32');
     assert.deepEqual(Array.from(sums.dataSync()), [3, 4, 0, 0, 6, 8]);
     const none = tf.unsortedSegmentSum(tf.zeros([0, 3]), tf.zeros([0], 'int32') as tf.Tensor1D, 2);
@@ -118,12 +184,13 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
         const w = normals(rng, convOutShape(s));
         const pad = s.pad as 'same';
         const conv = (a: tf.Tensor4D, b: tf.Tensor4D) =>
-          depthwise ? tf.depthwiseConv2d(a, b, s.strides, pad, 'NHWC', 1, s.dimRoundingMode) : tf.conv2d(a, b, s.strides, pad, 'NHWC', 1, s.dimRoundingMode);
+          depthwise
+            ? tf.depthwiseConv2d(a, b, s.strides, pad, 'NHWC', 1, s.dimRoundingMode)
+            : tf.conv2d(a, b, s.strides, pad, 'NHWC', 1, s.dimRoundingMode);
         const grads = () =>
-          tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), tf.tensor4d(w, convOutShape(s)))))([
-            tf.tensor4d(x, s.xShape),
-            tf.tensor4d(f, s.filterShape),
-          ]);
+          tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), tf.tensor4d(w, convOutShape(s)))),
+          )([tf.tensor4d(x, s.xShape), tf.tensor4d(f, s.filterShape)]);
         const cpu = await on('cpu', grads);
         const wasm = await on('wasm', grads);
         assertClose(wasm[0].values, cpu[0].values, `dx ${describeCase(s)}`);
@@ -135,7 +202,14 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
       const indices = Int32Array.from({ length: 9 }, () => rng.int(axis === 0 ? 7 : 5));
       const weights = normals(rng, axis === 0 ? [9, 5] : [7, 9]);
       const grad = () =>
-        tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d(indices, 'int32'), axis), tf.tensor2d(weights, axis === 0 ? [9, 5] : [7, 9]))))(tf.tensor2d(table, [7, 5]));
+        tf.grad((t: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              tf.gather(t, tf.tensor1d(indices, 'int32'), axis),
+              tf.tensor2d(weights, axis === 0 ? [9, 5] : [7, 9]),
+            ),
+          ),
+        )(tf.tensor2d(table, [7, 5]));
       assertClose((await on('wasm', grad))[0].values, (await on('cpu', grad))[0].values, `gather axis ${axis}`);
     }
     reportWorst(t);
@@ -149,8 +223,21 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
     const ids = tf.tensor1d([0, 5, 5, 2], 'int32');
     const segments = tf.tensor1d([0, -1, 9, 1, 1, 0], 'int32');
     const gradients: Array<[string, () => tf.Tensor[]]> = [
-      ['conv2d', () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([x, f])],
-      ['depthwiseConv2d', () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'valid')))([x, df])],
+      [
+        'conv2d',
+        () =>
+          tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([
+            x,
+            f,
+          ]),
+      ],
+      [
+        'depthwiseConv2d',
+        () =>
+          tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'valid')),
+          )([x, df]),
+      ],
       ['gather', () => [tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, ids)))(table)]],
       ['unsortedSegmentSum', () => [tf.unsortedSegmentSum(table, segments, 3)]],
     ];
@@ -169,15 +256,30 @@ describeBackends(['wasm'], 'wasm gradient kernels', () => {
     const filter = tf.ones([3, 3, 2, 1]);
     const before = backendDataIds();
     assert.throws(
-      () => runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 2, 3] }),
+      () =>
+        runKernel(
+          'Conv2DBackpropFilter',
+          { x, dy },
+          { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 2, 3] },
+        ),
       (e: unknown) => e instanceof DeepmetricError && /dataFormat 'NHWC' only/.test(e.message),
     );
     assert.throws(
-      () => runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 2, 3] }),
+      () =>
+        runKernel(
+          'Conv2DBackpropFilter',
+          { x, dy },
+          { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 2, 3] },
+        ),
       (e: unknown) => e instanceof DeepmetricError && /dy must have the shape/.test(e.message),
     );
     assert.throws(
-      () => runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter }, { strides: 1, dilations: 1, pad: 'same', inputShape: [1, 4, 4, 2] }),
+      () =>
+        runKernel(
+          'DepthwiseConv2dNativeBackpropInput',
+          { dy, filter },
+          { strides: 1, dilations: 1, pad: 'same', inputShape: [1, 4, 4, 2] },
+        ),
       (e: unknown) => e instanceof DeepmetricError && /dy must have the shape/.test(e.message),
     );
     assert.equal(backendDataIds(), before);

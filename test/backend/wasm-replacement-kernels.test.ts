@@ -5,7 +5,17 @@ import { Random } from '../../src/random.js';
 import { registerWasmKernels } from '../../src/backend/index.js';
 import { describeBackends, expectNoLeak } from '../helpers/tensors.js';
 import { convGradients, convOutShape } from '../reference/conv.js';
-import { assertClose, backendDataIds, describeCase, normals, on, randomConv, randomPad, reportWorst, runKernel } from './kernel-cases.js';
+import {
+  assertClose,
+  backendDataIds,
+  describeCase,
+  normals,
+  on,
+  randomConv,
+  randomPad,
+  reportWorst,
+  runKernel,
+} from './kernel-cases.js';
 
 const CASES = 30;
 
@@ -38,8 +48,19 @@ describeBackends(['wasm'], 'wasm replacement kernels', () => {
       const dyShape = convOutShape(s);
       const filter = normals(rng, s.filterShape);
       const dy = normals(rng, dyShape);
-      const attrs = { strides: s.strides, pad: s.pad, dataFormat: 'NHWC', dimRoundingMode: s.dimRoundingMode, inputShape: s.xShape };
-      const kernel = () => runKernel('Conv2DBackpropInput', { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(filter, s.filterShape) }, attrs);
+      const attrs = {
+        strides: s.strides,
+        pad: s.pad,
+        dataFormat: 'NHWC',
+        dimRoundingMode: s.dimRoundingMode,
+        inputShape: s.xShape,
+      };
+      const kernel = () =>
+        runKernel(
+          'Conv2DBackpropInput',
+          { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(filter, s.filterShape) },
+          attrs,
+        );
       const [cpu] = await on('cpu', kernel);
       const [wasm] = await on('wasm', kernel);
       assert.deepEqual(wasm.shape, s.xShape, describeCase(s));
@@ -55,7 +76,12 @@ describeBackends(['wasm'], 'wasm replacement kernels', () => {
     const dy = normals(rng, [2, 3, 4, 4]);
     const filter = normals(rng, [3, 3, 5, 3]);
     const attrs = { strides: 1, pad: 'same', dataFormat: 'NCHW', inputShape: [2, 5, 4, 4] };
-    const kernel = () => runKernel('Conv2DBackpropInput', { dy: tf.tensor4d(dy, [2, 3, 4, 4]), filter: tf.tensor4d(filter, [3, 3, 5, 3]) }, attrs);
+    const kernel = () =>
+      runKernel(
+        'Conv2DBackpropInput',
+        { dy: tf.tensor4d(dy, [2, 3, 4, 4]), filter: tf.tensor4d(filter, [3, 3, 5, 3]) },
+        attrs,
+      );
     assertClose((await on('wasm', kernel))[0].values, (await on('cpu', kernel))[0].values, 'NCHW');
   });
 
@@ -92,15 +118,25 @@ describeBackends(['wasm'], 'wasm replacement kernels', () => {
       // Numeric paddings must stay below the filter size, as tfjs requires of pooling.
       const pooling = Array.isArray(pad) ? 'same' : typeof pad === 'number' ? Math.min(pad, filterSize - 1) : pad;
       const size = filterSize + rng.int(7);
-      const xShape: [number, number, number, number] = [1 + rng.int(4), size, typeof pooling === 'number' ? size : filterSize + rng.int(7), 1 + rng.int(9)];
+      const xShape: [number, number, number, number] = [
+        1 + rng.int(4),
+        size,
+        typeof pooling === 'number' ? size : filterSize + rng.int(7),
+        1 + rng.int(9),
+      ];
       const x = pooledInput(rng, xShape);
       const outShape = tf.maxPool(tf.zeros(xShape) as tf.Tensor4D, filterSize, stride, pooling, dimRoundingMode).shape;
       const dy = normals(rng, outShape);
       const what = `x=[${xShape}] filter ${filterSize} stride ${stride} pad=${JSON.stringify(pooling)}${dimRoundingMode ? ` ${dimRoundingMode}` : ''}`;
       const grad = () =>
-        tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, filterSize, stride, pooling, dimRoundingMode), tf.tensor(dy, outShape))))(
-          tf.tensor4d(x, xShape),
-        );
+        tf.grad((input: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              tf.maxPool(input as tf.Tensor4D, filterSize, stride, pooling, dimRoundingMode),
+              tf.tensor(dy, outShape),
+            ),
+          ),
+        )(tf.tensor4d(x, xShape));
       const [cpu] = await on('cpu', grad);
       const [wasm] = await on('wasm', grad);
       assertClose(wasm.values, cpu.values, what);
@@ -114,7 +150,10 @@ describeBackends(['wasm'], 'wasm replacement kernels', () => {
       const shape = Array.from({ length: 1 + rng.int(4) }, () => 1 + rng.int(12));
       // Mostly leading axes (the fast path), sometimes any set, negative axes included.
       const count = 1 + rng.int(shape.length);
-      const axes = rng.int(3) > 0 ? Array.from({ length: Math.min(count, Math.max(1, shape.length - 1)) }, (_, i) => i) : rng.shuffle(shape.map((_, i) => i - (rng.int(2) === 0 ? 0 : shape.length))).slice(0, count);
+      const axes =
+        rng.int(3) > 0
+          ? Array.from({ length: Math.min(count, Math.max(1, shape.length - 1)) }, (_, i) => i)
+          : rng.shuffle(shape.map((_, i) => i - (rng.int(2) === 0 ? 0 : shape.length))).slice(0, count);
       const keepDims = rng.int(2) === 1;
       const x = normals(rng, shape);
       const what = `x=[${shape}] axes=[${axes}] keepDims=${keepDims}`;
@@ -150,7 +189,10 @@ describeBackends(['wasm'], 'wasm replacement kernels', () => {
       ['matMul aT b', () => tf.matMul(a, b, true, false)],
       ['matMul b aT', () => tf.matMul(b, a, true, false)],
       ['maxPool dx', () => tf.grad((input: tf.Tensor) => tf.sum(tf.maxPool(input as tf.Tensor4D, 3, 2, 'same')))(x)],
-      ['maxPool 2x2 dx', () => tf.grad((input: tf.Tensor) => tf.sum(tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid')))(x)],
+      [
+        'maxPool 2x2 dx',
+        () => tf.grad((input: tf.Tensor) => tf.sum(tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid')))(x),
+      ],
       ['sum over leading axes', () => tf.sum(x, [0, 1, 2])],
     ];
     for (const [name, fn] of gradients) {

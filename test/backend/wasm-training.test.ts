@@ -73,7 +73,11 @@ function train(initial: Array<{ values: Float32Array; shape: number[] }>, data: 
   for (const { images, labels } of data) {
     const x = tf.tensor4d(images, [BATCH, SIZE, SIZE, 1]);
     const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES));
-    const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar, true, variables);
+    const cost = optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar,
+      true,
+      variables,
+    );
     assert.ok(cost !== null);
     losses.push(cost.dataSync()[0]);
     tf.dispose([x, y, cost]);
@@ -99,10 +103,15 @@ describeBackends(['wasm'], 'training a ConvNet on wasm', () => {
 
     assert.ok(cpuLosses[STEPS - 1] < 0.8 * cpuLosses[0], `the net learns: ${cpuLosses[0]} -> ${cpuLosses[STEPS - 1]}`);
     const worst = Math.max(...wasmLosses.map((l, i) => Math.abs(l - cpuLosses[i])));
-    t.diagnostic(`loss ${cpuLosses[0].toFixed(4)} -> ${cpuLosses[STEPS - 1].toFixed(4)}; max |wasm - cpu| ${worst.toExponential(2)}`);
+    t.diagnostic(
+      `loss ${cpuLosses[0].toFixed(4)} -> ${cpuLosses[STEPS - 1].toFixed(4)}; max |wasm - cpu| ${worst.toExponential(2)}`,
+    );
     for (let step = 0; step < STEPS; step++) {
       const diff = Math.abs(wasmLosses[step] - cpuLosses[step]);
-      assert.ok(diff <= 1e-3, `step ${step}: wasm loss ${wasmLosses[step]} vs cpu ${cpuLosses[step]} (|diff| ${diff.toExponential(2)})`);
+      assert.ok(
+        diff <= 1e-3,
+        `step ${step}: wasm loss ${wasmLosses[step]} vs cpu ${cpuLosses[step]} (|diff| ${diff.toExponential(2)})`,
+      );
     }
   });
 });
@@ -118,15 +127,27 @@ function blobDataset(perClass: number, seed: number): Dataset {
     const left = 1 + ((labels[b] * 7) % (SIZE - 4));
     for (let p = 0; p < SIZE * SIZE; p++) {
       const [i, j] = [Math.floor(p / SIZE), p % SIZE];
-      features[b * SIZE * SIZE + p] = (i >= top && i < top + 3 && j >= left && j < left + 3 ? 1 : 0) + 0.3 * rng.normal();
+      features[b * SIZE * SIZE + p] =
+        (i >= top && i < top + 3 && j >= left && j < left + 3 ? 1 : 0) + 0.3 * rng.normal();
     }
   }
-  return createDataset({ features, sampleShape: [SIZE, SIZE, 1], labels, classNames: Array.from({ length: CLASSES }, (_, c) => String(c)), source: 'blobs' });
+  return createDataset({
+    features,
+    sampleShape: [SIZE, SIZE, 1],
+    labels,
+    classNames: Array.from({ length: CLASSES }, (_, c) => String(c)),
+    source: 'blobs',
+  });
 }
 
 /** deepmetric's own training: a seeded convnet, batch-hard triplet loss, STEPS Adam steps; the losses and held-out precision@1. */
 async function trainTriplet(train: Dataset, test: Dataset): Promise<{ losses: number[]; precisionAt1: number }> {
-  const model = buildModel('convnet:4,8,16', { inputShape: [SIZE, SIZE, 1], embeddingDim: 8, normalize: true, seed: 9 });
+  const model = buildModel('convnet:4,8,16', {
+    inputShape: [SIZE, SIZE, 1],
+    embeddingDim: 8,
+    normalize: true,
+    seed: 9,
+  });
   const optimizer = createOptimizer({ name: 'adam', lr: 0.01 });
   const losses: number[] = [];
   const trainer = new Trainer({
@@ -158,7 +179,9 @@ describeBackends(['wasm'], 'triplet training on wasm', () => {
     await tf.setBackend('wasm');
     const wasm = await trainTriplet(train, test);
     const worst = Math.max(...wasm.losses.map((l, i) => Math.abs(l - cpu.losses[i])));
-    t.diagnostic(`loss ${cpu.losses[0].toFixed(4)} -> ${cpu.losses[STEPS - 1].toFixed(4)}; max |wasm - cpu| ${worst.toExponential(2)}; precision@1 ${cpu.precisionAt1} / ${wasm.precisionAt1}`);
+    t.diagnostic(
+      `loss ${cpu.losses[0].toFixed(4)} -> ${cpu.losses[STEPS - 1].toFixed(4)}; max |wasm - cpu| ${worst.toExponential(2)}; precision@1 ${cpu.precisionAt1} / ${wasm.precisionAt1}`,
+    );
     assert.ok(cpu.losses[STEPS - 1] < cpu.losses[0], `the net learns: ${cpu.losses[0]} -> ${cpu.losses[STEPS - 1]}`);
     assert.ok(worst <= 1e-4, `losses differ by ${worst}: cpu ${cpu.losses} wasm ${wasm.losses}`);
     assert.equal(wasm.precisionAt1, cpu.precisionAt1);

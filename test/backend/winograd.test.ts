@@ -6,7 +6,16 @@ import { winogradFits } from '../../src/backend/kernels/winograd.js';
 import { winogradMatrices } from '../../src/backend/kernels/winograd-matrices.js';
 import { describeBackends, expectNoLeak } from '../helpers/tensors.js';
 import { convForward, convGradients, convOutShape, type ConvSpec } from '../reference/conv.js';
-import { assertClose, backendDataIds, describeCase, normals, on, randomPad, reportWorst, runKernel } from './kernel-cases.js';
+import {
+  assertClose,
+  backendDataIds,
+  describeCase,
+  normals,
+  on,
+  randomPad,
+  reportWorst,
+  runKernel,
+} from './kernel-cases.js';
 
 const CASES = 16;
 
@@ -30,7 +39,16 @@ function winogradConv(rng: Random): ConvSpec {
 }
 
 function infoOf(s: ConvSpec): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(s.xShape, s.filterShape, s.strides, s.dilations, s.pad, s.dimRoundingMode, false, 'channelsLast');
+  return tf.backend_util.computeConv2DInfo(
+    s.xShape,
+    s.filterShape,
+    s.strides,
+    s.dilations,
+    s.pad,
+    s.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
 }
 
 describe('winogradMatrices', () => {
@@ -50,31 +68,57 @@ describe('winogradMatrices', () => {
       [0, 2, -1, -2, 1, 0],
       [0, 4, 0, -5, 0, 1],
     ];
-    for (const [m, r] of [[2, 5], [4, 3], [5, 2], [3, 4]]) {
-      assert.deepEqual(winogradMatrices(m, r).BT.map((row) => row.map((v) => Math.round(v * 1e9) / 1e9 + 0)), BT, `F(${m}, ${r})`);
+    for (const [m, r] of [
+      [2, 5],
+      [4, 3],
+      [5, 2],
+      [3, 4],
+    ]) {
+      assert.deepEqual(
+        winogradMatrices(m, r).BT.map((row) => row.map((v) => Math.round(v * 1e9) / 1e9 + 0)),
+        BT,
+        `F(${m}, ${r})`,
+      );
     }
   });
 
   it('computes the correlation y[i] = Σ_k d[i + k] g[k] exactly, in one and two dimensions', () => {
     const rng = new Random(31);
-    for (const [m, r] of [[2, 3], [2, 5], [4, 3], [5, 2], [3, 4], [4, 5]]) {
+    for (const [m, r] of [
+      [2, 3],
+      [2, 5],
+      [4, 3],
+      [5, 2],
+      [3, 4],
+      [4, 5],
+    ]) {
       const n = m + r - 1;
       const { AT, G, BT } = winogradMatrices(m, r);
       const d = Array.from({ length: n * n }, () => rng.normal());
       const g = Array.from({ length: r * r }, () => rng.normal());
       // Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, in float64.
-      const mul = (a: number[][], b: number[][]) => a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
+      const mul = (a: number[][], b: number[][]) =>
+        a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
       const T = (a: number[][]) => a[0].map((_, j) => a.map((row) => row[j]));
       const D = Array.from({ length: n }, (_, i) => d.slice(i * n, i * n + n));
       const F = Array.from({ length: r }, (_, i) => g.slice(i * r, i * r + r));
       const U = mul(mul(G, F), T(G));
       const V = mul(mul(BT, D), T(BT));
-      const Y = mul(mul(AT, U.map((row, i) => row.map((u, j) => u * V[i][j]))), T(AT));
+      const Y = mul(
+        mul(
+          AT,
+          U.map((row, i) => row.map((u, j) => u * V[i][j])),
+        ),
+        T(AT),
+      );
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < m; j++) {
           let expected = 0;
           for (let p = 0; p < r; p++) for (let q = 0; q < r; q++) expected += D[i + p][j + q] * F[p][q];
-          assert.ok(Math.abs(Y[i][j] - expected) < 1e-9 * (1 + Math.abs(expected)), `F(${m}, ${r}) y[${i}][${j}]: ${Y[i][j]} vs ${expected}`);
+          assert.ok(
+            Math.abs(Y[i][j] - expected) < 1e-9 * (1 + Math.abs(expected)),
+            `F(${m}, ${r}) y[${i}][${j}]: ${Y[i][j]} vs ${expected}`,
+          );
         }
       }
     }
@@ -83,8 +127,24 @@ describe('winogradMatrices', () => {
 
 describe('winogradFits', () => {
   it('takes stride-1, undilated 3 x 3 and 5 x 5 convolutions over enough channels in fours (fewer for large batches), and nothing else', () => {
-    const fits = (xShape: [number, number, number, number], filterShape: [number, number, number, number], stride = 1, dilation = 1) =>
-      winogradFits(tf.backend_util.computeConv2DInfo(xShape, filterShape, stride, dilation, 'same', undefined, false, 'channelsLast'));
+    const fits = (
+      xShape: [number, number, number, number],
+      filterShape: [number, number, number, number],
+      stride = 1,
+      dilation = 1,
+    ) =>
+      winogradFits(
+        tf.backend_util.computeConv2DInfo(
+          xShape,
+          filterShape,
+          stride,
+          dilation,
+          'same',
+          undefined,
+          false,
+          'channelsLast',
+        ),
+      );
     assert.equal(fits([8, 14, 14, 32], [5, 5, 32, 64]), true);
     assert.equal(fits([8, 14, 14, 64], [3, 3, 64, 16]), true);
     assert.equal(fits([64, 14, 14, 16], [5, 5, 16, 32]), false, 'too few channels to pay at 64 images');
@@ -109,11 +169,25 @@ describeBackends(['wasm'], 'Winograd convolutions on wasm', () => {
       const x = normals(rng, s.xShape);
       const filter = normals(rng, s.filterShape);
       const dy = normals(rng, dyShape);
-      const conv = { strides: s.strides, pad: s.pad, dataFormat: 'NHWC', dilations: s.dilations, dimRoundingMode: s.dimRoundingMode };
+      const conv = {
+        strides: s.strides,
+        pad: s.pad,
+        dataFormat: 'NHWC',
+        dilations: s.dilations,
+        dimRoundingMode: s.dimRoundingMode,
+      };
       const kernels = (): tf.Tensor[] => [
         runKernel('Conv2D', { x: tf.tensor4d(x, s.xShape), filter: tf.tensor4d(filter, s.filterShape) }, conv),
-        runKernel('Conv2DBackpropInput', { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(filter, s.filterShape) }, { ...conv, inputShape: s.xShape }),
-        runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(x, s.xShape), dy: tf.tensor4d(dy, dyShape) }, { ...conv, filterShape: s.filterShape }),
+        runKernel(
+          'Conv2DBackpropInput',
+          { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(filter, s.filterShape) },
+          { ...conv, inputShape: s.xShape },
+        ),
+        runKernel(
+          'Conv2DBackpropFilter',
+          { x: tf.tensor4d(x, s.xShape), dy: tf.tensor4d(dy, dyShape) },
+          { ...conv, filterShape: s.filterShape },
+        ),
       ];
       const cpu = await on('cpu', kernels);
       const wasm = await on('wasm', kernels);
@@ -152,7 +226,11 @@ describeBackends(['wasm'], 'Winograd convolutions on wasm', () => {
       const [cpu] = await on('cpu', fused);
       const [wasm] = await on('wasm', fused);
       assertClose(wasm.values, cpu.values, JSON.stringify(c));
-      if (c.activation === 'relu') assert.ok(wasm.values.every((v) => v >= 0), `negatives after ReLU ${JSON.stringify(c)}`);
+      if (c.activation === 'relu')
+        assert.ok(
+          wasm.values.every((v) => v >= 0),
+          `negatives after ReLU ${JSON.stringify(c)}`,
+        );
     }
     reportWorst(t);
   });
@@ -166,10 +244,19 @@ describeBackends(['wasm'], 'Winograd convolutions on wasm', () => {
     const dy = normals(rng, [25, 14, 14, 64]);
     const xT = () => tf.tensor4d(x, [25, 14, 14, 32]);
     const whole = tf.conv2d(xT(), tf.tensor4d(filter, [5, 5, 32, 64]), 1, 'same');
-    const apart = tf.concat(tf.split(xT(), 25).map((image) => tf.conv2d(image as tf.Tensor4D, tf.tensor4d(filter, [5, 5, 32, 64]), 1, 'same')));
+    const apart = tf.concat(
+      tf
+        .split(xT(), 25)
+        .map((image) => tf.conv2d(image as tf.Tensor4D, tf.tensor4d(filter, [5, 5, 32, 64]), 1, 'same')),
+    );
     assert.deepEqual(Array.from(whole.dataSync()), Array.from(apart.dataSync()));
     tf.dispose([whole, apart]);
-    const dW = () => runKernel('Conv2DBackpropFilter', { x: xT(), dy: tf.tensor4d(dy, [25, 14, 14, 64]) }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [5, 5, 32, 64] });
+    const dW = () =>
+      runKernel(
+        'Conv2DBackpropFilter',
+        { x: xT(), dy: tf.tensor4d(dy, [25, 14, 14, 64]) },
+        { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [5, 5, 32, 64] },
+      );
     assertClose((await on('wasm', dW))[0].values, (await on('cpu', dW))[0].values, 'dW of 25 images');
   });
 
@@ -178,7 +265,14 @@ describeBackends(['wasm'], 'Winograd convolutions on wasm', () => {
     const f = tf.randomNormal([3, 3, 32, 36], 0, 1, 'float32', 2) as tf.Tensor4D;
     const bias = tf.randomNormal([36], 0, 1, 'float32', 3) as tf.Tensor1D;
     const runs: Array<[string, () => tf.Tensor | tf.Tensor[]]> = [
-      ['conv2d and its gradients', () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, f])],
+      [
+        'conv2d and its gradients',
+        () =>
+          tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([
+            x,
+            f,
+          ]),
+      ],
       ['fused conv2d', () => tf.fused.conv2d({ x, filter: f, strides: 1, pad: 'same', bias, activation: 'relu' })],
     ];
     for (const [what, fn] of runs) {

@@ -35,14 +35,16 @@ async function imageFolder(dir: string, width: number, height: number): Promise<
     for (let i = 0; i < 8; i++) {
       const pixels = Buffer.alloc(width * height * 3);
       for (let p = 0; p < width * height; p++) pixels[p * 3 + c] = 150 + ((p * 7 + i * 13) % 100);
-      await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toFile(join(root, `class${c}`, `${i}.png`));
+      await sharp(pixels, { raw: { width, height, channels: 3 } })
+        .png()
+        .toFile(join(root, `class${c}`, `${i}.png`));
     }
   }
   return root;
 }
 
 describe('data-source flags of train, embed and eval', () => {
-  it('train reads .npy features with --labels, and eval reads the run\'s data as the run read it', async () => {
+  it("train reads .npy features with --labels, and eval reads the run's data as the run read it", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dm-source-'));
     const { features, labels } = blobs();
     await writeNpy(join(dir, 'x.npy'), features, [90, 8], 'float32');
@@ -56,7 +58,10 @@ describe('data-source flags of train, embed and eval', () => {
     const result = await evalCommand({ model: join(out, 'model'), backend: 'cpu' });
     assert.equal(result.samples, 18);
     assert.equal(result.classes, 3);
-    await assert.rejects(trainCommand({ ...TINY, data: join(dir, 'x.npy'), out: join(dir, 'other') }, CONTEXT), /labels/);
+    await assert.rejects(
+      trainCommand({ ...TINY, data: join(dir, 'x.npy'), out: join(dir, 'other') }, CONTEXT),
+      /labels/,
+    );
   });
 
   it('train reads a CSV with a header and a named label column', async () => {
@@ -71,7 +76,10 @@ describe('data-source flags of train, embed and eval', () => {
     assert.equal(config.csvHeader, true);
     assert.equal(config.labelColumn, 'kind');
     // The same file read without the header flag: its first line is not numbers.
-    await assert.rejects(trainCommand({ ...TINY, data: csv, labelColumn: '0', out: join(dir, 'other') }, CONTEXT), /blobs\.csv.*line 1/);
+    await assert.rejects(
+      trainCommand({ ...TINY, data: csv, labelColumn: '0', out: join(dir, 'other') }, CONTEXT),
+      /blobs\.csv.*line 1/,
+    );
   });
 
   it('embed resizes an image folder and reads it grey or RGB', async () => {
@@ -81,7 +89,16 @@ describe('data-source flags of train, embed and eval', () => {
     await trainCommand({ ...TINY, data: images, imageSize: '5x3', color: 'grey', out: run }, CONTEXT);
     const config = JSON.parse(await readFile(join(run, 'config.json'), 'utf8'));
     assert.deepEqual([config.imageSize, config.color], ['5x3', 'grey']);
-    const flags: EmbedFlags = { model: join(run, 'model'), data: images, out: join(dir, 'e.npy'), split: 'all', seed: 0, batchSize: 16, backend: 'cpu', threads: 1 };
+    const flags: EmbedFlags = {
+      model: join(run, 'model'),
+      data: images,
+      out: join(dir, 'e.npy'),
+      split: 'all',
+      seed: 0,
+      batchSize: 16,
+      backend: 'cpu',
+      threads: 1,
+    };
     const embedded = await embedCommand({ ...flags, imageSize: '5x3', color: 'grey' });
     assert.deepEqual([embedded.rows, embedded.dim], [24, 4]);
     assert.deepEqual((await readNpy(join(dir, 'e.npy'))).shape, [24, 4]);
@@ -94,7 +111,17 @@ describe('data-source flags of train, embed and eval', () => {
     const images = await imageFolder(dir, 4, 4);
     const [header, size] = await Promise.all([
       cli(['train', '--data', images, '--csv-header', '--backend', 'cpu', '--out', join(dir, 'a')]),
-      cli(['embed', '--model', join(dir, 'none'), '--data', images, '--image-size', '0x3', '--out', join(dir, 'e.npy')]),
+      cli([
+        'embed',
+        '--model',
+        join(dir, 'none'),
+        '--data',
+        images,
+        '--image-size',
+        '0x3',
+        '--out',
+        join(dir, 'e.npy'),
+      ]),
     ]);
     assert.equal(header.code, 2, header.stderr);
     assert.match(header.stderr, /header.*does not apply to an image folder/);

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tf } from '../../src/tf.js';
-import { diagnoseCommand, diagnoseJson, formatDiagnoseResult, type DiagnoseFlags } from '../../src/cli/diagnose-command.js';
+import {
+  diagnoseCommand,
+  diagnoseJson,
+  formatDiagnoseResult,
+  type DiagnoseFlags,
+} from '../../src/cli/diagnose-command.js';
 import { exitCodeFor } from '../../src/cli/exit-code.js';
 import { writeNpy } from '../../src/data/index.js';
 import { CAUSE_IDS, embeddingHealth, VERDICTS } from '../../src/health/index.js';
@@ -56,7 +61,10 @@ describe('deepmetric diagnose EMBEDDINGS', () => {
     assert.equal(result.report.evidence.effectiveRank, expected.shape.effectiveRank);
     assert.equal(result.report.evidence.gap, expected.separation?.gap);
     assert.equal(result.report.evidence.numClasses, 5);
-    assert.match(formatDiagnoseResult(result), /^diagnose: .*e\.npy: 300 embeddings x 16 dimensions, 5 classes, norms [\d.]+-[\d.]+ \(raw\); no training log\nverdict: healthy\n/);
+    assert.match(
+      formatDiagnoseResult(result),
+      /^diagnose: .*e\.npy: 300 embeddings x 16 dimensions, 5 classes, norms [\d.]+-[\d.]+ \(raw\); no training log\nverdict: healthy\n/,
+    );
     assert.equal(tf.memory().numTensors, 0);
   });
 
@@ -71,7 +79,10 @@ describe('deepmetric diagnose EMBEDDINGS', () => {
     assert.ok(VERDICTS.includes(json.verdict));
     assert.equal(json.evidence.gap, null); // no labels: not computable
     assert.ok(Object.values(json.evidence).every((v) => v === null || typeof v === 'number'));
-    assert.deepEqual(json.causes.map((c: { id: string }) => c.id), ['unknown']);
+    assert.deepEqual(
+      json.causes.map((c: { id: string }) => c.id),
+      ['unknown'],
+    );
     for (const c of json.causes) assert.deepEqual(Object.keys(c), ['id', 'confidence', 'explanation', 'remedy']);
     assert.ok(json.limits.some((l: string) => l.startsWith('No training log')));
   });
@@ -80,20 +91,31 @@ describe('deepmetric diagnose EMBEDDINGS', () => {
     const dir = await mkdtemp(join(tmpdir(), 'dm-diag-'));
     const { data, labels } = clustered(3);
     await writeNpy(join(dir, 'e.npy'), data, [300, 16], 'float32');
-    const rows = Array.from({ length: 300 }, (_, i) => Array.from(data.subarray(i * 16, (i + 1) * 16), (v) => String(v)));
-    await writeFile(join(dir, 'e.csv'), `${Array.from({ length: 16 }, (_, k) => `d${k}`).join(',')}\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+    const rows = Array.from({ length: 300 }, (_, i) =>
+      Array.from(data.subarray(i * 16, (i + 1) * 16), (v) => String(v)),
+    );
+    await writeFile(
+      join(dir, 'e.csv'),
+      `${Array.from({ length: 16 }, (_, k) => `d${k}`).join(',')}\n${rows.map((r) => r.join(',')).join('\n')}\n`,
+    );
     await writeFile(join(dir, 'l.csv'), rows.map((r, i) => [...r, `c${labels[i]}`].join(',')).join('\n'));
     await writeFile(join(dir, 'labels.txt'), Array.from(labels, (l) => `class ${l}`).join('\n'));
     const fromNpy = await diagnoseCommand(join(dir, 'e.npy'), { ...FLAGS, labels: join(dir, 'labels.txt') });
     const fromCsv = await diagnoseCommand(join(dir, 'e.csv'), { ...FLAGS, labels: join(dir, 'labels.txt') });
     const fromColumn = await diagnoseCommand(join(dir, 'l.csv'), { ...FLAGS, labelColumn: '-1' });
     // The label first, under a header that names it.
-    await writeFile(join(dir, 'named.csv'), `kind,${Array.from({ length: 16 }, (_, k) => `d${k}`).join(',')}\n${rows.map((r, i) => [`c${labels[i]}`, ...r].join(',')).join('\n')}\n`);
+    await writeFile(
+      join(dir, 'named.csv'),
+      `kind,${Array.from({ length: 16 }, (_, k) => `d${k}`).join(',')}\n${rows.map((r, i) => [`c${labels[i]}`, ...r].join(',')).join('\n')}\n`,
+    );
     const fromName = await diagnoseCommand(join(dir, 'named.csv'), { ...FLAGS, labelColumn: 'kind' });
     assert.deepEqual(fromCsv.report.evidence, fromNpy.report.evidence);
     assert.deepEqual(fromColumn.report.evidence, fromNpy.report.evidence);
     assert.deepEqual(fromName.report.evidence, fromNpy.report.evidence);
-    await assert.rejects(diagnoseCommand(join(dir, 'named.csv'), { ...FLAGS, labelColumn: 'species' }), /named\.csv: has no column named "species" in its header; columns: "kind", "d0"/);
+    await assert.rejects(
+      diagnoseCommand(join(dir, 'named.csv'), { ...FLAGS, labelColumn: 'species' }),
+      /named\.csv: has no column named "species" in its header; columns: "kind", "d0"/,
+    );
   });
 
   it('--reference fills the ratios and tells a fall of the spread (collapsing)', async () => {
@@ -107,10 +129,17 @@ describe('deepmetric diagnose EMBEDDINGS', () => {
     await writeNpy(join(dir, 'now.npy'), shrunk, [300, 16], 'float32');
     await writeNpy(join(dir, 'y.npy'), labels, [300], 'int32');
     const without = await diagnoseCommand(join(dir, 'now.npy'), { ...FLAGS, labels: join(dir, 'y.npy') });
-    const withRef = await diagnoseCommand(join(dir, 'now.npy'), { ...FLAGS, labels: join(dir, 'y.npy'), reference: join(dir, 'start.npy') });
+    const withRef = await diagnoseCommand(join(dir, 'now.npy'), {
+      ...FLAGS,
+      labels: join(dir, 'y.npy'),
+      reference: join(dir, 'start.npy'),
+    });
     assert.equal(without.report.verdict, 'healthy');
     assert.ok(Number.isNaN(without.report.evidence.meanNormalizedDistanceRatio));
-    assert.ok(withRef.report.evidence.meanNormalizedDistanceRatio < 0.5, String(withRef.report.evidence.meanNormalizedDistanceRatio));
+    assert.ok(
+      withRef.report.evidence.meanNormalizedDistanceRatio < 0.5,
+      String(withRef.report.evidence.meanNormalizedDistanceRatio),
+    );
     assert.equal(withRef.report.verdict, 'collapsing');
     assert.equal(withRef.exitCode, 1);
   });
@@ -125,7 +154,11 @@ describe('deepmetric diagnose EMBEDDINGS', () => {
     const cases: Array<[string, DiagnoseFlags, RegExp]> = [
       [join(dir, 'missing.npy'), FLAGS, /missing\.npy: no such file or folder/],
       [join(dir, 'flat.npy'), FLAGS, /flat\.npy: embeddings must be a 2-D array .* found shape \[10\]/],
-      [join(dir, 'e.npy'), { ...FLAGS, labels: join(dir, 'few.npy') }, /few\.npy: holds 7 labels, but .*e\.npy holds 300 embeddings/],
+      [
+        join(dir, 'e.npy'),
+        { ...FLAGS, labels: join(dir, 'few.npy') },
+        /few\.npy: holds 7 labels, but .*e\.npy holds 300 embeddings/,
+      ],
       [join(dir, 'bad.csv'), FLAGS, /bad\.csv: line 2, column 1: expected a decimal number, found "x"/],
       [join(dir, 'e.txt'), FLAGS, /e\.txt: is neither a run directory nor an embeddings file/],
       [join(dir, 'e.npy'), { ...FLAGS, labelColumn: '0' }, /--label-column applies to a \.csv file/],
@@ -172,7 +205,10 @@ describe('deepmetric diagnose RUN_DIR', () => {
     const dir = await mkdtemp(join(tmpdir(), 'dm-diag-'));
     await assert.rejects(diagnoseCommand(dir, FLAGS), /is not a run directory: it has no config\.json/);
     assert.equal(await code(diagnoseCommand(dir, FLAGS)), 2);
-    await assert.rejects(diagnoseCommand(dir, { ...FLAGS, labels: 'y.npy' }), /--labels applies to an embeddings file, not to a run directory/);
+    await assert.rejects(
+      diagnoseCommand(dir, { ...FLAGS, labels: 'y.npy' }),
+      /--labels applies to an embeddings file, not to a run directory/,
+    );
     await rm(dir, { recursive: true });
   });
 });
@@ -210,8 +246,10 @@ function oneReport(stdout: string): DiagnoseJson {
   return json;
 }
 
-const NO_LOG = 'No training log: the learning-rate causes (lr-too-high, lr-decayed-too-fast) and the mining causes cannot be told, nor NaN steps, nor a stall (no active triplets).';
-const JUDGED_NORMALIZED = /do not have unit norms and the run settings are unknown: judged as if they are used normalized/;
+const NO_LOG =
+  'No training log: the learning-rate causes (lr-too-high, lr-decayed-too-fast) and the mining causes cannot be told, nor NaN steps, nor a stall (no active triplets).';
+const JUDGED_NORMALIZED =
+  /do not have unit norms and the run settings are unknown: judged as if they are used normalized/;
 
 describe('deepmetric diagnose as a process (exit status, stdout, stderr)', () => {
   type Run = Awaited<ReturnType<typeof cli>>;
@@ -234,7 +272,12 @@ describe('deepmetric diagnose as a process (exit status, stdout, stderr)', () =>
       writeNpy(p('y.npy'), labels, [300], 'int32'),
       writeNpy(p('y299.npy'), labels.subarray(0, 299), [299], 'int32'),
       writeFile(p('corrupt.npy'), 'hello, this is not numpy\n'),
-      writeFile(p('nan.csv'), Array.from({ length: 300 }, (_, i) => Array.from(nanRow.subarray(i * 16, (i + 1) * 16), String).join(',')).join('\n')),
+      writeFile(
+        p('nan.csv'),
+        Array.from({ length: 300 }, (_, i) => Array.from(nanRow.subarray(i * 16, (i + 1) * 16), String).join(',')).join(
+          '\n',
+        ),
+      ),
     ]);
     const args: Record<string, string[]> = {
       rawJson: [p('raw.npy'), '--labels', p('y.npy'), '--json'],
@@ -278,28 +321,44 @@ describe('deepmetric diagnose as a process (exit status, stdout, stderr)', () =>
     const raw = oneReport(runs.rawJson.stdout);
     const unit = runs.unitText;
     assert.equal(unit.code, runs.rawJson.code, unit.stderr);
-    assert.match(unit.stdout, /^diagnose: .*unit\.npy: 300 embeddings x 16 dimensions, 5 classes, unit norms \(normalized\); no training log\nverdict: healthy\n/);
+    assert.match(
+      unit.stdout,
+      /^diagnose: .*unit\.npy: 300 embeddings x 16 dimensions, 5 classes, unit norms \(normalized\); no training log\nverdict: healthy\n/,
+    );
     assert.equal(/\nverdict: (\S+)\n/.exec(unit.stdout)?.[1], raw.verdict);
     // The text prints 4 significant digits: the normalized spread and rank read the same from both.
     for (const k of ['meanNormalizedDistance', 'effectiveRank']) {
-      assert.ok(unit.stdout.includes(`${k} ${(raw.evidence[k] as number).toPrecision(4)}`), `${k} ${raw.evidence[k]}: ${unit.stdout}`);
+      assert.ok(
+        unit.stdout.includes(`${k} ${(raw.evidence[k] as number).toPrecision(4)}`),
+        `${k} ${raw.evidence[k]}: ${unit.stdout}`,
+      );
     }
     // Raw rows carry the caveat that they were judged as normalized; unit rows are recognized and do not.
-    assert.ok(raw.limits.some((l) => JUDGED_NORMALIZED.test(l)), raw.limits.join('\n'));
+    assert.ok(
+      raw.limits.some((l) => JUDGED_NORMALIZED.test(l)),
+      raw.limits.join('\n'),
+    );
     assert.doesNotMatch(unit.stdout, JUDGED_NORMALIZED);
   });
 
   it('says what cannot be told without a training log (text and --json)', () => {
-    for (const r of [runs.rawJson, runs.collapsedJson, runs.collapsedRawFlagJson]) assert.ok(oneReport(r.stdout).limits.includes(NO_LOG));
+    for (const r of [runs.rawJson, runs.collapsedJson, runs.collapsedRawFlagJson])
+      assert.ok(oneReport(r.stdout).limits.includes(NO_LOG));
     assert.ok(runs.unitText.stdout.includes(`\nlimits:\n  ${NO_LOG}\n`), runs.unitText.stdout);
-    assert.match(runs.unitText.stdout, /No reference from the start of training: a fall of the spread \(collapsing\) cannot be told/);
+    assert.match(
+      runs.unitText.stdout,
+      /No reference from the start of training: a fall of the spread \(collapsing\) cannot be told/,
+    );
   });
 
   it('--raw judges the raw scale: the direction checks and the "judged as normalized" caveat go away', () => {
     const plain = oneReport(runs.collapsedJson.stdout);
     const raw = oneReport(runs.collapsedRawFlagJson.stdout);
     assert.ok(plain.findings.some((f) => f.metric === 'meanNormalizedDistance'));
-    assert.ok(!raw.findings.some((f) => f.metric === 'meanNormalizedDistance' || f.metric === 'normalizedStdSqrtDim'), JSON.stringify(raw.findings));
+    assert.ok(
+      !raw.findings.some((f) => f.metric === 'meanNormalizedDistance' || f.metric === 'normalizedStdSqrtDim'),
+      JSON.stringify(raw.findings),
+    );
     assert.ok(plain.limits.some((l) => JUDGED_NORMALIZED.test(l)));
     assert.ok(!raw.limits.some((l) => JUDGED_NORMALIZED.test(l)), raw.limits.join('\n'));
     // Without a reference the raw scale cannot show a shrink: only the rank (about 1 here) flags it.
@@ -324,16 +383,21 @@ describe('deepmetric diagnose as a process (exit status, stdout, stderr)', () =>
   });
 
   it('a NaN row: collapsed, cause non-finite, exit 1, from a .npy and a .csv alike', () => {
-    for (const [name, r] of [['npy', runs.nanNpyJson], ['csv', runs.nanCsvJson]] as const) {
+    for (const [name, r] of [
+      ['npy', runs.nanNpyJson],
+      ['csv', runs.nanCsvJson],
+    ] as const) {
       assert.equal(r.code, 1, `${name}: ${r.stderr}`);
       const report = oneReport(r.stdout);
       assert.equal(report.verdict, 'collapsed', name);
       assert.equal(report.evidence.nonFinite, 16, name);
       assert.equal(report.evidence.meanNormalizedDistance, null, name);
       assert.equal(report.causes[0].id, 'non-finite', name);
-      assert.ok(!report.limits.some((l: string) => l.includes('do not have unit norms')), `${name}: no claim about the norms`);
+      assert.ok(
+        !report.limits.some((l: string) => l.includes('do not have unit norms')),
+        `${name}: no claim about the norms`,
+      );
     }
     assert.match(runs.nanCsv.stdout, /16 NaN or infinite values in 1 rows/);
   });
-
 });

@@ -11,12 +11,21 @@ import { runTraining } from '../../src/run/index.js';
 import { tinyRunConfig } from '../helpers/tiny-run.js';
 
 describe('deepmetric embed', () => {
-  it('writes the model\'s embeddings and the labels of every row as .npy, train rows then test rows', async () => {
+  it("writes the model's embeddings and the labels of every row as .npy, train rows then test rows", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dm-embed-'));
     const config = await tinyRunConfig(dir);
     await runTraining(config, { progress: null });
     const out = join(dir, 'emb.npy');
-    const flags = { model: join(config.out, 'model'), data: config.data, out, split: 'all' as const, seed: 0, batchSize: 7, backend: 'cpu' as const, threads: 1 };
+    const flags = {
+      model: join(config.out, 'model'),
+      data: config.data,
+      out,
+      split: 'all' as const,
+      seed: 0,
+      batchSize: 7,
+      backend: 'cpu' as const,
+      threads: 1,
+    };
     const result = await embedCommand(flags);
     assert.equal(result.labelsPath, join(dir, 'emb.labels.npy'));
     const embeddings = await readNpy(out);
@@ -42,7 +51,16 @@ describe('deepmetric embed', () => {
 
   it('refuses an output that is not a .npy file', async () => {
     await assert.rejects(
-      embedCommand({ model: 'm', data: 'fashion-mnist', out: 'emb.csv', split: 'all', seed: 0, batchSize: 8, backend: 'cpu', threads: 1 }),
+      embedCommand({
+        model: 'm',
+        data: 'fashion-mnist',
+        out: 'emb.csv',
+        split: 'all',
+        seed: 0,
+        batchSize: 8,
+        backend: 'cpu',
+        threads: 1,
+      }),
       /--out must name a \.npy file/,
     );
   });

@@ -34,7 +34,12 @@ describe('deepmetric mine', () => {
     await writeNpy(join(dir, 'l.npy'), labels, [40], 'int32');
     const out = join(dir, 't.npy');
     const result = await mineCommand(join(dir, 'e.npy'), {
-      labels: join(dir, 'l.npy'), out, distance: 'euclidean', normalizeEmbeddings: false, chunkSize: 7, backend: 'cpu',
+      labels: join(dir, 'l.npy'),
+      out,
+      distance: 'euclidean',
+      normalizeEmbeddings: false,
+      chunkSize: 7,
+      backend: 'cpu',
     });
     const triplets = await readNpy(out);
     assert.equal(triplets.dtype, 'int32');
@@ -49,7 +54,13 @@ describe('deepmetric mine', () => {
     await writeNpy(join(dir, 'e.npy'), [1, 2, 3, 4], [2, 2], 'float32');
     await writeNpy(join(dir, 'l.npy'), [0, 1, 1], [3], 'int32');
     await assert.rejects(
-      mineCommand(join(dir, 'e.npy'), { labels: join(dir, 'l.npy'), out: join(dir, 't.npy'), distance: 'euclidean', normalizeEmbeddings: true, backend: 'cpu' }),
+      mineCommand(join(dir, 'e.npy'), {
+        labels: join(dir, 'l.npy'),
+        out: join(dir, 't.npy'),
+        distance: 'euclidean',
+        normalizeEmbeddings: true,
+        backend: 'cpu',
+      }),
       (error: Error) => error.message.includes('l.npy') || error.message.includes('e.npy'),
     );
   });

@@ -24,11 +24,30 @@ describe('deepmetric report', () => {
     const dir = await mkdtemp(join(tmpdir(), 'dm-train-cli-'));
     const out = join(dir, 'run');
     const [train, bad] = await Promise.all([
-      cli(['train', '--data', await blobsCsv(dir), '--model', 'mlp:16', '--embedding-dim', '4', '--batch', '3,4', '--steps', '8', '--backend', 'cpu', '--out', out]),
+      cli([
+        'train',
+        '--data',
+        await blobsCsv(dir),
+        '--model',
+        'mlp:16',
+        '--embedding-dim',
+        '4',
+        '--batch',
+        '3,4',
+        '--steps',
+        '8',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+      ]),
       cli(['report', dir]),
     ]);
     assert.equal(train.code, 0, train.stderr);
-    assert.match(train.stdout, new RegExp(`\\nreport: ${join(out, 'report.html').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n$`));
+    assert.match(
+      train.stdout,
+      new RegExp(`\\nreport: ${join(out, 'report.html').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n$`),
+    );
     assert.ok((await readdir(out)).includes('report.html'));
     assert.match(await readFile(join(out, 'report.html'), 'utf8'), /<section id="metrics" class="present">/);
     assert.equal(bad.code, 2);

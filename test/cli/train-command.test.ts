@@ -52,11 +52,27 @@ describe('deepmetric train: settings', () => {
     assert.equal(written.model, 'mlp:16');
     assert.equal(written.margin, 0.2, 'the default, as docs/cli.md gives it');
     assert.equal(written.miner, 'semihard');
-    for (const key of ['data', 'model', 'embeddingDim', 'loss', 'margin', 'miner', 'optimizer', 'schedule', 'seed', 'guard', 'workers', 'out']) {
+    for (const key of [
+      'data',
+      'model',
+      'embeddingDim',
+      'loss',
+      'margin',
+      'miner',
+      'optimizer',
+      'schedule',
+      'seed',
+      'guard',
+      'workers',
+      'out',
+    ]) {
       assert.ok(key in written, `config.json records ${key}`);
     }
     assert.equal(summary.steps, 6);
-    const log = (await readFile(join(out, 'log.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const log = (await readFile(join(out, 'log.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     assert.equal(log.find((r) => r.step === 0)?.lr, 0.01, 'the run used the flag');
   });
 
@@ -78,16 +94,26 @@ describe('deepmetric train: settings', () => {
         return true;
       });
     }
-    await assert.rejects(trainCommand({ config: join(dir, 'absent.json'), out }, CONTEXT), /absent\.json: cannot be read/);
+    await assert.rejects(
+      trainCommand({ config: join(dir, 'absent.json'), out }, CONTEXT),
+      /absent\.json: cannot be read/,
+    );
     const lonely = join(dir, 'lonely.csv');
     await writeFile(lonely, `${(await readFile(await blobsCsv(dir), 'utf8')).trim()}\n9,9,9,9,9,9,9,9,lonely\n`);
     await assert.rejects(
       trainCommand({ data: lonely, model: 'mlp:8', batch: [3, 2], backend: 'cpu', out }, CONTEXT),
       /lonely\.csv \(training split\): class 3 \("lonely"\) has 1 sample/,
     );
-    await assert.rejects(trainCommand({ lr: 0, out }, CONTEXT), /Setting `lr` must be a finite number > 0\. Received: lr=0 \(from flag\)/);
+    await assert.rejects(
+      trainCommand({ lr: 0, out }, CONTEXT),
+      /Setting `lr` must be a finite number > 0\. Received: lr=0 \(from flag\)/,
+    );
     await assert.rejects(trainCommand({ resume: join(dir, 'run'), lr: 0.1 }, CONTEXT), /drop the other flags: --lr/);
-    assert.deepEqual((await readdir(dir)).filter((name) => !/^config-|\.csv$/.test(name)), [], 'no run directory was written');
+    assert.deepEqual(
+      (await readdir(dir)).filter((name) => !/^config-|\.csv$/.test(name)),
+      [],
+      'no run directory was written',
+    );
   });
 
   it('exits with status 2 and a message naming the file on a bad --config', async () => {
@@ -105,13 +131,32 @@ describe('deepmetric train: settings', () => {
     const out = join(dir, 'run');
     // An lr beyond float32 makes the first update infinite: the guard stops at step 0.
     const args = ['--model', 'mlp:16', '--embedding-dim', '4', '--batch', '3,4', '--steps', '20', '--backend', 'cpu'];
-    const result = await cli(['train', '--data', await blobsCsv(dir), ...args, '--optimizer', 'sgd', '--lr', '1e300', '--guard', 'stop', '--out', out]);
+    const result = await cli([
+      'train',
+      '--data',
+      await blobsCsv(dir),
+      ...args,
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '1e300',
+      '--guard',
+      'stop',
+      '--out',
+      out,
+    ]);
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stdout, /stopped by the collapse guard \(collapsed \(non-finite\) at step 0\) after 1 of 20 steps; checkpoint saved\./);
+    assert.match(
+      result.stdout,
+      /stopped by the collapse guard \(collapsed \(non-finite\) at step 0\) after 1 of 20 steps; checkpoint saved\./,
+    );
     assert.match(result.stdout, /evidence and remedies: deepmetric diagnose /);
     assert.match(result.stdout, /\nreport: .*report\.html\n$/);
     const files = await readdir(out);
-    assert.ok(files.includes('report.html') && files.includes('checkpoints') && !files.includes('model'), files.join(', '));
+    assert.ok(
+      files.includes('report.html') && files.includes('checkpoints') && !files.includes('model'),
+      files.join(', '),
+    );
     const checkpoint = await loadCheckpointWeights(join(out, CHECKPOINT_DIR));
     assert.ok(checkpoint.every(Number.isFinite), 'the checkpoint holds the finite weights from before the step');
   });

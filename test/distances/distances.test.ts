@@ -38,9 +38,19 @@ describeBackends(['cpu', 'wasm'], 'distances against PML', () => {
   }
 
   it('leaks no tensor', () => {
-    const x = matrix([[1, 2], [3, 4], [0, 0]]);
+    const x = matrix([
+      [1, 2],
+      [3, 4],
+      [0, 0],
+    ]);
     const big = tf.randomNormal([300, 16]) as tf.Tensor2D;
-    for (const d of [new LpDistance(), new LpDistance({ power: 2 }), new LpDistance({ p: 1 }), new CosineSimilarity(), new DotProductSimilarity()]) {
+    for (const d of [
+      new LpDistance(),
+      new LpDistance({ power: 2 }),
+      new LpDistance({ p: 1 }),
+      new CosineSimilarity(),
+      new DotProductSimilarity(),
+    ]) {
       for (const input of [x, big]) {
         expectNoLeak(() => d.pairwise(input), 'pairwise');
         expectNoLeak(() => d.pairwise(input, input), 'pairwise with ref');
@@ -51,7 +61,9 @@ describeBackends(['cpu', 'wasm'], 'distances against PML', () => {
   });
 
   it('computes large matrices (Gram form) like the explicit loop, also for a huddled cluster', () => {
-    const rows = Array.from({ length: 80 }, (_, i) => Array.from({ length: 12 }, (_, k) => Math.sin(i * 7.1 + k * 1.3)));
+    const rows = Array.from({ length: 80 }, (_, i) =>
+      Array.from({ length: 12 }, (_, k) => Math.sin(i * 7.1 + k * 1.3)),
+    );
     // Embeddings near collapse: without centering, the Gram form loses these small distances.
     const huddled = rows.map((row) => row.map((v) => 5 + 1e-3 * v));
     for (const data of [rows, huddled]) {
@@ -74,7 +86,12 @@ describeBackends(['cpu', 'wasm'], 'distances against PML', () => {
   });
 
   it('has a finite gradient where rows coincide (collapse, duplicates, zeros)', () => {
-    const x = matrix([[0.5, 0.5, 0.5], [0.5, 0.5, 0.5], [0.5, 0.5, 0.5], [1, 0, 0]]);
+    const x = matrix([
+      [0.5, 0.5, 0.5],
+      [0.5, 0.5, 0.5],
+      [0.5, 0.5, 0.5],
+      [1, 0, 0],
+    ]);
     const zeros = tf.zeros([3, 2]) as tf.Tensor2D;
     const big = tf.tile(x, [10, 1]) as tf.Tensor2D; // 40 rows: the Gram form
     for (const d of [new LpDistance(), new LpDistance({ normalizeEmbeddings: false }), new LpDistance({ p: 1 })]) {
@@ -88,9 +105,22 @@ describeBackends(['cpu', 'wasm'], 'distances against PML', () => {
   });
 
   it('has the gradient of the explicit formula (central differences)', () => {
-    const data = [[0.3, -1.2, 0.8], [1.1, 0.4, -0.2], [-0.5, 0.9, 1.4], [0.2, 0.25, -0.9]];
-    const refData = [[0.1, 0.2, 0.3], [-1, 0.5, 0.25]];
-    const weights = [[1, -2], [0.5, 3], [-1, 1], [2, 0.7]];
+    const data = [
+      [0.3, -1.2, 0.8],
+      [1.1, 0.4, -0.2],
+      [-0.5, 0.9, 1.4],
+      [0.2, 0.25, -0.9],
+    ];
+    const refData = [
+      [0.1, 0.2, 0.3],
+      [-1, 0.5, 0.25],
+    ];
+    const weights = [
+      [1, -2],
+      [0.5, 3],
+      [-1, 1],
+      [2, 0.7],
+    ];
     const selfWeights = data.map((_, i) => data.map((__, j) => Math.cos(i + 2 * j)));
     const distances = [
       new LpDistance(),
@@ -105,7 +135,9 @@ describeBackends(['cpu', 'wasm'], 'distances against PML', () => {
         const explicit = (x: number[][]) => {
           const xs = distance.normalizeEmbeddings ? normalizeRows(x) : x;
           const rs = withRef ? (distance.normalizeEmbeddings ? normalizeRows(refData) : refData) : xs;
-          const m = distance.isInverted ? dotMatrix(xs, rs) : lpMatrix(xs, rs, (distance as LpDistance).p, distance.power);
+          const m = distance.isInverted
+            ? dotMatrix(xs, rs)
+            : lpMatrix(xs, rs, (distance as LpDistance).p, distance.power);
           return m.reduce((s, row, i) => s + row.reduce((t, v, j) => t + v * w[i][j], 0), 0);
         };
         const wt = matrix(w);
@@ -143,7 +175,10 @@ describeBackends(['cpu', 'wasm'], 'distances against PML', () => {
     assert.throws(() => d.pairwise(a, b), /same number of columns/);
     assert.throws(() => new LpDistance({ p: 0 }), /`p` must be a finite number >= 1\. Received: p=0/);
     assert.throws(() => new LpDistance({ power: -1 }), /`power` must be/);
-    assert.throws(() => new CosineSimilarity({ normalizeEmbeddings: 'yes' as unknown as boolean }), /normalizeEmbeddings/);
+    assert.throws(
+      () => new CosineSimilarity({ normalizeEmbeddings: 'yes' as unknown as boolean }),
+      /normalizeEmbeddings/,
+    );
     tf.dispose([v, empty, a, b]);
   });
 });

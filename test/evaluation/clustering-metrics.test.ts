@@ -9,7 +9,11 @@ const cases = loadOracle('accuracy_calculator', 'accuracy_calculator_clustering'
 
 describe('clusteringMetrics against scikit-learn (via PML)', () => {
   const worst = { nmi: 0, ami: 0 };
-  after(() => console.log(`clusteringMetrics vs sklearn: largest difference NMI ${worst.nmi.toExponential(2)}, AMI ${worst.ami.toExponential(2)}`));
+  after(() =>
+    console.log(
+      `clusteringMetrics vs sklearn: largest difference NMI ${worst.nmi.toExponential(2)}, AMI ${worst.ami.toExponential(2)}`,
+    ),
+  );
 
   it('has the oracle cases', () => assert.equal(cases.length, 10));
 
@@ -29,10 +33,22 @@ describe('clusteringMetrics against scikit-learn (via PML)', () => {
 
   it('agrees with the reference (EMI from the hypergeometric ratio recursion) on small labelings', () => {
     const labelings: Array<[number[], number[]]> = [
-      [[0, 0, 1, 1, 2], [0, 1, 1, 2, 2]],
-      [[0, 0, 0, 1, 1, 1, 2], [1, 1, 0, 0, 0, 2, 2]],
-      [[3, 3, 3, 3, 9, 9], [0, 0, 1, 1, 2, 2]],
-      [[0, 1, 0, 1, 0, 1, 0, 1], [0, 0, 0, 0, 0, 0, 0, 1]],
+      [
+        [0, 0, 1, 1, 2],
+        [0, 1, 1, 2, 2],
+      ],
+      [
+        [0, 0, 0, 1, 1, 1, 2],
+        [1, 1, 0, 0, 0, 2, 2],
+      ],
+      [
+        [3, 3, 3, 3, 9, 9],
+        [0, 0, 1, 1, 2, 2],
+      ],
+      [
+        [0, 1, 0, 1, 0, 1, 0, 1],
+        [0, 0, 0, 0, 0, 0, 0, 1],
+      ],
     ];
     for (const [labels, clusters] of labelings) {
       const got = clusteringMetrics(labels, clusters);
@@ -51,7 +67,10 @@ describe('clusteringMetrics against scikit-learn (via PML)', () => {
     const a = [0, 0, 1, 2, 2, 1, 0, 2];
     const b = [1, 2, 2, 0, 0, 1, 1, 2];
     const ab = clusteringMetrics(a, b);
-    const ba = clusteringMetrics(b, a.map((v) => 10 - v));
+    const ba = clusteringMetrics(
+      b,
+      a.map((v) => 10 - v),
+    );
     assert.ok(close(ab.nmi, ba.nmi, 1e-14) && close(ab.ami, ba.ami, 1e-12, 1e-14));
   });
 
@@ -68,9 +87,15 @@ describe('clusteringMetrics against scikit-learn (via PML)', () => {
   });
 
   it('rejects bad input with a clear error', () => {
-    assert.throws(() => clusteringMetrics([0, 1, 2], [0, 1]), (e: unknown) => e instanceof DeepmetricError && /`clusters` must have one label per/.test(e.message));
+    assert.throws(
+      () => clusteringMetrics([0, 1, 2], [0, 1]),
+      (e: unknown) => e instanceof DeepmetricError && /`clusters` must have one label per/.test(e.message),
+    );
     assert.throws(() => clusteringMetrics([], []), /`labels` must be a non-empty/);
-    assert.throws(() => clusteringMetrics([0, 1.5], [0, 1]), /`labels` must hold 32-bit integers. Received: labels\[1\]=1.5/);
+    assert.throws(
+      () => clusteringMetrics([0, 1.5], [0, 1]),
+      /`labels` must hold 32-bit integers. Received: labels\[1\]=1.5/,
+    );
     assert.throws(() => clusteringMetrics([0, 1], [0, NaN]), /`clusters` must hold 32-bit integers/);
   });
 });

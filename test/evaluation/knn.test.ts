@@ -11,7 +11,9 @@ import { describeBackends, expectNoLeak, matrix } from '../helpers/tensors.js';
 import { knnReference, pairDistance, type ReferenceDistance } from '../reference/evaluation.js';
 
 function gaussianRows(rng: Random, rows: number, cols: number, scale = 1, offset = 0): number[][] {
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => Math.fround(offset + scale * rng.normal())));
+  return Array.from({ length: rows }, () =>
+    Array.from({ length: cols }, () => Math.fround(offset + scale * rng.normal())),
+  );
 }
 
 const DISTANCES: Array<[string, () => BaseDistance, ReferenceDistance]> = [
@@ -45,7 +47,10 @@ function assertSameNeighbours(
         const dOurs = pairDistance(q, reference[ours], kind);
         assert.ok(Math.abs(dOurs - d) <= tol, `row ${i} rank ${j}: index ${ours} (d=${dOurs}) != ${theirs} (d=${d})`);
       }
-      assert.ok(Math.abs(got.distances[i * k + j] - d) <= tol, `row ${i} rank ${j}: distance ${got.distances[i * k + j]} != ${d}`);
+      assert.ok(
+        Math.abs(got.distances[i * k + j] - d) <= tol,
+        `row ${i} rank ${j}: distance ${got.distances[i * k + j]} != ${d}`,
+      );
     }
   });
 }
@@ -82,7 +87,8 @@ describeBackends(['cpu', 'wasm'], 'knn', () => {
       for (const batchSize of [4, 37]) {
         const got = expectNoLeak(() => knn({ query: x, k: 5, distance: make(), batchSize }), 'knn');
         assertSameNeighbours(got, queryRows, queryRows, want, kind);
-        for (let i = 0; i < queryRows.length; i++) assert.ok(!got.indices.slice(i * 5, i * 5 + 5).includes(i), `row ${i} found itself`);
+        for (let i = 0; i < queryRows.length; i++)
+          assert.ok(!got.indices.slice(i * 5, i * 5 + 5).includes(i), `row ${i} found itself`);
       }
       x.dispose();
     });
@@ -103,7 +109,10 @@ describeBackends(['cpu', 'wasm'], 'knn', () => {
           const dOurs = pairDistance(q, huddled[got.indices[i * k + j]], kind);
           // Distances of ~1e-3 from rows of norm ~17: float32 rounding of the rows themselves is ~5e-7.
           assert.ok(Math.abs(dOurs - d) <= 2e-3 * d + 1e-6, `row ${i} rank ${j}: ${dOurs} vs ${d}`);
-          assert.ok(Math.abs(got.distances[i * k + j] - d) <= 2e-2 * d + 1e-6, `distance ${got.distances[i * k + j]} vs ${d}`);
+          assert.ok(
+            Math.abs(got.distances[i * k + j] - d) <= 2e-2 * d + 1e-6,
+            `distance ${got.distances[i * k + j]} vs ${d}`,
+          );
         }
       });
     }
@@ -112,7 +121,12 @@ describeBackends(['cpu', 'wasm'], 'knn', () => {
 
   it('breaks exact ties by the lower index and drops the last neighbour when duplicates push the own row out', () => {
     // Rows 0, 1, 2 are identical; row 3 is far away.
-    const rows = [[1, 1], [1, 1], [1, 1], [9, 9]];
+    const rows = [
+      [1, 1],
+      [1, 1],
+      [1, 1],
+      [9, 9],
+    ];
     const x = matrix(rows);
     // k + 1 = 3 neighbours are rows 0, 1, 2 (tied at 0, in index order) for each of them: each removes itself.
     const got = knn({ query: x, k: 2 });
@@ -132,13 +146,22 @@ describeBackends(['cpu', 'wasm'], 'knn', () => {
     const reference = matrix(gaussianRows(local, numRefs, 16));
     const peaks: number[] = [];
     for (const batchSize of [32, 300]) {
-      for (const distance of [new LpDistance({ normalizeEmbeddings: false }), new CosineSimilarity(), new LpDistance({ p: 1 })]) {
+      for (const distance of [
+        new LpDistance({ normalizeEmbeddings: false }),
+        new CosineSimilarity(),
+        new LpDistance({ p: 1 }),
+      ]) {
         const info = await tf.profile(() => {
           knn({ query, reference, k: 10, distance, batchSize });
         });
-        const largest = Math.max(...info.kernels.flatMap((kernel) => kernel.outputShapes.map((s) => s.reduce((a, b) => a * b, 1))));
+        const largest = Math.max(
+          ...info.kernels.flatMap((kernel) => kernel.outputShapes.map((s) => s.reduce((a, b) => a * b, 1))),
+        );
         // Manhattan (pairwise) forms batch x refs x dim differences; the matrix-product paths only batch x refs.
-        const bound = distance instanceof LpDistance && distance.p === 1 ? batchSize * numRefs * 16 : Math.max(batchSize * numRefs, 17 * numRefs);
+        const bound =
+          distance instanceof LpDistance && distance.p === 1
+            ? batchSize * numRefs * 16
+            : Math.max(batchSize * numRefs, 17 * numRefs);
         assert.ok(largest <= bound, `batchSize ${batchSize}: a kernel made ${largest} entries (bound ${bound})`);
         assert.equal(info.newTensors, 0, 'tensors left behind');
         const products = info.kernels.filter((kernel) => kernel.name === 'TopK').length;
@@ -170,19 +193,34 @@ describeBackends(['cpu', 'wasm'], 'knn', () => {
   });
 
   it('rejects bad input with a clear error', () => {
-    const x = matrix([[1, 2], [3, 4], [5, 6]]);
+    const x = matrix([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const y = matrix([[1, 2, 3]]);
-    const nan = matrix([[1, 2], [NaN, 0], [0, 0]]);
+    const nan = matrix([
+      [1, 2],
+      [NaN, 0],
+      [0, 0],
+    ]);
     const single = matrix([[1, 2]]);
-    const isArgError = (pattern: RegExp) => (e: unknown) => e instanceof DeepmetricError && e.code === 'invalid-argument' && pattern.test(e.message);
+    const isArgError = (pattern: RegExp) => (e: unknown) =>
+      e instanceof DeepmetricError && e.code === 'invalid-argument' && pattern.test(e.message);
     assert.throws(() => knn({ query: x, k: 0 }), isArgError(/`k` must be an integer in \[1, 2\].*Received: k=0/));
     assert.throws(() => knn({ query: x, k: 3 }), isArgError(/`k` must be an integer in \[1, 2\]/));
     assert.throws(() => knn({ query: x, reference: x, k: 4, excludeSelf: false }), isArgError(/\[1, 3\]/));
     assert.throws(() => knn({ query: x, reference: y, k: 1 }), isArgError(/same number of columns/));
-    assert.throws(() => knn({ query: nan, k: 1 }), isArgError(/`query` must hold finite numbers. Received: NaN or Infinity in row 1/));
+    assert.throws(
+      () => knn({ query: nan, k: 1 }),
+      isArgError(/`query` must hold finite numbers. Received: NaN or Infinity in row 1/),
+    );
     assert.throws(() => knn({ query: x, reference: nan, k: 1 }), isArgError(/`reference` must hold finite/));
     assert.throws(() => knn({ query: x, k: 1, batchSize: 0 }), isArgError(/`batchSize` must be an integer >= 1/));
-    assert.throws(() => knn({ query: x, k: 1, distance: {} as BaseDistance }), isArgError(/`distance` must be a deepmetric distance/));
+    assert.throws(
+      () => knn({ query: x, k: 1, distance: {} as BaseDistance }),
+      isArgError(/`distance` must be a deepmetric distance/),
+    );
     assert.throws(() => knn({ query: x, reference: single, k: 1, excludeSelf: true }), isArgError(/more queries/));
     tf.dispose([x, y, nan, single]);
   });

@@ -46,7 +46,8 @@ describeBackends(['cpu', 'wasm'], 'retrievalMetrics against PML AccuracyCalculat
       // same_no_exclusion passes the query again as the reference, without ref_includes_query.
       const reference =
         params.mode === 'same_no_exclusion' ? query : inputs.reference === null ? undefined : matrix(inputs.reference);
-      const referenceLabels = params.mode === 'same_no_exclusion' ? inputs.query_labels : (inputs.reference_labels ?? undefined);
+      const referenceLabels =
+        params.mode === 'same_no_exclusion' ? inputs.query_labels : (inputs.reference_labels ?? undefined);
       const refIncludesQuery = params.mode === 'ref_includes_query' ? true : undefined;
       const distance = distanceFromSpec(params.knn_func.distance);
       const k = params.k === 'max_bin_count' ? 'maxBinCount' : params.k;
@@ -85,7 +86,9 @@ describeBackends(['cpu', 'wasm'], 'retrievalMetrics against PML AccuracyCalculat
   }
 
   it('gives the same metrics for every chunk size', () => {
-    const c = cases.find((x) => x.name.startsWith('accuracy/same_n64_d16_c8_s548/omit_reference/k=None/avg_of_avgs=T')) as (typeof cases)[number];
+    const c = cases.find((x) =>
+      x.name.startsWith('accuracy/same_n64_d16_c8_s548/omit_reference/k=None/avg_of_avgs=T'),
+    ) as (typeof cases)[number];
     const query = matrix(c.inputs.query as number[][]);
     const queryLabels = c.inputs.query_labels as number[];
     const all = [1, 7, 64].map((batchSize) => retrievalMetrics({ query, queryLabels, avgOfAvgs: true, batchSize }));
@@ -95,31 +98,100 @@ describeBackends(['cpu', 'wasm'], 'retrievalMetrics against PML AccuracyCalculat
   });
 
   it('rejects bad input with a clear error', () => {
-    const x = matrix([[0, 0], [1, 0], [0, 1], [1, 1]]);
-    const y = matrix([[0, 0], [1, 0], [5, 5]]);
-    const nan = matrix([[0, 0], [1, 0], [0, NaN], [1, 1]]);
+    const x = matrix([
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]);
+    const y = matrix([
+      [0, 0],
+      [1, 0],
+      [5, 5],
+    ]);
+    const nan = matrix([
+      [0, 0],
+      [1, 0],
+      [0, NaN],
+      [1, 1],
+    ]);
     const labels = [0, 0, 1, 1];
-    const isArgError = (pattern: RegExp) => (e: unknown) => e instanceof DeepmetricError && e.code === 'invalid-argument' && pattern.test(e.message);
-    assert.throws(() => retrievalMetrics({ query: x, queryLabels: [0, 1, 1] }), isArgError(/`queryLabels` must have one label per embedding row \(4\). Received: 3 labels/));
-    assert.throws(() => retrievalMetrics({ query: x, queryLabels: labels, reference: y, referenceLabels: [0, 1] }), isArgError(/`referenceLabels` must have one label per/));
-    assert.throws(() => retrievalMetrics({ query: nan, queryLabels: labels }), isArgError(/`query` must hold finite numbers. Received: NaN or Infinity in row 2/));
-    assert.throws(() => retrievalMetrics({ query: x, queryLabels: [3, 3, 3, 3] }), isArgError(/at least 2 classes. Received: every label is 3/));
-    assert.throws(() => retrievalMetrics({ query: x, queryLabels: labels, k: 0 }), isArgError(/`k` must be an integer >= 1, 'maxBinCount', or omitted/));
-    assert.throws(() => retrievalMetrics({ query: x, queryLabels: labels, k: 4 }), isArgError(/at most the number of references other than the query itself \(3\). Received: k=4/));
-    assert.throws(() => retrievalMetrics({ query: x, queryLabels: labels, k: 'max' as 'maxBinCount' }), isArgError(/Received: k=max/));
-    assert.throws(() => retrievalMetrics({ query: x, queryLabels: labels, reference: y }), isArgError(/`reference` and `referenceLabels` go together/));
-    assert.throws(() => retrievalMetrics({ query: x, queryLabels: labels, refIncludesQuery: false }), isArgError(/cannot be false without a `reference`/));
+    const isArgError = (pattern: RegExp) => (e: unknown) =>
+      e instanceof DeepmetricError && e.code === 'invalid-argument' && pattern.test(e.message);
     assert.throws(
-      () => retrievalMetrics({ query: x, queryLabels: labels, reference: y, referenceLabels: [0, 0, 1], refIncludesQuery: true }),
+      () => retrievalMetrics({ query: x, queryLabels: [0, 1, 1] }),
+      isArgError(/`queryLabels` must have one label per embedding row \(4\). Received: 3 labels/),
+    );
+    assert.throws(
+      () => retrievalMetrics({ query: x, queryLabels: labels, reference: y, referenceLabels: [0, 1] }),
+      isArgError(/`referenceLabels` must have one label per/),
+    );
+    assert.throws(
+      () => retrievalMetrics({ query: nan, queryLabels: labels }),
+      isArgError(/`query` must hold finite numbers. Received: NaN or Infinity in row 2/),
+    );
+    assert.throws(
+      () => retrievalMetrics({ query: x, queryLabels: [3, 3, 3, 3] }),
+      isArgError(/at least 2 classes. Received: every label is 3/),
+    );
+    assert.throws(
+      () => retrievalMetrics({ query: x, queryLabels: labels, k: 0 }),
+      isArgError(/`k` must be an integer >= 1, 'maxBinCount', or omitted/),
+    );
+    assert.throws(
+      () => retrievalMetrics({ query: x, queryLabels: labels, k: 4 }),
+      isArgError(/at most the number of references other than the query itself \(3\). Received: k=4/),
+    );
+    assert.throws(
+      () => retrievalMetrics({ query: x, queryLabels: labels, k: 'max' as 'maxBinCount' }),
+      isArgError(/Received: k=max/),
+    );
+    assert.throws(
+      () => retrievalMetrics({ query: x, queryLabels: labels, reference: y }),
+      isArgError(/`reference` and `referenceLabels` go together/),
+    );
+    assert.throws(
+      () => retrievalMetrics({ query: x, queryLabels: labels, refIncludesQuery: false }),
+      isArgError(/cannot be false without a `reference`/),
+    );
+    assert.throws(
+      () =>
+        retrievalMetrics({
+          query: x,
+          queryLabels: labels,
+          reference: y,
+          referenceLabels: [0, 0, 1],
+          refIncludesQuery: true,
+        }),
       isArgError(/first rows of `reference`, which has only 3 rows/),
     );
-    const head = matrix([[0, 0], [1, 0], [0, 1.01], [1, 1], [7, 7]]);
+    const head = matrix([
+      [0, 0],
+      [1, 0],
+      [0, 1.01],
+      [1, 1],
+      [7, 7],
+    ]);
     assert.throws(
-      () => retrievalMetrics({ query: x, queryLabels: labels, reference: head, referenceLabels: [0, 0, 1, 1, 1], refIncludesQuery: true }),
+      () =>
+        retrievalMetrics({
+          query: x,
+          queryLabels: labels,
+          reference: head,
+          referenceLabels: [0, 0, 1, 1, 1],
+          refIncludesQuery: true,
+        }),
       isArgError(/a different embedding in row 2/),
     );
     assert.throws(
-      () => retrievalMetrics({ query: x, queryLabels: labels, reference: head, referenceLabels: [0, 1, 1, 1, 1], refIncludesQuery: true }),
+      () =>
+        retrievalMetrics({
+          query: x,
+          queryLabels: labels,
+          reference: head,
+          referenceLabels: [0, 1, 1, 1, 1],
+          refIncludesQuery: true,
+        }),
       isArgError(/a different label in row 1/),
     );
     tf.dispose([x, y, nan, head]);

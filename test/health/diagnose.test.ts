@@ -2,7 +2,20 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initBackend } from '../../src/backend/index.js';
 import { tf } from '../../src/tf.js';
-import { CAUSE_IDS, COLLAPSED_NORMALIZED_DISTANCE, DIMENSIONAL_RANK_FRACTION, diagnose, embeddingHealth, formatHealthReport, historyFeatures, type CauseId, type HealthReport, type HealthSnapshot, type RunSettings, type TrainingStep } from '../../src/health/index.js';
+import {
+  CAUSE_IDS,
+  COLLAPSED_NORMALIZED_DISTANCE,
+  DIMENSIONAL_RANK_FRACTION,
+  diagnose,
+  embeddingHealth,
+  formatHealthReport,
+  historyFeatures,
+  type CauseId,
+  type HealthReport,
+  type HealthSnapshot,
+  type RunSettings,
+  type TrainingStep,
+} from '../../src/health/index.js';
 import { Random } from '../../src/random.js';
 import { expectNoLeak } from '../helpers/tensors.js';
 
@@ -87,7 +100,15 @@ function strong(report: HealthReport): CauseId[] {
 
 describe('diagnose: verdicts', () => {
   it('healthy numbers are healthy, with no cause', () => {
-    const report = diagnose({ health: healthy(), history: history(300, () => ({}), () => healthy()), run: RUN });
+    const report = diagnose({
+      health: healthy(),
+      history: history(
+        300,
+        () => ({}),
+        () => healthy(),
+      ),
+      run: RUN,
+    });
     assert.equal(report.verdict, 'healthy');
     assert.deepEqual(report.causes, []);
     assert.deepEqual(report.findings, []);
@@ -95,35 +116,62 @@ describe('diagnose: verdicts', () => {
 
   it('a loss at the margin alone is not collapse', () => {
     // Batch-hard at its start: every mined triplet's loss is the margin, yet the probe is spread out and separated.
-    const log = history(300, () => ({ loss: 0.2, numTriplets: 80 }), (s) => (s % 50 === 0 ? healthy() : undefined));
+    const log = history(
+      300,
+      () => ({ loss: 0.2, numTriplets: 80 }),
+      (s) => (s % 50 === 0 ? healthy() : undefined),
+    );
     const report = diagnose({ health: healthy(), history: log, run: { ...RUN, miner: 'batch-hard' } });
     assert.equal(report.evidence.lossOverMargin, 1);
     assert.equal(report.verdict, 'healthy');
   });
 
   it('collapsed: normalized embeddings all one direction (mean distance below the threshold, or SimSiam std ~0)', () => {
-    const close = diagnose({ health: healthy({ meanNormalizedDistance: 0.02, meanNormalizedDistanceRatio: 0.03, normalizedStdSqrtDim: 0.4 }) });
+    const close = diagnose({
+      health: healthy({ meanNormalizedDistance: 0.02, meanNormalizedDistanceRatio: 0.03, normalizedStdSqrtDim: 0.4 }),
+    });
     assert.equal(close.verdict, 'collapsed');
-    assert.deepEqual(close.findings.map((f) => [f.metric, f.threshold, f.limit]), [
-      ['meanNormalizedDistance', 'COLLAPSED_NORMALIZED_DISTANCE', COLLAPSED_NORMALIZED_DISTANCE],
-    ]);
+    assert.deepEqual(
+      close.findings.map((f) => [f.metric, f.threshold, f.limit]),
+      [['meanNormalizedDistance', 'COLLAPSED_NORMALIZED_DISTANCE', COLLAPSED_NORMALIZED_DISTANCE]],
+    );
     const flat = diagnose({ health: healthy({ meanNormalizedDistance: 0.5, normalizedStdSqrtDim: 0.01 }) });
     assert.equal(flat.verdict, 'collapsed');
-    assert.deepEqual(flat.findings.map((f) => f.threshold), ['COLLAPSED_STD']);
+    assert.deepEqual(
+      flat.findings.map((f) => f.threshold),
+      ['COLLAPSED_STD'],
+    );
   });
 
   it('collapsed, raw-distance run: judged on the raw spread, not on the directions', () => {
     const raw = { ...RUN, normalize: false, normalizeEmbeddings: false };
     // Tiny norms with directions still spread out: the loss measures the raw distances, which are ~0.
-    const shrunk = healthy({ normMean: 0.02, normMin: 0.01, normMax: 0.04, normMeanRatio: 0.01, meanDistance: 0.02, meanDistanceRatio: 0.012 });
+    const shrunk = healthy({
+      normMean: 0.02,
+      normMin: 0.01,
+      normMax: 0.04,
+      normMeanRatio: 0.01,
+      meanDistance: 0.02,
+      meanDistanceRatio: 0.012,
+    });
     assert.equal(diagnose({ health: shrunk, run: raw }).verdict, 'collapsed');
     // The same directions with a healthy raw scale: not collapsed.
-    assert.equal(diagnose({ health: healthy({ normMean: 3, normMin: 1, normMax: 5, normMeanRatio: 1.5, meanDistanceRatio: 0.6 }), run: raw }).verdict, 'healthy');
+    assert.equal(
+      diagnose({
+        health: healthy({ normMean: 3, normMin: 1, normMax: 5, normMeanRatio: 1.5, meanDistanceRatio: 0.6 }),
+        run: raw,
+      }).verdict,
+      'healthy',
+    );
   });
 
   it('collapsing: the spread fell under half its peak over the probes', () => {
     const spreads = [1.0, 1.3, 1.25, 0.9, 0.6];
-    const log = history(50, () => ({}), (s) => healthy({ meanNormalizedDistance: spreads[s / 10], meanNormalizedDistanceRatio: spreads[s / 10] / 0.66 }));
+    const log = history(
+      50,
+      () => ({}),
+      (s) => healthy({ meanNormalizedDistance: spreads[s / 10], meanNormalizedDistanceRatio: spreads[s / 10] / 0.66 }),
+    );
     const report = diagnose({ health: log[4].health as HealthSnapshot, history: log, run: RUN });
     assert.equal(report.verdict, 'collapsing');
     assert.ok(Math.abs(report.evidence.normalizedSpreadOfPeak - 0.6 / 1.3) < 1e-12);
@@ -137,7 +185,14 @@ describe('diagnose: verdicts', () => {
     assert.equal(diagnose({ health: healthy({ effectiveRank: 5 }) }).verdict, 'healthy');
     assert.equal(diagnose({ health: healthy({ firstComponentShare: 0.95 }) }).verdict, 'dimensional-collapse');
     // Without labels the class count is unknown: only near one- or two-dimensional embeddings count.
-    const noLabels = { numClasses: 0, gap: NaN, violationFraction: NaN, meanPositive: NaN, meanNegative: NaN, margin: NaN };
+    const noLabels = {
+      numClasses: 0,
+      gap: NaN,
+      violationFraction: NaN,
+      meanPositive: NaN,
+      meanNegative: NaN,
+      margin: NaN,
+    };
     assert.equal(diagnose({ health: healthy({ ...noLabels, effectiveRank: 3 }) }).verdict, 'healthy');
     assert.equal(diagnose({ health: healthy({ ...noLabels, effectiveRank: 2 }) }).verdict, 'dimensional-collapse');
   });
@@ -148,7 +203,14 @@ describe('diagnose: verdicts', () => {
     const log = history(
       400,
       (s) => (s >= 150 ? { loss: 0, numTriplets: 0, activeFraction: 0 } : {}),
-      (s) => (s % 50 === 0 || s === 390 ? healthy({ meanNormalizedDistance: spread(s), meanNormalizedDistanceRatio: spread(s) / 0.66, violationFraction: 0.2 }) : undefined),
+      (s) =>
+        s % 50 === 0 || s === 390
+          ? healthy({
+              meanNormalizedDistance: spread(s),
+              meanNormalizedDistanceRatio: spread(s) / 0.66,
+              violationFraction: 0.2,
+            })
+          : undefined,
     );
     const report = diagnose({ health: log[39].health as HealthSnapshot, history: log, run: RUN });
     assert.equal(report.verdict, 'collapsing');
@@ -157,23 +219,49 @@ describe('diagnose: verdicts', () => {
     assert.match(report.causes[0].remedy, /^--miner all/);
     // The same log with a steady spread is a converged run.
     const steady = log.map((r) => (r.health === undefined ? r : { ...r, health: healthy({ violationFraction: 0.2 }) }));
-    assert.equal(diagnose({ health: healthy({ violationFraction: 0.2 }), history: steady, run: RUN }).verdict, 'healthy');
+    assert.equal(
+      diagnose({ health: healthy({ violationFraction: 0.2 }), history: steady, run: RUN }).verdict,
+      'healthy',
+    );
   });
 
   it('no active triplets on separated, steady embeddings is convergence: healthy', () => {
-    const log = history(60, (s) => (s >= 30 ? { loss: 0, numTriplets: 0, activeFraction: 0 } : {}), () => healthy({ violationFraction: 0.02 }));
+    const log = history(
+      60,
+      (s) => (s >= 30 ? { loss: 0, numTriplets: 0, activeFraction: 0 } : {}),
+      () => healthy({ violationFraction: 0.02 }),
+    );
     assert.equal(diagnose({ health: healthy({ violationFraction: 0.02 }), history: log, run: RUN }).verdict, 'healthy');
   });
 
   it('a gradient that vanished after the first step, on unseparated embeddings, is a stall; on separated ones it is not', () => {
     // SGD at lr 1000 on a small MLP (measured on 3 blobs): step 0 moved the weights 358x their norm,
     // then the gradient fell to ~5e-4 of 1.5 and the probe froze with 53% of its triplets violating the margin.
-    const frozen = healthy({ meanNormalizedDistance: 0.72, meanNormalizedDistanceRatio: 0.87, effectiveRank: 2.8, firstComponentShare: 0.76, numClasses: 3, dim: 4, violationFraction: 0.53 });
-    const log = history(40, (s) => ({ loss: 0.1, updateRatio: s === 0 ? 358 : 0.001, gradNorm: s === 0 ? 1.5 : 5e-4 }), () => frozen);
-    const report = diagnose({ health: frozen, history: log, run: { ...RUN, optimizer: 'sgd', lr: 1000, embeddingDim: 4, model: 'mlp:16' } });
+    const frozen = healthy({
+      meanNormalizedDistance: 0.72,
+      meanNormalizedDistanceRatio: 0.87,
+      effectiveRank: 2.8,
+      firstComponentShare: 0.76,
+      numClasses: 3,
+      dim: 4,
+      violationFraction: 0.53,
+    });
+    const log = history(
+      40,
+      (s) => ({ loss: 0.1, updateRatio: s === 0 ? 358 : 0.001, gradNorm: s === 0 ? 1.5 : 5e-4 }),
+      () => frozen,
+    );
+    const report = diagnose({
+      health: frozen,
+      history: log,
+      run: { ...RUN, optimizer: 'sgd', lr: 1000, embeddingDim: 4, model: 'mlp:16' },
+    });
     assert.equal(report.verdict, 'collapsing');
     // The verdict's findings, then the causes' (the update ratio for lr-too-high, the gradient for dead-units).
-    assert.deepEqual(report.findings.map((f) => f.metric), ['gradNorm', 'violationFraction', 'maxUpdateRatio', 'gradNorm']);
+    assert.deepEqual(
+      report.findings.map((f) => f.metric),
+      ['gradNorm', 'violationFraction', 'maxUpdateRatio', 'gradNorm'],
+    );
     assert.deepEqual(strong(report), ['lr-too-high', 'dead-units']);
     const separated = { ...frozen, violationFraction: 0.05 };
     const converged = log.map((r) => ({ ...r, health: separated }));
@@ -189,9 +277,16 @@ describe('diagnose: verdicts', () => {
     const step = diagnose({ health: healthy(), history: log, run: RUN });
     assert.equal(step.verdict, 'collapsed');
     assert.deepEqual(strong(step), ['non-finite', 'lr-too-high']);
-    assert.match(step.causes[0].explanation, /1 logged step\(s\) had a NaN or infinite loss, gradient or update \(the first at step 20\)/);
+    assert.match(
+      step.causes[0].explanation,
+      /1 logged step\(s\) had a NaN or infinite loss, gradient or update \(the first at step 20\)/,
+    );
     // A finite loss and gradient whose update overflowed (the trainer kept the weights): the same.
-    const overflow = diagnose({ health: healthy(), history: history(30, (s) => (s === 20 ? { nonFiniteUpdate: true } : {})), run: RUN });
+    const overflow = diagnose({
+      health: healthy(),
+      history: history(30, (s) => (s === 20 ? { nonFiniteUpdate: true } : {})),
+      run: RUN,
+    });
     assert.equal(overflow.verdict, 'collapsed');
     assert.equal(overflow.causes[0].id, 'non-finite');
     assert.equal(diagnose({ health: healthy(), history: history(30), run: RUN }).verdict, 'healthy');
@@ -202,7 +297,11 @@ describe('diagnose: causes (each constructed situation names its cause, and no o
   it('lr-too-high: a step that moved the weights by ~7x their norm, before the embeddings flattened', () => {
     // SGD at lr 200 (measured): update ratio 6.9 at step 0, effective rank 2.3 from the first probe on.
     const thin = healthy({ effectiveRank: 2.3, firstComponentShare: 0.6 });
-    const log = history(100, (s) => ({ updateRatio: s === 0 ? 6.9 : 0.01, gradNorm: s === 0 ? 0.9 : 0.005, lr: 200, loss: 0.1 }), () => thin);
+    const log = history(
+      100,
+      (s) => ({ updateRatio: s === 0 ? 6.9 : 0.01, gradNorm: s === 0 ? 0.9 : 0.005, lr: 200, loss: 0.1 }),
+      () => thin,
+    );
     const report = diagnose({ health: thin, history: log, run: { ...RUN, optimizer: 'sgd', lr: 200 } });
     assert.equal(report.verdict, 'dimensional-collapse');
     // The gradient fell to 0.005 / 0.9 of its first step's: the large steps killed the units too.
@@ -214,13 +313,23 @@ describe('diagnose: causes (each constructed situation names its cause, and no o
 
   it('lr-too-high is not named for a gradient spike after the embeddings had already degraded', () => {
     const thin = healthy({ effectiveRank: 2, firstComponentShare: 0.97 });
-    const log = history(100, (s) => ({ gradNorm: s === 60 ? 50 : 1 }), () => thin);
+    const log = history(
+      100,
+      (s) => ({ gradNorm: s === 60 ? 50 : 1 }),
+      () => thin,
+    );
     const report = diagnose({ health: thin, history: log, run: { ...RUN, model: 'mlp:256,2' } });
     assert.equal(historyFeatures(log).gradSpikeStep, 60);
     assert.deepEqual(strong(report), ['low-capacity']);
     // The same spike before the onset is the lr's doing.
-    const late = history(100, (s) => ({ gradNorm: s === 40 ? 50 : 1 }), (s) => (s >= 60 ? thin : healthy()));
-    assert.ok(strong(diagnose({ health: thin, history: late, run: { ...RUN, model: 'mlp:256,128' } })).includes('lr-too-high'));
+    const late = history(
+      100,
+      (s) => ({ gradNorm: s === 40 ? 50 : 1 }),
+      (s) => (s >= 60 ? thin : healthy()),
+    );
+    assert.ok(
+      strong(diagnose({ health: thin, history: late, run: { ...RUN, model: 'mlp:256,128' } })).includes('lr-too-high'),
+    );
   });
 
   it('lr-decayed-too-fast: the lr at its floor half-way through while the loss sits at the margin', () => {
@@ -230,18 +339,39 @@ describe('diagnose: causes (each constructed situation names its cause, and no o
       (s) => ({ lr: s < 30 ? 1e-3 : 1e-6, loss: 0.2, updateRatio: 0.001 }),
       (s) => healthy({ meanNormalizedDistance: spreads[s / 10], meanNormalizedDistanceRatio: spreads[s / 10] / 0.66 }),
     );
-    const report = diagnose({ health: log[9].health as HealthSnapshot, history: log, run: { ...RUN, schedule: 'step' } });
+    const report = diagnose({
+      health: log[9].health as HealthSnapshot,
+      history: log,
+      run: { ...RUN, schedule: 'step' },
+    });
     assert.equal(report.verdict, 'collapsing');
     assert.deepEqual(strong(report), ['lr-decayed-too-fast']);
     assert.match(report.causes[0].remedy, /^--schedule cosine/);
     // A cosine schedule reaches its floor only at the end of the run: not the cause.
-    const cosine = history(100, (s) => ({ lr: s < 90 ? 1e-3 : 1e-6, loss: 0.2 }), (s) => log[s / 10].health);
-    assert.ok(!strong(diagnose({ health: log[9].health as HealthSnapshot, history: cosine, run: RUN })).includes('lr-decayed-too-fast'));
+    const cosine = history(
+      100,
+      (s) => ({ lr: s < 90 ? 1e-3 : 1e-6, loss: 0.2 }),
+      (s) => log[s / 10].health,
+    );
+    assert.ok(
+      !strong(diagnose({ health: log[9].health as HealthSnapshot, history: cosine, run: RUN })).includes(
+        'lr-decayed-too-fast',
+      ),
+    );
   });
 
   it('mining-too-easy: the easy miner gives no active triplet while most probe triplets violate the margin', () => {
-    const unseparated = healthy({ meanNormalizedDistance: 0.66, meanNormalizedDistanceRatio: 1, violationFraction: 0.66, gap: 0.13 });
-    const log = history(100, () => ({ loss: 0, activeFraction: 0, gradNorm: 0, updateRatio: 0 }), () => unseparated);
+    const unseparated = healthy({
+      meanNormalizedDistance: 0.66,
+      meanNormalizedDistanceRatio: 1,
+      violationFraction: 0.66,
+      gap: 0.13,
+    });
+    const log = history(
+      100,
+      () => ({ loss: 0, activeFraction: 0, gradNorm: 0, updateRatio: 0 }),
+      () => unseparated,
+    );
     const report = diagnose({ health: unseparated, history: log, run: { ...RUN, miner: 'easy' } });
     assert.equal(report.verdict, 'collapsing');
     assert.deepEqual(strong(report), ['mining-too-easy']);
@@ -250,7 +380,14 @@ describe('diagnose: causes (each constructed situation names its cause, and no o
   });
 
   it('mining-too-hard: batch-hard from scratch, the loss at the margin while the distances shrink', () => {
-    const collapsed = healthy({ meanNormalizedDistance: 0.01, meanNormalizedDistanceRatio: 0.015, normalizedStdSqrtDim: 0.008, effectiveRank: 1.3, violationFraction: 1, gap: 0.004 });
+    const collapsed = healthy({
+      meanNormalizedDistance: 0.01,
+      meanNormalizedDistanceRatio: 0.015,
+      normalizedStdSqrtDim: 0.008,
+      effectiveRank: 1.3,
+      violationFraction: 1,
+      gap: 0.004,
+    });
     const log = history(
       200,
       (s) => ({ loss: s === 0 ? 0.45 : 0.2, numTriplets: 80, meanAP: 0.5 / (1 + s), meanAN: 0.55 / (1 + s) }),
@@ -267,9 +404,28 @@ describe('diagnose: causes (each constructed situation names its cause, and no o
   });
 
   it('no-normalization: a raw-distance run whose norms shrink towards 0', () => {
-    const raw = { ...RUN, normalize: false, normalizeEmbeddings: false, distance: 'squared-euclidean', miner: 'semihard' };
-    const shrunk = healthy({ normMean: 0.03, normMin: 0.01, normMax: 0.05, normMeanRatio: 0.016, meanDistance: 0.03, meanDistanceRatio: 0.02, violationFraction: 1, gap: 0.001 });
-    const log = history(100, () => ({ loss: 0.19, numTriplets: 300 }), (s) => (s < 30 ? healthy({ normMean: 1.9, normMin: 1, normMax: 3, normMeanRatio: 1 }) : shrunk));
+    const raw = {
+      ...RUN,
+      normalize: false,
+      normalizeEmbeddings: false,
+      distance: 'squared-euclidean',
+      miner: 'semihard',
+    };
+    const shrunk = healthy({
+      normMean: 0.03,
+      normMin: 0.01,
+      normMax: 0.05,
+      normMeanRatio: 0.016,
+      meanDistance: 0.03,
+      meanDistanceRatio: 0.02,
+      violationFraction: 1,
+      gap: 0.001,
+    });
+    const log = history(
+      100,
+      () => ({ loss: 0.19, numTriplets: 300 }),
+      (s) => (s < 30 ? healthy({ normMean: 1.9, normMin: 1, normMax: 3, normMeanRatio: 1 }) : shrunk),
+    );
     const report = diagnose({ health: shrunk, history: log, run: raw });
     assert.equal(report.verdict, 'collapsed');
     assert.deepEqual(strong(report), ['no-normalization']);
@@ -280,7 +436,15 @@ describe('diagnose: causes (each constructed situation names its cause, and no o
 
   it('low-capacity: a 2-unit bottleneck limits the embeddings to 2 directions', () => {
     const flat = healthy({ effectiveRank: 2, firstComponentShare: 0.94 });
-    const report = diagnose({ health: flat, history: history(100, () => ({}), () => flat), run: { ...RUN, model: 'mlp:256,2' } });
+    const report = diagnose({
+      health: flat,
+      history: history(
+        100,
+        () => ({}),
+        () => flat,
+      ),
+      run: { ...RUN, model: 'mlp:256,2' },
+    });
     assert.equal(report.verdict, 'dimensional-collapse');
     assert.deepEqual(strong(report), ['low-capacity']);
     assert.match(report.causes[0].explanation, /narrowest layer has 2 units/);
@@ -288,33 +452,49 @@ describe('diagnose: causes (each constructed situation names its cause, and no o
 
   it('dead-units: embedding dimensions without variance', () => {
     const dead = healthy({ deadDimensions: 20, effectiveRank: 4 });
-    const report = diagnose({ health: dead, history: history(100, () => ({}), () => dead), run: RUN });
+    const report = diagnose({
+      health: dead,
+      history: history(
+        100,
+        () => ({}),
+        () => dead,
+      ),
+      run: RUN,
+    });
     assert.equal(report.verdict, 'dimensional-collapse');
     assert.deepEqual(strong(report), ['dead-units']);
     assert.match(report.causes[0].explanation, /^20 of 64 embedding dimensions have no variance/);
   });
 
   it('unknown, with the limits of embeddings that come without a training log', () => {
-    const report = diagnose({ health: healthy({ meanNormalizedDistance: 0.01, meanNormalizedDistanceRatio: NaN, normMin: 3, normMax: 9 }) });
+    const report = diagnose({
+      health: healthy({ meanNormalizedDistance: 0.01, meanNormalizedDistanceRatio: NaN, normMin: 3, normMax: 9 }),
+    });
     assert.equal(report.verdict, 'collapsed');
-    assert.deepEqual(report.causes.map((c) => c.id), ['unknown']);
+    assert.deepEqual(
+      report.causes.map((c) => c.id),
+      ['unknown'],
+    );
     assert.ok(report.limits.some((l) => /^No training log: the learning-rate causes/.test(l)));
     assert.ok(report.limits.some((l) => /^No reference from the start of training/.test(l)));
     assert.ok(report.limits.some((l) => /do not have unit norms/.test(l)));
   });
 
   it('every cause id is documented in the fixed list', () => {
-    assert.deepEqual([...CAUSE_IDS], [
-      'lr-too-high',
-      'lr-decayed-too-fast',
-      'mining-too-easy',
-      'mining-too-hard',
-      'no-normalization',
-      'low-capacity',
-      'dead-units',
-      'non-finite',
-      'unknown',
-    ]);
+    assert.deepEqual(
+      [...CAUSE_IDS],
+      [
+        'lr-too-high',
+        'lr-decayed-too-fast',
+        'mining-too-easy',
+        'mining-too-hard',
+        'no-normalization',
+        'low-capacity',
+        'dead-units',
+        'non-finite',
+        'unknown',
+      ],
+    );
   });
 });
 
@@ -326,19 +506,35 @@ describe('diagnose: inputs', () => {
   it('takes embeddingHealth metrics with a reference, and matches the same numbers given as snapshots', () => {
     const rng = new Random(4);
     const labels = Array.from({ length: 120 }, (_, i) => i % 4);
-    const start = tf.tensor2d(Array.from({ length: 120 * 16 }, () => rng.normal()), [120, 16]);
+    const start = tf.tensor2d(
+      Array.from({ length: 120 * 16 }, () => rng.normal()),
+      [120, 16],
+    );
     // Later: every row pulled 97% of the way to one point.
     const end = tf.tidy(() => tf.add(tf.mul(start, 0.03), tf.ones([1, 16])) as tf.Tensor2D);
     const [reference, now] = [start, end].map((x) => expectNoLeak(() => embeddingHealth(x, labels), 'embeddingHealth'));
     tf.dispose([start, end]);
     const report = diagnose({ health: now, reference, labels });
     assert.equal(report.verdict, 'collapsed');
-    assert.ok(Math.abs(report.evidence.meanNormalizedDistanceRatio - now.spread.meanNormalizedDistance / reference.spread.meanNormalizedDistance) < 1e-12);
+    assert.ok(
+      Math.abs(
+        report.evidence.meanNormalizedDistanceRatio -
+          now.spread.meanNormalizedDistance / reference.spread.meanNormalizedDistance,
+      ) < 1e-12,
+    );
     assert.equal(report.evidence.numClasses, 4);
   });
 
   it('reads history records as JSON leaves them (null for NaN)', () => {
-    const log = JSON.parse(JSON.stringify(history(40, (s) => (s === 30 ? { loss: NaN, gradNorm: NaN } : {}), () => healthy())));
+    const log = JSON.parse(
+      JSON.stringify(
+        history(
+          40,
+          (s) => (s === 30 ? { loss: NaN, gradNorm: NaN } : {}),
+          () => healthy(),
+        ),
+      ),
+    );
     assert.equal(log[3].loss, null);
     const report = diagnose({ health: healthy(), history: log, run: RUN });
     assert.equal(report.verdict, 'collapsed');
@@ -347,13 +543,25 @@ describe('diagnose: inputs', () => {
 
   it('rejects a missing health and malformed history with errors that name them', () => {
     assert.throws(() => diagnose({} as never), /Argument `input` must be an object with `health`/);
-    assert.throws(() => diagnose({ health: healthy(), history: [{ loss: 1 }] as never }), /`history\[0\]` must be a step record/);
+    assert.throws(
+      () => diagnose({ health: healthy(), history: [{ loss: 1 }] as never }),
+      /`history\[0\]` must be a step record/,
+    );
     assert.throws(() => diagnose({ health: { rows: 3 } as never }), /health: field `dim` must be a number or null/);
   });
 
   it('formats a report with findings, causes and remedies', () => {
-    const text = formatHealthReport(diagnose({ health: healthy({ effectiveRank: 2, firstComponentShare: 0.94 }), run: { ...RUN, model: 'mlp:256,2' } }), { verbose: true });
-    assert.match(text, /^verdict: dimensional-collapse\nevidence:\n {2}firstComponentShare = 0\.94 > 0\.9 \(DIMENSIONAL_FIRST_COMPONENT_SHARE\)/);
+    const text = formatHealthReport(
+      diagnose({
+        health: healthy({ effectiveRank: 2, firstComponentShare: 0.94 }),
+        run: { ...RUN, model: 'mlp:256,2' },
+      }),
+      { verbose: true },
+    );
+    assert.match(
+      text,
+      /^verdict: dimensional-collapse\nevidence:\n {2}firstComponentShare = 0\.94 > 0\.9 \(DIMENSIONAL_FIRST_COMPONENT_SHARE\)/,
+    );
     assert.match(text, /\n {2}low-capacity \(confidence 0\.90\): [^\n]+\n {4}remedy: /);
   });
 });

@@ -32,7 +32,11 @@ function gaussian(rows: number, dim: number, seed: number): EmbeddingMatrix {
 }
 
 /** Runs embeddingHealth on a tensor made from `m` and checks that nothing leaks. */
-function measure(m: EmbeddingMatrix, labels?: number[] | null, options?: Parameters<typeof embeddingHealth>[2]): HealthMetrics {
+function measure(
+  m: EmbeddingMatrix,
+  labels?: number[] | null,
+  options?: Parameters<typeof embeddingHealth>[2],
+): HealthMetrics {
   const x = tf.tensor2d(m.data, [m.rows, m.dim]);
   const metrics = expectNoLeak(() => embeddingHealth(x, labels, options), 'embeddingHealth');
   x.dispose();
@@ -40,7 +44,10 @@ function measure(m: EmbeddingMatrix, labels?: number[] | null, options?: Paramet
 }
 
 function assertClose(actual: number, expected: number, rtol: number, atol: number, what: string): void {
-  assert.ok(close(actual, expected, rtol, atol), `${what}: ${actual} != expected ${expected} (rtol ${rtol}, atol ${atol})`);
+  assert.ok(
+    close(actual, expected, rtol, atol),
+    `${what}: ${actual} != expected ${expected} (rtol ${rtol}, atol ${atol})`,
+  );
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -114,7 +121,13 @@ describeBackends(['cpu', 'wasm'], 'embeddingHealth', () => {
     assertClose(h.spread.meanDistance, meanPairwiseDistance(x), 1e-5, 0, 'meanDistance');
     // Pairs of rows 0 apart in exact arithmetic (same sign) come out of the Gram form of src/distances
     // with float32 rounding under the square root: sqrt(~1e-7) ~ 3e-4 each.
-    assertClose(h.spread.meanNormalizedDistance, meanPairwiseDistance(normalizeRows(x)), 0, 1e-3, 'meanNormalizedDistance');
+    assertClose(
+      h.spread.meanNormalizedDistance,
+      meanPairwiseDistance(normalizeRows(x)),
+      0,
+      1e-3,
+      'meanNormalizedDistance',
+    );
     assertClose(h.spread.normalizedStdSqrtDim, stdSqrtDim(x), 1e-9, 0, 'std');
     // With positive multiples every normalized row is the same: the normalized spread is gone.
     const positive = measure(build(64, 16, (i, k) => (2 + Math.sin(i)) * (k + 1)));
@@ -133,8 +146,18 @@ describeBackends(['cpu', 'wasm'], 'embeddingHealth', () => {
     const cases = [
       { options: {}, dist: normalizedDistanceMatrix(x), margin: 0.05, inverted: false },
       { options: { margin: 0.5 }, dist: normalizedDistanceMatrix(x), margin: 0.5, inverted: false },
-      { options: { margin: 0.3, distance: new LpDistance({ normalizeEmbeddings: false }) }, dist: normalizedDistanceMatrix(x).map((_, i) => x.map((y) => Math.hypot(...y.map((v, k) => v - x[i][k])))), margin: 0.3, inverted: false },
-      { options: { margin: 0.2, distance: new CosineSimilarity() }, dist: dotMatrix(normalizeRows(x), normalizeRows(x)), margin: 0.2, inverted: true },
+      {
+        options: { margin: 0.3, distance: new LpDistance({ normalizeEmbeddings: false }) },
+        dist: normalizedDistanceMatrix(x).map((_, i) => x.map((y) => Math.hypot(...y.map((v, k) => v - x[i][k])))),
+        margin: 0.3,
+        inverted: false,
+      },
+      {
+        options: { margin: 0.2, distance: new CosineSimilarity() },
+        dist: dotMatrix(normalizeRows(x), normalizeRows(x)),
+        margin: 0.2,
+        inverted: true,
+      },
     ];
     for (const c of cases) {
       const ref = enumerateTriplets(c.dist, labels, c.margin, c.inverted);
@@ -154,7 +177,13 @@ describeBackends(['cpu', 'wasm'], 'embeddingHealth', () => {
         assert.equal(s.numNegativePairs, 30 * 24);
         if (c.inverted) assert.ok(s.gap > 0 && s.meanPositive > s.meanNegative, `${what}: similarity gap ${s.gap}`);
         else assert.ok(s.gap > 0 && s.meanPositive < s.meanNegative, `${what}: gap ${s.gap}`);
-        assertClose(s.gap, c.inverted ? s.meanPositive - s.meanNegative : s.meanNegative - s.meanPositive, 1e-15, 0, 'gap');
+        assertClose(
+          s.gap,
+          c.inverted ? s.meanPositive - s.meanNegative : s.meanNegative - s.meanPositive,
+          1e-15,
+          0,
+          'gap',
+        );
       }
     }
     // Labels with no positive pair: no triplets, and the means say so with NaN.
@@ -170,7 +199,13 @@ describeBackends(['cpu', 'wasm'], 'embeddingHealth', () => {
     const blocks = measure(m, labels, { chunkRows: 4 });
     const plain = expectNoLeak(() => embeddingHealth(m, labels), 'plain matrix');
     assertClose(blocks.spread.meanDistance, whole.spread.meanDistance, 1e-5, 0, 'blocks meanDistance');
-    assertClose(blocks.spread.meanNormalizedDistance, whole.spread.meanNormalizedDistance, 1e-5, 0, 'blocks normalized');
+    assertClose(
+      blocks.spread.meanNormalizedDistance,
+      whole.spread.meanNormalizedDistance,
+      1e-5,
+      0,
+      'blocks normalized',
+    );
     assert.equal(blocks.separation!.numViolations, whole.separation!.numViolations);
     assert.deepEqual(plain, whole);
     const x = rowsOf(m.data, m.rows, m.dim);
@@ -189,7 +224,18 @@ describeBackends(['cpu', 'wasm'], 'embeddingHealth', () => {
   });
 
   it('reports norms and the share of rows near zero', () => {
-    const m = build(5, 2, (i, k) => [[3, 4], [0, 0], [1e-7, 0], [0.6, 0.8], [-5, 12]][i][k]);
+    const m = build(
+      5,
+      2,
+      (i, k) =>
+        [
+          [3, 4],
+          [0, 0],
+          [1e-7, 0],
+          [0.6, 0.8],
+          [-5, 12],
+        ][i][k],
+    );
     const h = measure(m);
     const norms = rowNorms(rowsOf(m.data, 5, 2));
     assertClose(h.norms.mean, norms.reduce((s, v) => s + v, 0) / 5, 1e-12, 0, 'mean');
@@ -211,7 +257,10 @@ describeBackends(['cpu', 'wasm'], 'embeddingHealth', () => {
     assertClose(h.norms.min, Math.min(...norms), 1e-6, 0, 'min');
     assertClose(plain.norms.mean, 1, 1e-6, 0, 'the normalized rows alone read 1');
     assert.deepEqual({ ...h, norms: null }, { ...plain, norms: null });
-    assert.throws(() => measure(unit, null, { preNormalization: gaussian(39, 6, 21) }), /`preNormalization` must hold the same 40 rows/);
+    assert.throws(
+      () => measure(unit, null, { preNormalization: gaussian(39, 6, 21) }),
+      /`preNormalization` must hold the same 40 rows/,
+    );
   });
 
   it('finds dead dimensions by their variance over the normalized rows', () => {
@@ -223,7 +272,11 @@ describeBackends(['cpu', 'wasm'], 'embeddingHealth', () => {
     const expected = range(8).filter((k) => variances[k] <= 1e-8);
     assert.deepEqual(h.shape.deadDimensions.indices, expected);
     assert.deepEqual(expected, [1, 4, 5]);
-    assert.deepEqual(measure(m, null, { deadTolerance: 0 }).shape.deadDimensions.indices, [5], 'only the exactly constant one');
+    assert.deepEqual(
+      measure(m, null, { deadTolerance: 0 }).shape.deadDimensions.indices,
+      [5],
+      'only the exactly constant one',
+    );
   });
 
   it('reports non-finite entries and turns every metric into NaN, never into a healthy number', () => {
@@ -261,7 +314,10 @@ describeBackends(['cpu', 'wasm'], 'embeddingHealth', () => {
     const labels = range(40).map((i) => i % 4);
     const x = tf.tensor2d(m.data, [40, 6]);
     expectNoLeak(() => embeddingHealth(x), 'no labels');
-    expectNoLeak(() => embeddingHealth(x, labels, { chunkRows: 9, distance: new CosineSimilarity() }), 'blocks, cosine');
+    expectNoLeak(
+      () => embeddingHealth(x, labels, { chunkRows: 9, distance: new CosineSimilarity() }),
+      'blocks, cosine',
+    );
     expectNoLeak(() => embeddingHealth(m, labels), 'plain matrix');
     expectNoLeak(() => embeddingHealth({ ...m, data: m.data.map((v, i) => (i === 3 ? NaN : v)) }, labels), 'NaN');
     expectNoLeak(() => assert.throws(() => embeddingHealth(x, [1, 2])), 'error');
@@ -276,21 +332,58 @@ describeBackends(['cpu', 'wasm'], 'embeddingHealth', () => {
     const one = tf.zeros([1, 3]);
     const ints = tf.zeros([4, 3], 'int32');
     const asMatrix = (t: tf.Tensor) => t as tf.Tensor2D;
-    assert.throws(() => embeddingHealth(x, [0, 1, 0]), /`labels` must have one label per embedding row \(4\)\. Received: 3 labels/);
-    assert.throws(() => embeddingHealth(x, [0, 1, 0.5, 1]), /`labels` must hold 32-bit integers\. Received: labels\[2\]=0\.5/);
-    assert.throws(() => embeddingHealth(asMatrix(v)), /`embeddings` must be 2-D \(samples x dimensions\)\. Received: shape \[3\]/);
+    assert.throws(
+      () => embeddingHealth(x, [0, 1, 0]),
+      /`labels` must have one label per embedding row \(4\)\. Received: 3 labels/,
+    );
+    assert.throws(
+      () => embeddingHealth(x, [0, 1, 0.5, 1]),
+      /`labels` must hold 32-bit integers\. Received: labels\[2\]=0\.5/,
+    );
+    assert.throws(
+      () => embeddingHealth(asMatrix(v)),
+      /`embeddings` must be 2-D \(samples x dimensions\)\. Received: shape \[3\]/,
+    );
     assert.throws(() => embeddingHealth(asMatrix(empty)), /`embeddings` must not be empty\. Received: shape \[0, 3\]/);
     assert.throws(() => embeddingHealth(asMatrix(one)), /at least 2 rows.*Received: 1 row/);
     assert.throws(() => embeddingHealth(asMatrix(ints)), /dtype float32\. Received: dtype int32/);
-    assert.throws(() => embeddingHealth({ data: new Float32Array(5), rows: 2, dim: 3 }), /rows \* dim = 2 \* 3 = 6 values\. Received: 5 values/);
-    assert.throws(() => embeddingHealth({ data: [1, 2, 3, 4] as unknown as Float32Array, rows: 2, dim: 2 }), /`embeddings.data` must be a Float32Array\. Received: Array/);
-    assert.throws(() => embeddingHealth({ data: new Float32Array(0), rows: 0, dim: 3 }), /`embeddings.rows` must be an integer >= 1\. Received: rows=0/);
-    assert.throws(() => embeddingHealth([[1, 2], [3, 4]] as unknown as tf.Tensor2D), /`embeddings` must be a 2-D tf.Tensor or \{ data: Float32Array, rows, dim \}/);
-    assert.throws(() => embeddingHealth(x, null, { margin: NaN }), /`margin` must be a finite number\. Received: margin=NaN/);
-    assert.throws(() => embeddingHealth(x, null, { chunkRows: 0 }), /`chunkRows` must be an integer >= 1\. Received: chunkRows=0/);
-    assert.throws(() => embeddingHealth(x, null, { deadTolerance: -1 }), /`deadTolerance` must be a finite number >= 0\. Received: deadTolerance=-1/);
+    assert.throws(
+      () => embeddingHealth({ data: new Float32Array(5), rows: 2, dim: 3 }),
+      /rows \* dim = 2 \* 3 = 6 values\. Received: 5 values/,
+    );
+    assert.throws(
+      () => embeddingHealth({ data: [1, 2, 3, 4] as unknown as Float32Array, rows: 2, dim: 2 }),
+      /`embeddings.data` must be a Float32Array\. Received: Array/,
+    );
+    assert.throws(
+      () => embeddingHealth({ data: new Float32Array(0), rows: 0, dim: 3 }),
+      /`embeddings.rows` must be an integer >= 1\. Received: rows=0/,
+    );
+    assert.throws(
+      () =>
+        embeddingHealth([
+          [1, 2],
+          [3, 4],
+        ] as unknown as tf.Tensor2D),
+      /`embeddings` must be a 2-D tf.Tensor or \{ data: Float32Array, rows, dim \}/,
+    );
+    assert.throws(
+      () => embeddingHealth(x, null, { margin: NaN }),
+      /`margin` must be a finite number\. Received: margin=NaN/,
+    );
+    assert.throws(
+      () => embeddingHealth(x, null, { chunkRows: 0 }),
+      /`chunkRows` must be an integer >= 1\. Received: chunkRows=0/,
+    );
+    assert.throws(
+      () => embeddingHealth(x, null, { deadTolerance: -1 }),
+      /`deadTolerance` must be a finite number >= 0\. Received: deadTolerance=-1/,
+    );
     assert.throws(() => embeddingHealth(x, null, { distance: {} as LpDistance }), /`distance` must be a distance/);
-    assert.throws(() => embeddingHealth(x, null, { reference: { spread: {} } as HealthMetrics }), /`reference` must be the HealthMetrics/);
+    assert.throws(
+      () => embeddingHealth(x, null, { reference: { spread: {} } as HealthMetrics }),
+      /`reference` must be the HealthMetrics/,
+    );
     tf.dispose([x, v, empty, one, ints]);
   });
 });
@@ -309,7 +402,13 @@ describeBackends(['wasm'], 'embeddingHealth on a large Gaussian', () => {
     assert.ok(ref.share < 2 / 64, `first PC share ${ref.share}`);
     assert.equal(h.shape.deadDimensions.count, 0);
     assert.equal(h.shape.spectrum.length, 64);
-    assertClose(h.shape.spectrum.reduce((s, x) => s + x, 0), ref.variance, 1e-9, 0, 'spectrum sums to the total variance');
+    assertClose(
+      h.shape.spectrum.reduce((s, x) => s + x, 0),
+      ref.variance,
+      1e-9,
+      0,
+      'spectrum sums to the total variance',
+    );
     // Published values: x - y ~ N(0, 2 I), so E||x - y|| = sqrt(2) E[chi_64] ~ sqrt(2) sqrt(64 - 1/2);
     // random directions in 64-D are nearly orthogonal, sqrt(2) apart.
     assertClose(h.spread.meanDistance, Math.SQRT2 * Math.sqrt(63.5), 0.01, 0, 'meanDistance ~ E||x - y||');

@@ -50,7 +50,12 @@ function toRows(a: ArrayLike<number>, n: number): number[][] {
 }
 
 /** max |A v_k - lambda_k v_k| and max |V^T V - I|, both relative to the largest |entry| of A. */
-function residuals(a: ArrayLike<number>, n: number, values: Float64Array, vectors: Float64Array): { residual: number; orthogonality: number } {
+function residuals(
+  a: ArrayLike<number>,
+  n: number,
+  values: Float64Array,
+  vectors: Float64Array,
+): { residual: number; orthogonality: number } {
   let scale = 0;
   for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(a[i]));
   let residual = 0;
@@ -73,7 +78,10 @@ function residuals(a: ArrayLike<number>, n: number, values: Float64Array, vector
 function assertValuesClose(actual: Float64Array, expected: number[], atol: number, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let k = 0; k < expected.length; k++) {
-    assert.ok(Math.abs(actual[k] - expected[k]) <= atol, `${what}[${k}]: ${actual[k]} != ${expected[k]} (atol ${atol})`);
+    assert.ok(
+      Math.abs(actual[k] - expected[k]) <= atol,
+      `${what}[${k}]: ${actual[k]} != ${expected[k]} (atol ${atol})`,
+    );
   }
 }
 
@@ -84,10 +92,14 @@ describe('symmetricEigen', () => {
     const a = new Float64Array(n * n);
     diag.forEach((v, i) => (a[i * n + i] = v));
     const { values, vectors } = symmetricEigen(a, n, { vectors: true });
-    assert.deepEqual(Array.from(values), [...diag].sort((x, y) => y - x));
+    assert.deepEqual(
+      Array.from(values),
+      [...diag].sort((x, y) => y - x),
+    );
     for (let k = 0; k < n; k++) {
       const source = diag.indexOf(values[k]);
-      for (let i = 0; i < n; i++) assert.equal(Math.abs(vectors![i * n + k]), i === source ? 1 : 0, `vector ${k}[${i}]`);
+      for (let i = 0; i < n; i++)
+        assert.equal(Math.abs(vectors![i * n + k]), i === source ? 1 : 0, `vector ${k}[${i}]`);
     }
   });
 
@@ -116,7 +128,12 @@ describe('symmetricEigen', () => {
     const n = spectrum.length;
     const a = withSpectrum(spectrum, randomOrthogonal(n, new Random(7)));
     const { values, vectors } = symmetricEigen(a, n, { vectors: true });
-    assertValuesClose(values, [...spectrum].sort((x, y) => y - x), 1e-14, 'repeated');
+    assertValuesClose(
+      values,
+      [...spectrum].sort((x, y) => y - x),
+      1e-14,
+      'repeated',
+    );
     const { residual, orthogonality } = residuals(a, n, values, vectors!);
     assert.ok(residual < 1e-14 && orthogonality < 1e-14, `residual ${residual}, orthogonality ${orthogonality}`);
   });
@@ -133,7 +150,9 @@ describe('symmetricEigen', () => {
       tri[i * n + i] = 2;
       if (i + 1 < n) tri[i * n + i + 1] = tri[(i + 1) * n + i] = -1;
     }
-    const expected = Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos(((k + 1) * Math.PI) / (n + 1))).sort((x, y) => y - x);
+    const expected = Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos(((k + 1) * Math.PI) / (n + 1))).sort(
+      (x, y) => y - x,
+    );
     assertValuesClose(symmetricEigen(tri, n).values, expected, 1e-14, 'tridiagonal');
     // A zero first column needs no reflection at the first step.
     const a = randomSymmetric(n, new Random(3));
@@ -149,18 +168,38 @@ describe('symmetricEigen', () => {
     const a = randomSymmetric(n, new Random(11));
     const base = symmetricEigen(a, n).values;
     for (const c of [1e-150, 1e150]) {
-      const scaled = symmetricEigen(a.map((v) => v * c), n).values;
+      const scaled = symmetricEigen(
+        a.map((v) => v * c),
+        n,
+      ).values;
       for (let k = 0; k < n; k++) assert.ok(Math.abs(scaled[k] / c - base[k]) < 1e-13 * 10, `c=${c} [${k}]`);
     }
   });
 
   it('averages float32 rounding asymmetry and rejects bad matrices', () => {
     const sym = [1, 0.5, 0.5 + 1e-9, 2];
-    assertValuesClose(symmetricEigen(sym, 2).values, jacobiEigenvalues([[1, 0.5 + 5e-10], [0.5 + 5e-10, 2]]), 1e-15, 'averaged');
-    assert.throws(() => symmetricEigen([1, 2, 0, 1], 2), /`matrix` must be symmetric\. Received: matrix\[1\]\[0\]=0 but matrix\[0\]\[1\]=2/);
-    assert.throws(() => symmetricEigen([1, NaN, NaN, 1], 2), /must hold finite numbers\. Received: matrix\[0\]\[1\]=NaN/);
+    assertValuesClose(
+      symmetricEigen(sym, 2).values,
+      jacobiEigenvalues([
+        [1, 0.5 + 5e-10],
+        [0.5 + 5e-10, 2],
+      ]),
+      1e-15,
+      'averaged',
+    );
+    assert.throws(
+      () => symmetricEigen([1, 2, 0, 1], 2),
+      /`matrix` must be symmetric\. Received: matrix\[1\]\[0\]=0 but matrix\[0\]\[1\]=2/,
+    );
+    assert.throws(
+      () => symmetricEigen([1, NaN, NaN, 1], 2),
+      /must hold finite numbers\. Received: matrix\[0\]\[1\]=NaN/,
+    );
     assert.throws(() => symmetricEigen([1, 2, 3], 2), /must hold n\*n = 4 entries.*Received: 3 entries/);
     assert.throws(() => symmetricEigen([], 0), /`n` must be an integer >= 1\. Received: n=0/);
-    assert.throws(() => symmetricEigen([1], 1, { vectors: 'yes' as unknown as boolean }), /`vectors` must be a boolean/);
+    assert.throws(
+      () => symmetricEigen([1], 1, { vectors: 'yes' as unknown as boolean }),
+      /`vectors` must be a boolean/,
+    );
   });
 });

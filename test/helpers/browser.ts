@@ -89,7 +89,9 @@ export async function renderedCharts(page: Page): Promise<RenderedChart[]> {
     figures.map((figure) => {
       const svg = figure.querySelector('svg');
       const box = svg?.getBoundingClientRect();
-      const drawn = svg ? Array.from(svg.querySelectorAll('.role-mark path, .role-mark rect, .role-mark circle, .role-mark line')) : [];
+      const drawn = svg
+        ? Array.from(svg.querySelectorAll('.role-mark path, .role-mark rect, .role-mark circle, .role-mark line'))
+        : [];
       return {
         name: figure.getAttribute('data-chart') ?? '',
         width: box?.width ?? 0,

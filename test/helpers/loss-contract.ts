@@ -12,7 +12,9 @@ export interface LossContractOptions {
 
 /** 8 rows in 4 classes of 2, with distinct, well-spread values. */
 const LABELS = Int32Array.of(0, 0, 1, 1, 2, 2, 3, 3);
-const ROWS = Array.from({ length: 8 }, (_, i) => Array.from({ length: 5 }, (_, k) => Math.sin(1.7 * i + 0.9 * k + 0.3 * i * k)));
+const ROWS = Array.from({ length: 8 }, (_, i) =>
+  Array.from({ length: 5 }, (_, k) => Math.sin(1.7 * i + 0.9 * k + 0.3 * i * k)),
+);
 
 function lossAndGradient(
   loss: BaseMetricLossFunction<unknown>,
@@ -21,7 +23,9 @@ function lossAndGradient(
   indices?: TripletIndices | PairIndices,
 ): { value: number; grad: Float32Array } {
   const x = matrix(rows);
-  const { value, grad } = tf.valueAndGrad((v: tf.Tensor) => loss.compute(v as tf.Tensor2D, Array.from(labels), indices))(x);
+  const { value, grad } = tf.valueAndGrad((v: tf.Tensor) =>
+    loss.compute(v as tf.Tensor2D, Array.from(labels), indices),
+  )(x);
   const out = { value: value.dataSync()[0], grad: grad.dataSync() as Float32Array };
   tf.dispose([x, value, grad]);
   return out;
@@ -33,25 +37,45 @@ function lossAndGradient(
  * given explicitly equal those formed internally; NaN embeddings give NaN as PML does; nothing
  * leaks. Call inside a `describeBackends` block; `make` returns a fresh loss each time.
  */
-export function lossContract(name: string, make: () => BaseMetricLossFunction<unknown>, options: LossContractOptions = {}): void {
+export function lossContract(
+  name: string,
+  make: () => BaseMetricLossFunction<unknown>,
+  options: LossContractOptions = {},
+): void {
   describe(`loss contract: ${name}`, () => {
     it('gives 0 with a zero gradient when there is no valid tuple', () => {
       const cases: Array<[string, number[][], number[], (TripletIndices | PairIndices)?]> = [
         ['all labels distinct', ROWS, [0, 1, 2, 3, 4, 5, 6, 7]],
         ['one label', ROWS, [4, 4, 4, 4, 4, 4, 4, 4]],
         ['a batch of 2', ROWS.slice(0, 2), [0, 1]],
-        ['empty triplets', ROWS, Array.from(LABELS), { anchors: new Int32Array(0), positives: new Int32Array(0), negatives: new Int32Array(0) }],
-        ['empty pairs', ROWS, Array.from(LABELS), { a1: new Int32Array(0), p: new Int32Array(0), a2: new Int32Array(0), n: new Int32Array(0) }],
+        [
+          'empty triplets',
+          ROWS,
+          Array.from(LABELS),
+          { anchors: new Int32Array(0), positives: new Int32Array(0), negatives: new Int32Array(0) },
+        ],
+        [
+          'empty pairs',
+          ROWS,
+          Array.from(LABELS),
+          { a1: new Int32Array(0), p: new Int32Array(0), a2: new Int32Array(0), n: new Int32Array(0) },
+        ],
       ];
       for (const [what, rows, labels, indices] of cases) {
         const { value, grad } = lossAndGradient(make(), rows, labels, indices);
         assert.equal(value, 0, `${what}: loss`);
-        assert.ok(grad.every((g) => g === 0), `${what}: gradient ${Array.from(grad).slice(0, 6)}`);
+        assert.ok(
+          grad.every((g) => g === 0),
+          `${what}: gradient ${Array.from(grad).slice(0, 6)}`,
+        );
       }
     });
 
     it('has a finite loss and gradient on collapsed embeddings', () => {
-      for (const [what, value] of [['identical rows', 0.5], ['all zeros', 0]] as const) {
+      for (const [what, value] of [
+        ['identical rows', 0.5],
+        ['all zeros', 0],
+      ] as const) {
         const rows = ROWS.map((row) => row.map(() => value));
         const result = lossAndGradient(make(), rows, LABELS);
         assert.ok(Number.isFinite(result.value), `${what}: loss ${result.value}`);
@@ -74,7 +98,11 @@ export function lossContract(name: string, make: () => BaseMetricLossFunction<un
       const oneNaN = ROWS.map((row, i) => row.map((v, k) => (i === 3 && k === 1 ? NaN : v)));
       const noTuples = lossAndGradient(make(), oneNaN, [0, 1, 2, 3, 4, 5, 6, 7]);
       assert.ok(Number.isNaN(noTuples.value), `no tuples + NaN row: ${noTuples.value}`);
-      const allNaN = lossAndGradient(make(), ROWS.map((row) => row.map(() => NaN)), LABELS);
+      const allNaN = lossAndGradient(
+        make(),
+        ROWS.map((row) => row.map(() => NaN)),
+        LABELS,
+      );
       assert.ok(Number.isNaN(allNaN.value), `all NaN: ${allNaN.value}`);
     });
 
@@ -84,7 +112,10 @@ export function lossContract(name: string, make: () => BaseMetricLossFunction<un
       expectNoLeak(() => loss.compute(x, LABELS), 'compute');
       expectNoLeak(() => loss.compute(x, [0, 1, 2, 3, 4, 5, 6, 7]), 'compute without tuples');
       expectNoLeak(() => tf.grad((v: tf.Tensor) => loss.compute(v as tf.Tensor2D, LABELS))(x), 'gradient');
-      expectNoLeak(() => tf.grad((v: tf.Tensor) => loss.compute(v as tf.Tensor2D, [1, 1, 1, 1, 1, 1, 1, 1]))(x), 'zero-loss gradient');
+      expectNoLeak(
+        () => tf.grad((v: tf.Tensor) => loss.compute(v as tf.Tensor2D, [1, 1, 1, 1, 1, 1, 1, 1]))(x),
+        'zero-loss gradient',
+      );
       x.dispose();
     });
   });

@@ -1,9 +1,4 @@
-import {
-  CosineSimilarity,
-  DotProductSimilarity,
-  LpDistance,
-  type BaseDistance,
-} from '../../src/distances/index.js';
+import { CosineSimilarity, DotProductSimilarity, LpDistance, type BaseDistance } from '../../src/distances/index.js';
 import { AvgNonZeroReducer, MeanReducer, SumReducer, type BaseReducer } from '../../src/reducers/index.js';
 import { TripletMarginLoss } from '../../src/losses/index.js';
 import {
@@ -74,7 +69,10 @@ export function tripletLossFromParams(params: { loss: Spec; distance: Spec; redu
 
 /** The deepmetric miner for a PML miner spec from the oracle (`{ class, kwargs, distance }`). */
 export function minerFromSpec(spec: Spec): BaseMiner {
-  const options = { ...camelKwargs(spec.kwargs), ...(spec.distance ? { distance: distanceFromSpec(spec.distance) } : {}) };
+  const options = {
+    ...camelKwargs(spec.kwargs),
+    ...(spec.distance ? { distance: distanceFromSpec(spec.distance) } : {}),
+  };
   switch (spec.class) {
     case 'TripletMarginMiner':
       return new TripletMarginMiner(options);

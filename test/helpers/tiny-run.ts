@@ -21,20 +21,23 @@ export async function blobsCsv(dir: string): Promise<string> {
 
 /** Settings for a run of seconds on the blobs: a small MLP, 3 x 4 batches, 20 steps on cpu. */
 export async function tinyRunConfig(dir: string, overrides: Partial<TrainConfig> = {}): Promise<TrainConfig> {
-  return resolveConfig({}, {
-    data: await blobsCsv(dir),
-    model: 'mlp:16',
-    embeddingDim: 4,
-    classesPerBatch: 3,
-    samplesPerClass: 4,
-    steps: 20,
-    stepsPerEpoch: 6,
-    logEvery: 1,
-    lr: 0.01,
-    backend: 'cpu',
-    out: join(dir, 'run'),
-    ...overrides,
-  });
+  return resolveConfig(
+    {},
+    {
+      data: await blobsCsv(dir),
+      model: 'mlp:16',
+      embeddingDim: 4,
+      classesPerBatch: 3,
+      samplesPerClass: 4,
+      steps: 20,
+      stepsPerEpoch: 6,
+      logEvery: 1,
+      lr: 0.01,
+      backend: 'cpu',
+      out: join(dir, 'run'),
+      ...overrides,
+    },
+  );
 }
 
 /**

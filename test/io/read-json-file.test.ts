@@ -18,14 +18,18 @@ describe('readJsonFile and readJsonObject', () => {
     const dir = await mkdtemp(join(tmpdir(), 'dm-'));
     const missing = join(dir, 'missing.json');
     await assert.rejects(readJsonFile(missing), (e: Error) => e.message.includes(`${missing}: cannot be read`));
-    await assert.rejects(readJsonObject(missing, 'settings', 'is not a run'), (e: Error) => e.message.includes(`${missing}: is not a run`));
+    await assert.rejects(readJsonObject(missing, 'settings', 'is not a run'), (e: Error) =>
+      e.message.includes(`${missing}: is not a run`),
+    );
     const broken = join(dir, 'broken.json');
     await writeFile(broken, '{"lr": ');
     await assert.rejects(readJsonFile(broken), (e: Error) => e.message.includes(`${broken}: is not valid JSON`));
     for (const text of ['[1]', '3', 'null', '"lr"']) {
       const path = join(dir, 'other.json');
       await writeFile(path, text);
-      await assert.rejects(readJsonObject(path, 'a JSON object of settings'), (e: Error) => e.message.includes(`${path}: must hold a JSON object of settings`));
+      await assert.rejects(readJsonObject(path, 'a JSON object of settings'), (e: Error) =>
+        e.message.includes(`${path}: must hold a JSON object of settings`),
+      );
     }
   });
 });

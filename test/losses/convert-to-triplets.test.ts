@@ -12,14 +12,9 @@ function list(t: TripletIndices): Triplet[] {
 /** Deterministic label vectors of every shape that matters: balanced, ragged, singletons, one class, negatives. */
 function labelSets(): Int32Array[] {
   const rng = new Random(3);
-  const sets = [
-    [0, 0, 1, 1, 2, 2],
-    [5, 5, 5, 5],
-    [0, 1, 2, 3],
-    [3, -1, 3, 7, -1, 3, 2],
-    [1],
-    [],
-  ].map((l) => Int32Array.from(l));
+  const sets = [[0, 0, 1, 1, 2, 2], [5, 5, 5, 5], [0, 1, 2, 3], [3, -1, 3, 7, -1, 3, 2], [1], []].map((l) =>
+    Int32Array.from(l),
+  );
   for (let s = 0; s < 20; s++) {
     const n = 2 + rng.int(30);
     const classes = 1 + rng.int(6);
@@ -30,7 +25,8 @@ function labelSets(): Int32Array[] {
 
 describe('convertToTriplets', () => {
   it('forms every triplet in lexicographic order, as the explicit triple loop', () => {
-    for (const labels of labelSets()) assert.deepEqual(list(allTripletIndices(labels)), referenceAllTriplets(labels), `labels ${labels}`);
+    for (const labels of labelSets())
+      assert.deepEqual(list(allTripletIndices(labels)), referenceAllTriplets(labels), `labels ${labels}`);
   });
 
   it('joins each positive pair with each negative pair of its anchor, as the explicit double loop', () => {
@@ -41,9 +37,18 @@ describe('convertToTriplets', () => {
       const a1 = draw(rng.int(15));
       const a2 = draw(rng.int(15));
       const pairs = { a1, p: draw(a1.length), a2, n: draw(a2.length) };
-      const expected = referencePairsToTriplets(Array.from(a1), Array.from(pairs.p), Array.from(a2), Array.from(pairs.n));
+      const expected = referencePairsToTriplets(
+        Array.from(a1),
+        Array.from(pairs.p),
+        Array.from(a2),
+        Array.from(pairs.n),
+      );
       assert.deepEqual(list(pairsToTriplets(pairs, n)), expected);
-      assert.deepEqual(list(convertToTriplets(new Int32Array(n), pairs, 'all', new Random(0))), expected, 'through convertToTriplets');
+      assert.deepEqual(
+        list(convertToTriplets(new Int32Array(n), pairs, 'all', new Random(0))),
+        expected,
+        'through convertToTriplets',
+      );
     }
   });
 
@@ -51,11 +56,22 @@ describe('convertToTriplets', () => {
     const labels = Int32Array.of(0, 1, 0, 1, 1, 2);
     const triplets = { anchors: Int32Array.of(4, 0), positives: Int32Array.of(1, 2), negatives: Int32Array.of(5, 5) };
     assert.equal(convertToTriplets(labels, triplets, 'all', new Random(0)), triplets);
-    const a1: number[] = [], p: number[] = [], a2: number[] = [], n: number[] = [];
-    labels.forEach((la, i) => labels.forEach((lb, j) => {
-      if (la === lb && i !== j) { a1.push(i); p.push(j); }
-      if (la !== lb) { a2.push(i); n.push(j); }
-    }));
+    const a1: number[] = [],
+      p: number[] = [],
+      a2: number[] = [],
+      n: number[] = [];
+    labels.forEach((la, i) =>
+      labels.forEach((lb, j) => {
+        if (la === lb && i !== j) {
+          a1.push(i);
+          p.push(j);
+        }
+        if (la !== lb) {
+          a2.push(i);
+          n.push(j);
+        }
+      }),
+    );
     const allPairs = { a1: Int32Array.from(a1), p: Int32Array.from(p), a2: Int32Array.from(a2), n: Int32Array.from(n) };
     assert.deepEqual(list(convertToTriplets(labels, allPairs, 'all', new Random(0))), referenceAllTriplets(labels));
   });
@@ -71,10 +87,17 @@ describe('convertToTriplets', () => {
         .flatMap((i) => [i, i, i, i]);
       assert.deepEqual(Array.from(t.anchors), expectedAnchors, `anchors for labels ${labels}`);
       for (const [a, p, n] of list(t)) {
-        assert.ok(p !== a && labels[p] === labels[a] && labels[n] !== labels[a], `triplet ${[a, p, n]} for labels ${labels}`);
+        assert.ok(
+          p !== a && labels[p] === labels[a] && labels[n] !== labels[a],
+          `triplet ${[a, p, n]} for labels ${labels}`,
+        );
       }
       assert.deepEqual(list(randomTripletIndices(labels, 4, new Random(9))), list(t), 'same seed, same triplets');
-      assert.deepEqual(list(convertToTriplets(labels, undefined, 4, new Random(9))), list(t), 'through convertToTriplets');
+      assert.deepEqual(
+        list(convertToTriplets(labels, undefined, 4, new Random(9))),
+        list(t),
+        'through convertToTriplets',
+      );
     }
   });
 
@@ -90,7 +113,8 @@ describe('convertToTriplets', () => {
       neg[t.negatives[i] - 4]++;
     }
     assert.equal(pos[0], 0, 'never the anchor itself');
-    const chi2 = (observed: number[]) => observed.reduce((s, o) => s + (o - 30000 / observed.length) ** 2 / (30000 / observed.length), 0);
+    const chi2 = (observed: number[]) =>
+      observed.reduce((s, o) => s + (o - 30000 / observed.length) ** 2 / (30000 / observed.length), 0);
     // 99.9% quantiles: 13.8 for 2 degrees of freedom, 10.8 for 1.
     assert.ok(chi2(pos.slice(1)) < 13.8, `positives ${pos}`);
     assert.ok(chi2(neg) < 10.8, `negatives ${neg}`);

@@ -44,22 +44,39 @@ export function assertMatchesReference(
   gradTol = 1e-4,
 ): void {
   const want = reference(rows);
-  assert.ok(Math.abs(got.value - want) <= 1e-5 * (1 + Math.abs(want)), `${what}: value ${got.value} vs reference ${want}`);
+  assert.ok(
+    Math.abs(got.value - want) <= 1e-5 * (1 + Math.abs(want)),
+    `${what}: value ${got.value} vs reference ${want}`,
+  );
   const numeric = numericGradient(reference, rows);
   const scale = 1 + Math.max(...numeric.map(Math.abs));
   numeric.forEach((fd, i) => {
-    assert.ok(Math.abs(got.grad[i] - fd) <= gradTol * scale, `${what}: gradient[${i}] ${got.grad[i]} vs central difference ${fd}`);
+    assert.ok(
+      Math.abs(got.grad[i] - fd) <= gradTol * scale,
+      `${what}: gradient[${i}] ${got.grad[i]} vs central difference ${fd}`,
+    );
   });
-  assert.ok(numeric.some((v) => Math.abs(v) > 1e-3), `${what}: a gradient to compare`);
+  assert.ok(
+    numeric.some((v) => Math.abs(v) > 1e-3),
+    `${what}: a gradient to compare`,
+  );
 }
 
 /** compute, its gradient, with and without tuples: nothing left behind. */
-export function assertNoLeaks(loss: BaseMetricLossFunction<unknown>, rows: Rows, labels: number[], tuples: Array<TripletIndices | PairIndices | undefined>): void {
+export function assertNoLeaks(
+  loss: BaseMetricLossFunction<unknown>,
+  rows: Rows,
+  labels: number[],
+  tuples: Array<TripletIndices | PairIndices | undefined>,
+): void {
   const x = matrix(rows);
   for (const indices of tuples) {
     const what = indices === undefined ? 'no tuple' : 'anchors' in indices ? 'triplets' : 'pairs';
     expectNoLeak(() => loss.compute(x, labels, indices), `compute (${what})`);
-    expectNoLeak(() => tf.grad((v: tf.Tensor) => loss.compute(v as tf.Tensor2D, labels, indices))(x), `gradient (${what})`);
+    expectNoLeak(
+      () => tf.grad((v: tf.Tensor) => loss.compute(v as tf.Tensor2D, labels, indices))(x),
+      `gradient (${what})`,
+    );
   }
   const weights = loss.trainableWeights();
   if (weights.length > 0) {

@@ -11,10 +11,24 @@ import {
   type BaseMetricLossFunction,
 } from '../../src/losses/index.js';
 import { CosineSimilarity, DotProductSimilarity, LpDistance } from '../../src/distances/index.js';
-import { AvgNonZeroReducer, DivisorReducer, MeanReducer, SumReducer, type BaseReducer } from '../../src/reducers/index.js';
+import {
+  AvgNonZeroReducer,
+  DivisorReducer,
+  MeanReducer,
+  SumReducer,
+  type BaseReducer,
+} from '../../src/reducers/index.js';
 import { lossContract } from '../helpers/loss-contract.js';
 import { describeBackends, matrix } from '../helpers/tensors.js';
-import { LABELS, PAIRS, TRIPLETS, assertMatchesReference, assertNoLeaks, randomRows, valueAndGradients } from './loss-checks.js';
+import {
+  LABELS,
+  PAIRS,
+  TRIPLETS,
+  assertMatchesReference,
+  assertNoLeaks,
+  randomRows,
+  valueAndGradients,
+} from './loss-checks.js';
 import {
   refCircle,
   refContrastive,
@@ -39,10 +53,23 @@ const DISTANCES: Array<[string, () => LpDistance | CosineSimilarity, RefDistance
 const ROWS = randomRows(8, 4, 7);
 
 /** The per-class losses with the reference each is checked against (all pairs of LABELS). */
-const LOSSES: Array<[string, (distance: LpDistance | CosineSimilarity, reducer: BaseReducer) => BaseMetricLossFunction<unknown>, (x: number[][], d: RefDistance, r: Reduction) => number, boolean]> = [
+const LOSSES: Array<
+  [
+    string,
+    (distance: LpDistance | CosineSimilarity, reducer: BaseReducer) => BaseMetricLossFunction<unknown>,
+    (x: number[][], d: RefDistance, r: Reduction) => number,
+    boolean,
+  ]
+> = [
   [
     'ContrastiveLoss',
-    (distance, reducer) => new ContrastiveLoss({ posMargin: distance.isInverted ? 0.9 : 0.3, negMargin: distance.isInverted ? 0.2 : 1.1, distance, reducer }),
+    (distance, reducer) =>
+      new ContrastiveLoss({
+        posMargin: distance.isInverted ? 0.9 : 0.3,
+        negMargin: distance.isInverted ? 0.2 : 1.1,
+        distance,
+        reducer,
+      }),
     (x, d, r) => refContrastive(x, LABELS, d.kind === 'cosine' ? 0.9 : 0.3, d.kind === 'cosine' ? 0.2 : 1.1, d, r),
     true,
   ],
@@ -52,35 +79,62 @@ const LOSSES: Array<[string, (distance: LpDistance | CosineSimilarity, reducer: 
     (x, d, r) => refMultiSimilarity(x, LABELS, 2, 10, 0.5, d, r),
     true,
   ],
-  ['NTXentLoss', (distance, reducer) => new NTXentLoss({ temperature: 0.2, distance, reducer }), (x, d, r) => refNTXent(x, LABELS, 0.2, d, r), true],
-  ['SupConLoss', (distance, reducer) => new SupConLoss({ temperature: 0.3, distance, reducer }), (x, d, r) => refSupCon(x, LABELS, 0.3, d, r), true],
+  [
+    'NTXentLoss',
+    (distance, reducer) => new NTXentLoss({ temperature: 0.2, distance, reducer }),
+    (x, d, r) => refNTXent(x, LABELS, 0.2, d, r),
+    true,
+  ],
+  [
+    'SupConLoss',
+    (distance, reducer) => new SupConLoss({ temperature: 0.3, distance, reducer }),
+    (x, d, r) => refSupCon(x, LABELS, 0.3, d, r),
+    true,
+  ],
 ];
 
-describeBackends(['cpu', 'wasm'], 'pair losses: gradients against central differences of a plain-loop reference', () => {
-  for (const [name, make, reference] of LOSSES) {
-    it(name, () => {
-      for (const [distanceName, makeDistance, refDistance] of DISTANCES) {
-        for (const [reduction, makeReducer] of REDUCERS) {
-          const got = valueAndGradients(make(makeDistance(), makeReducer()), ROWS, LABELS);
-          assertMatchesReference(`${name} ${distanceName} ${reduction}`, got, (x) => reference(x, refDistance, reduction), ROWS);
+describeBackends(
+  ['cpu', 'wasm'],
+  'pair losses: gradients against central differences of a plain-loop reference',
+  () => {
+    for (const [name, make, reference] of LOSSES) {
+      it(name, () => {
+        for (const [distanceName, makeDistance, refDistance] of DISTANCES) {
+          for (const [reduction, makeReducer] of REDUCERS) {
+            const got = valueAndGradients(make(makeDistance(), makeReducer()), ROWS, LABELS);
+            assertMatchesReference(
+              `${name} ${distanceName} ${reduction}`,
+              got,
+              (x) => reference(x, refDistance, reduction),
+              ROWS,
+            );
+          }
+        }
+      });
+    }
+
+    it('CircleLoss: the gradient with the weights detached, as PML', () => {
+      for (const [reduction, makeReducer] of REDUCERS) {
+        for (const [m, gamma] of [
+          [0.25, 4],
+          [0.4, 2],
+        ]) {
+          const got = valueAndGradients(new CircleLoss({ m, gamma, reducer: makeReducer() }), ROWS, LABELS);
+          const frozen = refMatrix(ROWS, { kind: 'cosine', normalize: true }).mat;
+          // The weights are the similarities at ROWS, constant under the differences.
+          assertMatchesReference(
+            `CircleLoss m=${m} gamma=${gamma} ${reduction}`,
+            got,
+            (x) => refCircle(x, LABELS, m, gamma, reduction, frozen),
+            ROWS,
+          );
+          const full = refCircle(ROWS, LABELS, m, gamma, reduction);
+          assert.ok(Math.abs(got.value - full) < 1e-5 * (1 + full), 'the value is the circle loss');
         }
       }
     });
-  }
-
-  it('CircleLoss: the gradient with the weights detached, as PML', () => {
-    for (const [reduction, makeReducer] of REDUCERS) {
-      for (const [m, gamma] of [[0.25, 4], [0.4, 2]]) {
-        const got = valueAndGradients(new CircleLoss({ m, gamma, reducer: makeReducer() }), ROWS, LABELS);
-        const frozen = refMatrix(ROWS, { kind: 'cosine', normalize: true }).mat;
-        // The weights are the similarities at ROWS, constant under the differences.
-        assertMatchesReference(`CircleLoss m=${m} gamma=${gamma} ${reduction}`, got, (x) => refCircle(x, LABELS, m, gamma, reduction, frozen), ROWS);
-        const full = refCircle(ROWS, LABELS, m, gamma, reduction);
-        assert.ok(Math.abs(got.value - full) < 1e-5 * (1 + full), 'the value is the circle loss');
-      }
-    }
-  });
-});
+  },
+);
 
 describeBackends(['cpu', 'wasm'], 'pair losses', () => {
   const all: Array<[string, () => BaseMetricLossFunction<unknown>]> = [
@@ -130,12 +184,15 @@ describeBackends(['cpu', 'wasm'], 'pair losses', () => {
     }
   });
 
-  it('give PML\'s zero loss when every index array has at most one entry (one mined triplet)', () => {
+  it("give PML's zero loss when every index array has at most one entry (one mined triplet)", () => {
     const one = { anchors: Int32Array.of(0), positives: Int32Array.of(1), negatives: Int32Array.of(2) };
     for (const [name, make] of all) {
       const { value, grad } = valueAndGradients(make(), ROWS, LABELS, one);
       assert.equal(value, 0, name);
-      assert.ok(grad.every((g) => g === 0), name);
+      assert.ok(
+        grad.every((g) => g === 0),
+        name,
+      );
     }
   });
 
@@ -148,7 +205,12 @@ describeBackends(['cpu', 'wasm'], 'pair losses', () => {
     const value = loss.compute(x, LABELS);
     const s = loss.lastSubLosses;
     assert.ok(s !== null && Math.abs(s.pos_loss + s.neg_loss - value.dataSync()[0]) < 1e-6);
-    assert.deepEqual(loss.lastStats, { numPosPairs: 8, numNegPairs: 48, numNonZeroPos: 8, numNonZeroNeg: loss.lastStats?.numNonZeroNeg });
+    assert.deepEqual(loss.lastStats, {
+      numPosPairs: 8,
+      numNegPairs: 48,
+      numNonZeroPos: 8,
+      numNonZeroNeg: loss.lastStats?.numNonZeroNeg,
+    });
     tf.dispose([x, value]);
   });
 
@@ -171,47 +233,97 @@ describeBackends(['cpu', 'wasm'], 'pair losses', () => {
   });
 
   it('NTXentLoss: float32 underflow caps a pair loss at -log(tiny) = 87.34 with a zero gradient, as PML', () => {
-    const rows = [[10, 0], [-10, 0], [10, 0.1]];
+    const rows = [
+      [10, 0],
+      [-10, 0],
+      [10, 0.1],
+    ];
     const loss = new NTXentLoss({ temperature: 0.07, distance: new DotProductSimilarity(), reducer: new SumReducer() });
     const pairs = { a1: Int32Array.of(0), p: Int32Array.of(1), a2: Int32Array.of(0, 0), n: Int32Array.of(2, 2) };
     const { value, grad } = valueAndGradients(loss, rows, [0, 0, 1], pairs);
     assert.ok(Math.abs(value - 87.33654) < 1e-3, `${value}`);
-    assert.ok(grad.every((g) => g === 0), `${Array.from(grad)}`);
+    assert.ok(
+      grad.every((g) => g === 0),
+      `${Array.from(grad)}`,
+    );
   });
 
   it('refuse bad options, naming the option, the value and what is allowed', () => {
     const bad = (make: () => unknown, pattern: RegExp) => assert.throws(make, pattern);
-    bad(() => new ContrastiveLoss({ posMargin: NaN }), /Option `posMargin` must be a finite number\. Received: posMargin=NaN/);
-    bad(() => new ContrastiveLoss({ negMargin: '1' as never }), /Option `negMargin` must be a finite number\. Received: negMargin=1/);
+    bad(
+      () => new ContrastiveLoss({ posMargin: NaN }),
+      /Option `posMargin` must be a finite number\. Received: posMargin=NaN/,
+    );
+    bad(
+      () => new ContrastiveLoss({ negMargin: '1' as never }),
+      /Option `negMargin` must be a finite number\. Received: negMargin=1/,
+    );
     bad(() => new MultiSimilarityLoss({ alpha: 0 }), /Option `alpha` must be a finite number > 0\. Received: alpha=0/);
     bad(() => new MultiSimilarityLoss({ beta: -1 }), /Option `beta` must be a finite number > 0\. Received: beta=-1/);
-    bad(() => new MultiSimilarityLoss({ base: Infinity }), /Option `base` must be a finite number\. Received: base=Infinity/);
-    bad(() => new NTXentLoss({ temperature: 0 }), /Option `temperature` must be a finite number > 0\. Received: temperature=0/);
-    bad(() => new SupConLoss({ temperature: -0.1 }), /Option `temperature` must be a finite number > 0\. Received: temperature=-0\.1/);
+    bad(
+      () => new MultiSimilarityLoss({ base: Infinity }),
+      /Option `base` must be a finite number\. Received: base=Infinity/,
+    );
+    bad(
+      () => new NTXentLoss({ temperature: 0 }),
+      /Option `temperature` must be a finite number > 0\. Received: temperature=0/,
+    );
+    bad(
+      () => new SupConLoss({ temperature: -0.1 }),
+      /Option `temperature` must be a finite number > 0\. Received: temperature=-0\.1/,
+    );
     bad(() => new CircleLoss({ gamma: 0 }), /Option `gamma` must be a finite number > 0\. Received: gamma=0/);
     bad(() => new CircleLoss({ m: NaN }), /Option `m` must be a finite number\. Received: m=NaN/);
-    bad(() => new CircleLoss({ distance: new LpDistance() }), /Option `distance` of CircleLoss must be a CosineSimilarity \(PML asserts it\)\. Received: distance=LpDistance/);
-    bad(() => new CircleLoss().useDistance(new DotProductSimilarity()), /must be a CosineSimilarity.*Received: distance=DotProductSimilarity/);
-    bad(() => new ContrastiveLoss({ reducer: new DivisorReducer() }), /`reducer` of ContrastiveLoss must not be DivisorReducer: ContrastiveLoss supplies no divisor/);
-    bad(() => new NTXentLoss({ pos_margin: 1 } as never), /Unknown option `pos_margin` for NTXentLoss\. Allowed: temperature, distance, reducer, embeddingRegularizer, embeddingRegWeight/);
-    bad(() => new SupConLoss({ embeddingRegWeight: NaN }), /Option `embeddingRegWeight` must be a finite number\. Received: embeddingRegWeight=NaN/);
-    bad(() => new SupConLoss({ embeddingRegularizer: {} as never }), /Option `embeddingRegularizer` must be a regularizer/);
+    bad(
+      () => new CircleLoss({ distance: new LpDistance() }),
+      /Option `distance` of CircleLoss must be a CosineSimilarity \(PML asserts it\)\. Received: distance=LpDistance/,
+    );
+    bad(
+      () => new CircleLoss().useDistance(new DotProductSimilarity()),
+      /must be a CosineSimilarity.*Received: distance=DotProductSimilarity/,
+    );
+    bad(
+      () => new ContrastiveLoss({ reducer: new DivisorReducer() }),
+      /`reducer` of ContrastiveLoss must not be DivisorReducer: ContrastiveLoss supplies no divisor/,
+    );
+    bad(
+      () => new NTXentLoss({ pos_margin: 1 } as never),
+      /Unknown option `pos_margin` for NTXentLoss\. Allowed: temperature, distance, reducer, embeddingRegularizer, embeddingRegWeight/,
+    );
+    bad(
+      () => new SupConLoss({ embeddingRegWeight: NaN }),
+      /Option `embeddingRegWeight` must be a finite number\. Received: embeddingRegWeight=NaN/,
+    );
+    bad(
+      () => new SupConLoss({ embeddingRegularizer: {} as never }),
+      /Option `embeddingRegularizer` must be a regularizer/,
+    );
   });
 
-  it('use PML\'s default distance: cosine for MultiSimilarity, NT-Xent, SupCon and Circle, Lp for Contrastive', () => {
+  it("use PML's default distance: cosine for MultiSimilarity, NT-Xent, SupCon and Circle, Lp for Contrastive", () => {
     assert.ok(new ContrastiveLoss().distance instanceof LpDistance);
     for (const [name, make] of all.slice(1)) assert.ok(make().distance instanceof CosineSimilarity, name);
     assert.ok(new ContrastiveLoss().reducer instanceof AvgNonZeroReducer);
     assert.ok(new MultiSimilarityLoss().reducer instanceof MeanReducer);
     assert.ok(new NTXentLoss().reducer instanceof MeanReducer);
-    assert.ok(new SupConLoss().reducer instanceof AvgNonZeroReducer && new CircleLoss().reducer instanceof AvgNonZeroReducer);
-    const d = { temperature: new NTXentLoss().temperature, sup: new SupConLoss().temperature, circle: [new CircleLoss().m, new CircleLoss().gamma] };
+    assert.ok(
+      new SupConLoss().reducer instanceof AvgNonZeroReducer && new CircleLoss().reducer instanceof AvgNonZeroReducer,
+    );
+    const d = {
+      temperature: new NTXentLoss().temperature,
+      sup: new SupConLoss().temperature,
+      circle: [new CircleLoss().m, new CircleLoss().gamma],
+    };
     assert.deepEqual(d, { temperature: 0.07, sup: 0.1, circle: [0.4, 80] });
   });
 
   // PML's loss contract where it holds: NT-Xent, SupCon and Circle give 0 without a positive and a
   // negative pair (Contrastive and MultiSimilarity keep the positive part with one label).
-  lossContract('NTXentLoss', () => new NTXentLoss({ temperature: 0.5 }), { internalTuples: (labels) => allPairIndices(labels) });
+  lossContract('NTXentLoss', () => new NTXentLoss({ temperature: 0.5 }), {
+    internalTuples: (labels) => allPairIndices(labels),
+  });
   lossContract('SupConLoss', () => new SupConLoss(), { internalTuples: (labels) => allPairIndices(labels) });
-  lossContract('CircleLoss', () => new CircleLoss({ m: 0.25, gamma: 32 }), { internalTuples: (labels) => allPairIndices(labels) });
+  lossContract('CircleLoss', () => new CircleLoss({ m: 0.25, gamma: 32 }), {
+    internalTuples: (labels) => allPairIndices(labels),
+  });
 });

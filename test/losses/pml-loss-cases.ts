@@ -18,7 +18,13 @@ import {
   TripletMarginLoss,
   type BaseMetricLossFunction,
 } from '../../src/losses/index.js';
-import { AvgNonZeroReducer, DivisorReducer, MeanReducer, SumReducer, type BaseReducer } from '../../src/reducers/index.js';
+import {
+  AvgNonZeroReducer,
+  DivisorReducer,
+  MeanReducer,
+  SumReducer,
+  type BaseReducer,
+} from '../../src/reducers/index.js';
 import { LpRegularizer, ZeroMeanRegularizer, type BaseRegularizer } from '../../src/regularizers/index.js';
 import { MultiSimilarityMiner, PairMarginMiner, TripletMarginMiner, type BaseMiner } from '../../src/miners/index.js';
 import { camelKwargs, close, type OracleCase, type Spec } from '../helpers/oracle.js';
@@ -76,7 +82,10 @@ export function regularizerOf(spec: Spec & { reducer: Spec }): BaseRegularizer {
 }
 
 export function minerOf(spec: Spec): BaseMiner {
-  const options = { ...camelKwargs(spec.kwargs), ...(spec.distance ? { distance: distanceFromSpec(spec.distance) } : {}) };
+  const options = {
+    ...camelKwargs(spec.kwargs),
+    ...(spec.distance ? { distance: distanceFromSpec(spec.distance) } : {}),
+  };
   switch (spec.class) {
     case 'TripletMarginMiner':
       return new TripletMarginMiner(options);
@@ -175,13 +184,19 @@ export function oracleLossTests(cases: OracleCase[]): void {
       const e = c.expected as unknown as LossExpectation;
       const loss = lossOf(params, c.inputs);
       const indices = indicesFromOracle(c.inputs.indices_tuple as Record<string, number[]> | null);
-      const { value, grad, weightGrads } = lossAndGrads(loss, c.inputs.embeddings as number[][], c.inputs.labels as number[], indices);
+      const { value, grad, weightGrads } = lossAndGrads(
+        loss,
+        c.inputs.embeddings as number[][],
+        c.inputs.labels as number[],
+        indices,
+      );
       assertLoss(value, e.loss);
       // README tolerance 1: collapsed rows have a zero exact gradient, float32 leaves rounding noise.
       const atol = c.name.includes('edge_collapsed') ? 1e-5 : undefined;
       assertGrad(grad, e.grad, 'grad', atol);
       const weightExpected = e.grad_W ?? e.grad_proxies;
-      if (weightExpected !== undefined) assertGrad(weightGrads[0], weightExpected, e.grad_W ? 'grad_W' : 'grad_proxies', atol);
+      if (weightExpected !== undefined)
+        assertGrad(weightGrads[0], weightExpected, e.grad_W ? 'grad_W' : 'grad_proxies', atol);
       const sub = loss.lastSubLosses;
       assert.ok(sub !== null);
       assert.deepEqual(Object.keys(sub).sort(), Object.keys(e.sub_losses).sort(), 'sub-loss names');

@@ -39,16 +39,38 @@ const logSumExp = (v: number[]) => {
   return m + Math.log(v.reduce((s, t) => s + Math.exp(t - m), 0));
 };
 
-export function refContrastive(x: Rows, labels: number[], posMargin: number, negMargin: number, d: RefDistance, how: Reduction): number {
+export function refContrastive(
+  x: Rows,
+  labels: number[],
+  posMargin: number,
+  negMargin: number,
+  d: RefDistance,
+  how: Reduction,
+): number {
   const { mat, inverted } = refMatrix(x, d);
   const { pos, neg } = refPairs(labels);
   const margin = (a: number, b: number) => (inverted ? b - a : a - b);
   return (
-    reduce(pos.map(([i, j]) => relu(margin(mat[i][j], posMargin))), how) + reduce(neg.map(([i, j]) => relu(margin(negMargin, mat[i][j]))), how)
+    reduce(
+      pos.map(([i, j]) => relu(margin(mat[i][j], posMargin))),
+      how,
+    ) +
+    reduce(
+      neg.map(([i, j]) => relu(margin(negMargin, mat[i][j]))),
+      how,
+    )
   );
 }
 
-export function refMultiSimilarity(x: Rows, labels: number[], alpha: number, beta: number, base: number, d: RefDistance, how: Reduction): number {
+export function refMultiSimilarity(
+  x: Rows,
+  labels: number[],
+  alpha: number,
+  beta: number,
+  base: number,
+  d: RefDistance,
+  how: Reduction,
+): number {
   const { mat, inverted } = refMatrix(x, d);
   const margin = (a: number, b: number) => (inverted ? b - a : a - b);
   const rows = x.map((_, i) => {
@@ -91,7 +113,9 @@ export function refCircle(x: Rows, labels: number[], m: number, gamma: number, h
   const { mat } = refMatrix(x, { kind: 'cosine', normalize: true });
   const w = frozen ?? mat;
   const rows = x.map((_, i) => {
-    const pos = labels.flatMap((l, j) => (l === labels[i] && j !== i ? [-gamma * relu(1 + m - w[i][j]) * (mat[i][j] - (1 - m))] : []));
+    const pos = labels.flatMap((l, j) =>
+      l === labels[i] && j !== i ? [-gamma * relu(1 + m - w[i][j]) * (mat[i][j] - (1 - m))] : [],
+    );
     const neg = labels.flatMap((l, j) => (l !== labels[i] ? [gamma * relu(w[i][j] + m) * (mat[i][j] - m)] : []));
     if (pos.length === 0 || neg.length === 0) return 0;
     const z = logSumExp(pos) + logSumExp(neg);
@@ -123,7 +147,14 @@ export function refMargin(x: Rows, labels: number[], margin: number, beta: numbe
 }
 
 /** ArcFace with W as embeddingSize x numClasses, margin in degrees, per-sample cross entropy. */
-export function refArcFace(x: Rows, w: Rows, labels: number[], marginDeg: number, scale: number, how: Reduction): number {
+export function refArcFace(
+  x: Rows,
+  w: Rows,
+  labels: number[],
+  marginDeg: number,
+  scale: number,
+  how: Reduction,
+): number {
   const cols = w[0].map((_, c) => w.map((row) => row[c]));
   const cos = dotMatrix(normalizeRows(x), normalizeRows(cols));
   const m = (marginDeg * Math.PI) / 180;

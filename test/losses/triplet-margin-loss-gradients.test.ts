@@ -24,7 +24,12 @@ import {
  */
 const DISTANCES: Array<[string, () => BaseDistance, ReferenceDistance, number]> = [
   ['Euclidean (normalized)', () => new LpDistance(), { kind: 'lp', normalize: true, power: 1 }, 0.65],
-  ['Euclidean (raw)', () => new LpDistance({ normalizeEmbeddings: false }), { kind: 'lp', normalize: false, power: 1 }, 0.95],
+  [
+    'Euclidean (raw)',
+    () => new LpDistance({ normalizeEmbeddings: false }),
+    { kind: 'lp', normalize: false, power: 1 },
+    0.95,
+  ],
   ['squared Euclidean', () => new LpDistance({ power: 2 }), { kind: 'lp', normalize: true, power: 2 }, 2.05],
   ['cosine', () => new CosineSimilarity(), { kind: 'cosine', normalize: true, power: 1 }, 1.05],
 ];
@@ -41,8 +46,17 @@ const ROWS = [
 const LABELS = [0, 0, 1, 1, 2, 2, 1];
 
 /** A miner-like selection of triplets and of pairs (with repeated anchors, so pairs join into several triplets). */
-const TRIPLETS: TripletIndices = { anchors: Int32Array.of(0, 2, 4, 6, 3), positives: Int32Array.of(1, 6, 5, 2, 2), negatives: Int32Array.of(2, 5, 0, 1, 4) };
-const PAIRS: PairIndices = { a1: Int32Array.of(0, 3, 6, 3), p: Int32Array.of(1, 2, 3, 6), a2: Int32Array.of(0, 0, 3, 6, 3), n: Int32Array.of(4, 6, 0, 5, 5) };
+const TRIPLETS: TripletIndices = {
+  anchors: Int32Array.of(0, 2, 4, 6, 3),
+  positives: Int32Array.of(1, 6, 5, 2, 2),
+  negatives: Int32Array.of(2, 5, 0, 1, 4),
+};
+const PAIRS: PairIndices = {
+  a1: Int32Array.of(0, 3, 6, 3),
+  p: Int32Array.of(1, 2, 3, 6),
+  a2: Int32Array.of(0, 0, 3, 6, 3),
+  n: Int32Array.of(4, 6, 0, 5, 5),
+};
 
 function tripletList(t: TripletIndices): Triplet[] {
   return Array.from(t.anchors, (a, i) => [a, t.positives[i], t.negatives[i]]);
@@ -53,7 +67,11 @@ describeBackends(['cpu', 'wasm'], 'TripletMarginLoss gradients', () => {
     const tuples: Array<[string, TripletIndices | PairIndices | undefined, Triplet[]]> = [
       ['all triplets', undefined, referenceAllTriplets(LABELS)],
       ['mined triplets', TRIPLETS, tripletList(TRIPLETS)],
-      ['mined pairs', PAIRS, referencePairsToTriplets(Array.from(PAIRS.a1), Array.from(PAIRS.p), Array.from(PAIRS.a2), Array.from(PAIRS.n))],
+      [
+        'mined pairs',
+        PAIRS,
+        referencePairsToTriplets(Array.from(PAIRS.a1), Array.from(PAIRS.p), Array.from(PAIRS.a2), Array.from(PAIRS.n)),
+      ],
     ];
     let checked = 0;
     for (const [distanceName, makeDistance, refDistance, margin] of DISTANCES) {
@@ -65,14 +83,21 @@ describeBackends(['cpu', 'wasm'], 'TripletMarginLoss gradients', () => {
               const what = `${distanceName} swap=${swap} smooth=${smooth} ${reducer} ${tupleName}`;
               // Central differences are only valid away from the kinks of the hinge and of min(d_an, d_pn).
               for (const [a, p, n] of triplets) {
-                const an = swap ? (inverted ? Math.max(mat[a][n], mat[p][n]) : Math.min(mat[a][n], mat[p][n])) : mat[a][n];
+                const an = swap
+                  ? inverted
+                    ? Math.max(mat[a][n], mat[p][n])
+                    : Math.min(mat[a][n], mat[p][n])
+                  : mat[a][n];
                 const v = (inverted ? an - mat[a][p] : mat[a][p] - an) + margin;
                 if (!smooth) assert.ok(Math.abs(v) > 1e-2, `${what}: violation ${v} too close to the hinge`);
                 if (swap) assert.ok(Math.abs(mat[a][n] - mat[p][n]) > 1e-2, `${what}: swap tie`);
               }
               const options = { margin, swap, smooth, reducer, distance: refDistance };
               const active = referenceTripletLoss(ROWS, triplets, options).perTriplet.filter((l) => l > 0).length;
-              assert.ok(smooth || (active > 0 && active < triplets.length), `${what}: ${active} of ${triplets.length} active`);
+              assert.ok(
+                smooth || (active > 0 && active < triplets.length),
+                `${what}: ${active} of ${triplets.length} active`,
+              );
               const loss = new TripletMarginLoss({
                 margin,
                 swap,
@@ -86,12 +111,18 @@ describeBackends(['cpu', 'wasm'], 'TripletMarginLoss gradients', () => {
               const h = 1e-6;
               ROWS.forEach((row, i) =>
                 row.forEach((_, k) => {
-                  const shifted = (delta: number) => ROWS.map((r, ri) => r.map((val, ki) => (ri === i && ki === k ? val + delta : val)));
+                  const shifted = (delta: number) =>
+                    ROWS.map((r, ri) => r.map((val, ki) => (ri === i && ki === k ? val + delta : val)));
                   const numeric =
-                    (referenceTripletLoss(shifted(h), triplets, options).loss - referenceTripletLoss(shifted(-h), triplets, options).loss) / (2 * h);
+                    (referenceTripletLoss(shifted(h), triplets, options).loss -
+                      referenceTripletLoss(shifted(-h), triplets, options).loss) /
+                    (2 * h);
                   const got = analytic[i * row.length + k];
                   // float32 gradients: about 1e-6 of the terms that make them up.
-                  assert.ok(Math.abs(got - numeric) <= 2e-5 + 1e-4 * Math.abs(numeric), `${what} [${i},${k}]: ${got} vs ${numeric}`);
+                  assert.ok(
+                    Math.abs(got - numeric) <= 2e-5 + 1e-4 * Math.abs(numeric),
+                    `${what} [${i},${k}]: ${got} vs ${numeric}`,
+                  );
                 }),
               );
               tf.dispose([x, g]);
@@ -109,15 +140,29 @@ describeBackends(['cpu', 'wasm'], 'TripletMarginLoss', () => {
   for (const [distanceName, makeDistance] of DISTANCES) {
     for (const swap of [false, true]) {
       for (const smoothLoss of [false, true]) {
-        for (const [reducerName, makeReducer] of [['AvgNonZero', () => new AvgNonZeroReducer()], ['Mean', () => new MeanReducer()]] as const) {
+        for (const [reducerName, makeReducer] of [
+          ['AvgNonZero', () => new AvgNonZeroReducer()],
+          ['Mean', () => new MeanReducer()],
+        ] as const) {
           const base = { swap, smoothLoss, margin: 0.2, distance: makeDistance(), reducer: makeReducer() };
           const name = `${distanceName} swap=${swap} smooth=${smoothLoss} ${reducerName}`;
-          lossContract(`${name} all triplets`, () => new TripletMarginLoss({ ...base, distance: makeDistance(), reducer: makeReducer() }), {
-            internalTuples: (labels) => allTripletIndices(labels),
-          });
+          lossContract(
+            `${name} all triplets`,
+            () => new TripletMarginLoss({ ...base, distance: makeDistance(), reducer: makeReducer() }),
+            {
+              internalTuples: (labels) => allTripletIndices(labels),
+            },
+          );
           lossContract(
             `${name} 3 random triplets per anchor`,
-            () => new TripletMarginLoss({ ...base, distance: makeDistance(), reducer: makeReducer(), tripletsPerAnchor: 3, rng: new Random(11) }),
+            () =>
+              new TripletMarginLoss({
+                ...base,
+                distance: makeDistance(),
+                reducer: makeReducer(),
+                tripletsPerAnchor: 3,
+                rng: new Random(11),
+              }),
             { internalTuples: (labels) => randomTripletIndices(labels, 3, new Random(11)) },
           );
         }

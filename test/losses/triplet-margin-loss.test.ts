@@ -9,7 +9,12 @@ import { Random } from '../../src/random.js';
 import { assertAllClose, close, loadOracle, type OracleCase, type Spec } from '../helpers/oracle.js';
 import { indicesFromOracle, tripletLossFromParams } from '../helpers/pml.js';
 import { describeBackends, expectNoLeak, matrix } from '../helpers/tensors.js';
-import { referenceMatrix, referenceTripletLoss, type ReferenceTripletOptions, type Triplet } from '../reference/losses.js';
+import {
+  referenceMatrix,
+  referenceTripletLoss,
+  type ReferenceTripletOptions,
+  type Triplet,
+} from '../reference/losses.js';
 
 const cases = loadOracle('triplet_margin_loss', 'triplet_margin_loss');
 
@@ -58,13 +63,21 @@ function referenceOptions(params: Params): ReferenceTripletOptions {
 
 function tripletsOf(c: OracleCase): Triplet[] {
   const labels = Int32Array.from(c.inputs.labels as number[]);
-  const t = convertToTriplets(labels, indicesFromOracle(c.inputs.indices_tuple as Record<string, number[]> | null), 'all', new Random(0));
+  const t = convertToTriplets(
+    labels,
+    indicesFromOracle(c.inputs.indices_tuple as Record<string, number[]> | null),
+    'all',
+    new Random(0),
+  );
   return Array.from(t.anchors, (a, i) => [a, t.positives[i], t.negatives[i]]);
 }
 
 /** The largest finite distance in the case: float32 rounding of a loss is relative to it, not to the loss. */
 function distanceScale(c: OracleCase): number {
-  const { mat } = referenceMatrix(c.inputs.embeddings as number[][], referenceOptions(c.params as unknown as Params).distance);
+  const { mat } = referenceMatrix(
+    c.inputs.embeddings as number[][],
+    referenceOptions(c.params as unknown as Params).distance,
+  );
   return Math.max(1, ...mat.flat().filter(Number.isFinite).map(Math.abs));
 }
 
@@ -79,7 +92,11 @@ describe('the plain-loop reference agrees with PML in float64', () => {
     for (const c of cases) {
       const e = c.expected as unknown as Expected;
       const triplets = tripletsOf(c);
-      const ref = referenceTripletLoss(c.inputs.embeddings as number[][], triplets, referenceOptions(c.params as unknown as Params));
+      const ref = referenceTripletLoss(
+        c.inputs.embeddings as number[][],
+        triplets,
+        referenceOptions(c.params as unknown as Params),
+      );
       assert.equal(triplets.length, e.num_triplets, `${c.name}: triplets`);
       assert.ok(close(ref.loss, e.loss_float64, 1e-9, 1e-12), `${c.name}: ${ref.loss} vs ${e.loss_float64}`);
       assert.equal(ref.perTriplet.filter((v) => v > 0).length, e.num_nonzero_triplets_float64, `${c.name}: nonzero`);
@@ -110,7 +127,8 @@ describeBackends(['cpu', 'wasm'], 'TripletMarginLoss against PML', (backend) => 
       // Losses near 0 come from differences of distances: their float32 rounding is relative to the distances.
       const atol = 1e-6 * distanceScale(c);
       assert.ok(close(got, e.loss, rtol, atol), `loss ${got} vs float32 ${e.loss}`);
-      if (!countsDiffer(e)) assert.ok(close(got, e.loss_float64, rtol, atol), `loss ${got} vs float64 ${e.loss_float64}`);
+      if (!countsDiffer(e))
+        assert.ok(close(got, e.loss_float64, rtol, atol), `loss ${got} vs float64 ${e.loss_float64}`);
       const stats = loss.lastStats;
       assert.ok(stats !== null);
       assert.equal(stats.numTriplets, e.num_triplets, 'num_triplets');
@@ -120,7 +138,13 @@ describeBackends(['cpu', 'wasm'], 'TripletMarginLoss against PML', (backend) => 
         assert.deepEqual(tripletsOf(c), e.triplets, 'triplet order');
         const capture = new CaptureReducer();
         const kw = params.loss.kwargs as { margin: number; swap: boolean; smooth_loss: boolean };
-        const perTriplet = new TripletMarginLoss({ margin: kw.margin, swap: kw.swap, smoothLoss: kw.smooth_loss, distance: loss.distance, reducer: capture });
+        const perTriplet = new TripletMarginLoss({
+          margin: kw.margin,
+          swap: kw.swap,
+          smoothLoss: kw.smooth_loss,
+          distance: loss.distance,
+          reducer: capture,
+        });
         tf.dispose(perTriplet.compute(x, labels, indices));
         assertAllClose(capture.captured, e.per_triplet_losses, 1e-5, atol, 'per-triplet losses');
       }
@@ -129,16 +153,32 @@ describeBackends(['cpu', 'wasm'], 'TripletMarginLoss against PML', (backend) => 
   }
 
   it('reports the statistics of the triplets it evaluated', () => {
-    const rows = [[1, 0.2], [0.9, 0.5], [-0.3, 1], [-0.6, 0.8], [0.1, -1], [0.4, -0.9]];
+    const rows = [
+      [1, 0.2],
+      [0.9, 0.5],
+      [-0.3, 1],
+      [-0.6, 0.8],
+      [0.1, -1],
+      [0.4, -0.9],
+    ];
     const labels = [0, 0, 1, 1, 2, 2];
     const x = matrix(rows);
-    for (const [distance, kind] of [[new LpDistance(), 'lp'], [new CosineSimilarity(), 'cosine']] as const) {
+    for (const [distance, kind] of [
+      [new LpDistance(), 'lp'],
+      [new CosineSimilarity(), 'cosine'],
+    ] as const) {
       for (const swap of [false, true]) {
         const loss = new TripletMarginLoss({ margin: 0.2, swap, distance });
         tf.dispose(loss.compute(x, labels));
         const triplets = tripletsOf({ inputs: { labels, indices_tuple: null } } as unknown as OracleCase);
         const { mat } = referenceMatrix(rows, { kind, normalize: true, power: 1 });
-        const ref = referenceTripletLoss(rows, triplets, { margin: 0.2, swap, smooth: false, reducer: 'avgNonZero', distance: { kind, normalize: true, power: 1 } });
+        const ref = referenceTripletLoss(rows, triplets, {
+          margin: 0.2,
+          swap,
+          smooth: false,
+          reducer: 'avgNonZero',
+          distance: { kind, normalize: true, power: 1 },
+        });
         const mean = (v: number[]) => v.reduce((s, t) => s + t, 0) / v.length;
         const s = loss.lastStats;
         assert.ok(s !== null);
@@ -158,12 +198,21 @@ describeBackends(['cpu', 'wasm'], 'TripletMarginLoss against PML', (backend) => 
     const loss = new TripletMarginLoss();
     tf.dispose(loss.compute(x, [0, 1, 2, 3, 4, 5]));
     const s = loss.lastStats;
-    assert.ok(s !== null && s.numTriplets === 0 && s.numNonZero === 0 && Number.isNaN(s.meanAP) && Number.isNaN(s.meanAN));
+    assert.ok(
+      s !== null && s.numTriplets === 0 && s.numNonZero === 0 && Number.isNaN(s.meanAP) && Number.isNaN(s.meanAN),
+    );
     x.dispose();
   });
 
   it('trains inside tf.variableGrads and optimizer.minimize', () => {
-    const rows = [[1, 0.2, 0.1], [0.2, 0.5, -0.3], [-0.3, 1, 0.4], [0.6, 0.8, -0.2], [0.1, -1, 0.3], [0.4, -0.9, -0.5]];
+    const rows = [
+      [1, 0.2, 0.1],
+      [0.2, 0.5, -0.3],
+      [-0.3, 1, 0.4],
+      [0.6, 0.8, -0.2],
+      [0.1, -1, 0.3],
+      [0.4, -0.9, -0.5],
+    ];
     const labels = Int32Array.of(0, 0, 1, 1, 2, 2);
     const w = tf.variable(tf.eye(3));
     const x = matrix(rows);
@@ -172,7 +221,12 @@ describeBackends(['cpu', 'wasm'], 'TripletMarginLoss against PML', (backend) => 
     const before = tf.tidy(() => loss.compute(tf.matMul(x, w), labels).dataSync()[0]);
     const { value, grads } = tf.variableGrads(() => loss.compute(tf.matMul(x, w), labels));
     assert.ok(Number.isFinite(value.dataSync()[0]));
-    assert.ok(Object.values(grads)[0].dataSync().some((g) => g !== 0), 'a nonzero gradient');
+    assert.ok(
+      Object.values(grads)[0]
+        .dataSync()
+        .some((g) => g !== 0),
+      'a nonzero gradient',
+    );
     tf.dispose([value, ...Object.values(grads)]);
     const optimizer = tf.train.sgd(0.1);
     for (let step = 0; step < 20; step++) optimizer.minimize(() => loss.compute(tf.matMul(x, w), labels));
@@ -183,11 +237,26 @@ describeBackends(['cpu', 'wasm'], 'TripletMarginLoss against PML', (backend) => 
   });
 
   it('leaks no tensor with pairs, triplets, swap and soft margin', () => {
-    const x = matrix([[1, 0.2], [0.9, 0.5], [-0.3, 1], [-0.6, 0.8], [0.1, -1], [0.4, -0.9]]);
+    const x = matrix([
+      [1, 0.2],
+      [0.9, 0.5],
+      [-0.3, 1],
+      [-0.6, 0.8],
+      [0.1, -1],
+      [0.4, -0.9],
+    ]);
     const labels = [0, 0, 1, 1, 2, 2];
-    const pairs = { a1: Int32Array.of(0, 2), p: Int32Array.of(1, 3), a2: Int32Array.of(0, 0, 2), n: Int32Array.of(2, 4, 5) };
+    const pairs = {
+      a1: Int32Array.of(0, 2),
+      p: Int32Array.of(1, 3),
+      a2: Int32Array.of(0, 0, 2),
+      n: Int32Array.of(2, 4, 5),
+    };
     const triplets = { anchors: Int32Array.of(0, 4), positives: Int32Array.of(1, 5), negatives: Int32Array.of(3, 3) };
-    for (const loss of [new TripletMarginLoss({ swap: true, smoothLoss: true }), new TripletMarginLoss({ reducer: new MeanReducer(), tripletsPerAnchor: 2 })]) {
+    for (const loss of [
+      new TripletMarginLoss({ swap: true, smoothLoss: true }),
+      new TripletMarginLoss({ reducer: new MeanReducer(), tripletsPerAnchor: 2 }),
+    ]) {
       for (const indices of [undefined, pairs, triplets]) {
         expectNoLeak(() => loss.compute(x, labels, indices), 'compute');
         expectNoLeak(() => tf.grad((v: tf.Tensor) => loss.compute(v as tf.Tensor2D, labels, indices))(x), 'gradient');
@@ -198,33 +267,62 @@ describeBackends(['cpu', 'wasm'], 'TripletMarginLoss against PML', (backend) => 
 
   it('rejects bad input with a clear error', () => {
     const loss = new TripletMarginLoss();
-    const x = matrix([[1, 2], [3, 4], [5, 6]]);
+    const x = matrix([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const v = tf.tensor1d([1, 2]);
     const empty = tf.zeros([0, 3]) as tf.Tensor2D;
-    const t = (a: number[], p: number[], n: number[]) => ({ anchors: Int32Array.from(a), positives: Int32Array.from(p), negatives: Int32Array.from(n) });
-    assert.throws(() => loss.compute(x, [0, 1]), /`labels` must have one label per embedding row \(3\)\. Received: 2 labels/);
-    assert.throws(() => loss.compute(x, [0, 1.5, 1]), /`labels` must hold 32-bit integers\. Received: labels\[1\]=1\.5/);
+    const t = (a: number[], p: number[], n: number[]) => ({
+      anchors: Int32Array.from(a),
+      positives: Int32Array.from(p),
+      negatives: Int32Array.from(n),
+    });
+    assert.throws(
+      () => loss.compute(x, [0, 1]),
+      /`labels` must have one label per embedding row \(3\)\. Received: 2 labels/,
+    );
+    assert.throws(
+      () => loss.compute(x, [0, 1.5, 1]),
+      /`labels` must hold 32-bit integers\. Received: labels\[1\]=1\.5/,
+    );
     assert.throws(() => loss.compute(v as unknown as tf.Tensor2D, [0, 1]), /`embeddings` must be 2-D/);
     assert.throws(() => loss.compute(empty, []), /`embeddings` must not be empty/);
-    assert.throws(() => loss.compute(x, [0, 0, 1], t([0], [1], [3])), /`indices\.negatives` must hold rows of the embeddings, in \[0, 3\)\. Received: indices\.negatives\[0\]=3/);
+    assert.throws(
+      () => loss.compute(x, [0, 0, 1], t([0], [1], [3])),
+      /`indices\.negatives` must hold rows of the embeddings, in \[0, 3\)\. Received: indices\.negatives\[0\]=3/,
+    );
     assert.throws(() => loss.compute(x, [0, 0, 1], t([0, -1], [1, 0], [2, 2])), /indices\.anchors\[1\]=-1/);
-    assert.throws(() => loss.compute(x, [0, 0, 1], t([0, 1], [1], [2, 2])), /`indices\.anchors` and `indices\.positives` must have the same length\. Received: 2 and 1/);
+    assert.throws(
+      () => loss.compute(x, [0, 0, 1], t([0, 1], [1], [2, 2])),
+      /`indices\.anchors` and `indices\.positives` must have the same length\. Received: 2 and 1/,
+    );
     const pairs = { a1: Int32Array.of(0), p: Int32Array.of(1, 0), a2: Int32Array.of(0), n: Int32Array.of(2) };
     assert.throws(() => loss.compute(x, [0, 0, 1], pairs), /`indices\.a1` and `indices\.p` must have the same length/);
     const plain = { anchors: [0], positives: [1], negatives: [2] } as unknown as ReturnType<typeof t>;
-    assert.throws(() => loss.compute(x, [0, 0, 1], plain), /`indices` must be triplets .* of Int32Arrays\. Received: \{ anchors: Array\(1\)/);
+    assert.throws(
+      () => loss.compute(x, [0, 0, 1], plain),
+      /`indices` must be triplets .* of Int32Arrays\. Received: \{ anchors: Array\(1\)/,
+    );
     const bad = (options: object) => () => new TripletMarginLoss(options as never);
     assert.throws(bad({ margin: '0.2' }), /`margin` must be a finite number\. Received: margin=0\.2/);
     assert.throws(bad({ margin: NaN }), /`margin` must be a finite number\. Received: margin=NaN/);
     assert.throws(bad({ swap: 1 }), /`swap` must be a boolean\. Received: swap=1/);
     assert.throws(bad({ smoothLoss: 'yes' }), /`smoothLoss` must be a boolean/);
-    assert.throws(bad({ tripletsPerAnchor: 0 }), /`tripletsPerAnchor` must be 'all' or an integer >= 1\. Received: tripletsPerAnchor=0/);
+    assert.throws(
+      bad({ tripletsPerAnchor: 0 }),
+      /`tripletsPerAnchor` must be 'all' or an integer >= 1\. Received: tripletsPerAnchor=0/,
+    );
     assert.throws(bad({ tripletsPerAnchor: 2.5 }), /tripletsPerAnchor=2\.5/);
     assert.throws(bad({ tripletsPerAnchor: 'some' }), /tripletsPerAnchor=some/);
     assert.throws(bad({ distance: 'euclidean' }), /`distance` must be a distance/);
     assert.throws(bad({ reducer: {} }), /`reducer` must be a reducer/);
     assert.throws(bad({ rng: 42 }), /`rng` must be a Random/);
-    assert.throws(bad({ smooth_loss: true }), /Unknown option `smooth_loss` for TripletMarginLoss\. Allowed: margin, swap, smoothLoss/);
+    assert.throws(
+      bad({ smooth_loss: true }),
+      /Unknown option `smooth_loss` for TripletMarginLoss\. Allowed: margin, swap, smoothLoss/,
+    );
     tf.dispose([x, v, empty]);
   });
 });

@@ -19,7 +19,10 @@ import { describeBackends, expectNoLeak, matrix } from '../helpers/tensors.js';
 
 const MINERS: Array<[string, () => BaseMiner]> = [
   ['TripletMarginMiner', () => new TripletMarginMiner()],
-  ['TripletMarginMiner cosine semihard', () => new TripletMarginMiner({ typeOfTriplets: 'semihard', distance: new CosineSimilarity() })],
+  [
+    'TripletMarginMiner cosine semihard',
+    () => new TripletMarginMiner({ typeOfTriplets: 'semihard', distance: new CosineSimilarity() }),
+  ],
   ['BatchHardMiner', () => new BatchHardMiner()],
   ['BatchEasyHardMiner', () => new BatchEasyHardMiner()],
   ['BatchEasyHardMiner all/hard', () => new BatchEasyHardMiner({ posStrategy: 'all', negStrategy: 'hard' })],
@@ -56,7 +59,10 @@ describeBackends(['cpu', 'wasm'], 'miner contract', () => {
         miner.mine(v as tf.Tensor2D, labels);
         return tf.sum(tf.mul(v, 3));
       })(x);
-      assert.ok(g.dataSync().every((value) => value === 3), `${name}: gradient`);
+      assert.ok(
+        g.dataSync().every((value) => value === 3),
+        `${name}: gradient`,
+      );
       g.dispose();
       assert.equal(tf.memory().numTensors, before, `${name}: tensors left`);
     }
@@ -89,34 +95,93 @@ describeBackends(['cpu', 'wasm'], 'miner contract', () => {
     const x = matrix(rows(4, 3));
     const v = tf.tensor1d([1, 2, 3, 4]);
     const empty = tf.zeros([0, 3]) as tf.Tensor2D;
-    const ints = tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32');
+    const ints = tf.tensor2d(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [2, 2],
+      'int32',
+    );
     for (const [name, make] of MINERS) {
       const miner = make();
-      assert.throws(() => miner.mine(x, [0, 1, 0]), /`labels` must have one label per embedding row \(4\)\. Received: 3 labels/, name);
-      assert.throws(() => miner.mine(x, [0, 1, 0.5, 1]), /`labels` must hold 32-bit integers\. Received: labels\[2\]=0\.5/, name);
+      assert.throws(
+        () => miner.mine(x, [0, 1, 0]),
+        /`labels` must have one label per embedding row \(4\)\. Received: 3 labels/,
+        name,
+      );
+      assert.throws(
+        () => miner.mine(x, [0, 1, 0.5, 1]),
+        /`labels` must hold 32-bit integers\. Received: labels\[2\]=0\.5/,
+        name,
+      );
       assert.throws(() => miner.mine(x, [0, 1, NaN, 1]), /labels\[2\]=NaN/, name);
-      assert.throws(() => miner.mine(v as unknown as tf.Tensor2D, [0, 1, 0, 1]), /`embeddings` must be 2-D \(samples x dimensions\)\. Received: shape \[4\]/, name);
+      assert.throws(
+        () => miner.mine(v as unknown as tf.Tensor2D, [0, 1, 0, 1]),
+        /`embeddings` must be 2-D \(samples x dimensions\)\. Received: shape \[4\]/,
+        name,
+      );
       assert.throws(() => miner.mine(empty, []), /`embeddings` must not be empty\. Received: shape \[0, 3\]/, name);
       assert.throws(() => miner.mine(ints, [0, 1]), /dtype float32\. Received: dtype int32/, name);
-      assert.throws(() => miner.mine(x, null as unknown as number[]), /`labels` must be an Int32Array or number\[\]/, name);
+      assert.throws(
+        () => miner.mine(x, null as unknown as number[]),
+        /`labels` must be an Int32Array or number\[\]/,
+        name,
+      );
     }
     tf.dispose([x, v, empty, ints]);
   });
 
   it('rejects bad options with a clear error', () => {
-    assert.throws(() => new TripletMarginMiner({ typeOfTriplets: 'hardest' as TripletType }), /`typeOfTriplets` must be one of 'all', 'hard', 'semihard', 'easy'\. Received: typeOfTriplets=hardest/);
-    assert.throws(() => new TripletMarginMiner({ margin: NaN }), /`margin` must be a finite number\. Received: margin=NaN/);
-    assert.throws(() => new TripletMarginMiner({ distance: 'cosine' as unknown as BaseDistance }), /`distance` must be a BaseDistance.*Received: cosine/);
-    assert.throws(() => new BatchEasyHardMiner({ posStrategy: 'medium' as BatchStrategy }), /`posStrategy` must be one of 'easy', 'semihard', 'hard', 'all'\. Received: posStrategy=medium/);
+    assert.throws(
+      () => new TripletMarginMiner({ typeOfTriplets: 'hardest' as TripletType }),
+      /`typeOfTriplets` must be one of 'all', 'hard', 'semihard', 'easy'\. Received: typeOfTriplets=hardest/,
+    );
+    assert.throws(
+      () => new TripletMarginMiner({ margin: NaN }),
+      /`margin` must be a finite number\. Received: margin=NaN/,
+    );
+    assert.throws(
+      () => new TripletMarginMiner({ distance: 'cosine' as unknown as BaseDistance }),
+      /`distance` must be a BaseDistance.*Received: cosine/,
+    );
+    assert.throws(
+      () => new BatchEasyHardMiner({ posStrategy: 'medium' as BatchStrategy }),
+      /`posStrategy` must be one of 'easy', 'semihard', 'hard', 'all'\. Received: posStrategy=medium/,
+    );
     assert.throws(() => new BatchEasyHardMiner({ negStrategy: 'x' as BatchStrategy }), /`negStrategy` must be one of/);
-    assert.throws(() => new BatchEasyHardMiner({ posStrategy: 'semihard', negStrategy: 'semihard' }), /cannot both be 'semihard'/);
-    assert.throws(() => new BatchEasyHardMiner({ posStrategy: 'all', negStrategy: 'semihard' }), /'semihard' cannot be combined with 'all'/);
-    assert.throws(() => new BatchEasyHardMiner({ posStrategy: 'semihard', negStrategy: 'all' }), /'semihard' cannot be combined with 'all'/);
-    assert.throws(() => new BatchEasyHardMiner({ allowedPosRange: [1, 0] }), /`allowedPosRange` must be null or \[low, high\] with numbers low <= high\. Received: allowedPosRange=\[1,0\]/);
-    assert.throws(() => new BatchEasyHardMiner({ allowedNegRange: [0] as unknown as [number, number] }), /`allowedNegRange` must be null or \[low, high\]/);
-    assert.throws(() => new MultiSimilarityMiner({ epsilon: Infinity }), /`epsilon` must be a finite number\. Received: epsilon=Infinity/);
-    assert.throws(() => new DistanceWeightedMiner({ cutoff: NaN }), /`cutoff` must be a finite number\. Received: cutoff=NaN/);
-    assert.throws(() => new DistanceWeightedMiner({ nonzeroLossCutoff: '1' as unknown as number }), /`nonzeroLossCutoff` must be a finite number/);
+    assert.throws(
+      () => new BatchEasyHardMiner({ posStrategy: 'semihard', negStrategy: 'semihard' }),
+      /cannot both be 'semihard'/,
+    );
+    assert.throws(
+      () => new BatchEasyHardMiner({ posStrategy: 'all', negStrategy: 'semihard' }),
+      /'semihard' cannot be combined with 'all'/,
+    );
+    assert.throws(
+      () => new BatchEasyHardMiner({ posStrategy: 'semihard', negStrategy: 'all' }),
+      /'semihard' cannot be combined with 'all'/,
+    );
+    assert.throws(
+      () => new BatchEasyHardMiner({ allowedPosRange: [1, 0] }),
+      /`allowedPosRange` must be null or \[low, high\] with numbers low <= high\. Received: allowedPosRange=\[1,0\]/,
+    );
+    assert.throws(
+      () => new BatchEasyHardMiner({ allowedNegRange: [0] as unknown as [number, number] }),
+      /`allowedNegRange` must be null or \[low, high\]/,
+    );
+    assert.throws(
+      () => new MultiSimilarityMiner({ epsilon: Infinity }),
+      /`epsilon` must be a finite number\. Received: epsilon=Infinity/,
+    );
+    assert.throws(
+      () => new DistanceWeightedMiner({ cutoff: NaN }),
+      /`cutoff` must be a finite number\. Received: cutoff=NaN/,
+    );
+    assert.throws(
+      () => new DistanceWeightedMiner({ nonzeroLossCutoff: '1' as unknown as number }),
+      /`nonzeroLossCutoff` must be a finite number/,
+    );
     assert.throws(() => new DistanceWeightedMiner({ rng: 5 as unknown as Random }), /`rng` must be a Random/);
     // Defaults are PML's.
     const tmm = new TripletMarginMiner();
@@ -124,7 +189,10 @@ describeBackends(['cpu', 'wasm'], 'miner contract', () => {
     assert.equal(tmm.typeOfTriplets, 'all');
     assert.ok(tmm.distance instanceof LpDistance && tmm.distance.normalizeEmbeddings && tmm.distance.p === 2);
     const behm = new BatchEasyHardMiner();
-    assert.deepEqual([behm.posStrategy, behm.negStrategy, behm.allowedPosRange, behm.allowedNegRange], ['easy', 'semihard', null, null]);
+    assert.deepEqual(
+      [behm.posStrategy, behm.negStrategy, behm.allowedPosRange, behm.allowedNegRange],
+      ['easy', 'semihard', null, null],
+    );
     const msm = new MultiSimilarityMiner();
     assert.equal(msm.epsilon, 0.1);
     assert.ok(msm.distance instanceof CosineSimilarity);

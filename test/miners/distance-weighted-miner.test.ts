@@ -20,14 +20,22 @@ function distanceRows(data: number[][]): number[][] {
   return data.map((_, i) => values.slice(i * data.length, (i + 1) * data.length));
 }
 
-function assertWeights(data: number[][], labels: number[], cutoff: number, nonzeroLossCutoff: number, what: string): number[][] {
+function assertWeights(
+  data: number[][],
+  labels: number[],
+  cutoff: number,
+  nonzeroLossCutoff: number,
+  what: string,
+): number[][] {
   const dist = distanceRows(data);
   const dim = data[0].length;
   const got = distanceWeights(dist.flat(), Int32Array.from(labels), dim, { cutoff, nonzeroLossCutoff });
   const want = distanceWeightsRef(dist, labels, dim, Math.fround(cutoff), Math.fround(nonzeroLossCutoff));
-  want.flat().forEach((w, k) =>
-    assert.ok(Math.abs(got[k] - w) <= 1e-9 * Math.max(w, 1e-300) + 1e-300, `${what}: weight ${k}: ${got[k]} != ${w}`),
-  );
+  want
+    .flat()
+    .forEach((w, k) =>
+      assert.ok(Math.abs(got[k] - w) <= 1e-9 * Math.max(w, 1e-300) + 1e-300, `${what}: weight ${k}: ${got[k]} != ${w}`),
+    );
   return want;
 }
 
@@ -132,8 +140,13 @@ describeBackends(['cpu', 'wasm'], 'DistanceWeightedMiner', () => {
     const neg = chiSquare(negCounts, (a) => weights[a]);
     assert.ok(neg.df >= 30, `only ${neg.df} degrees of freedom`);
     assert.ok(neg.stat < bound(neg.df), `negatives: chi2 ${neg.stat.toFixed(1)} with df ${neg.df}`);
-    const uniformNeg = chiSquare(negCounts, (a) => weights[a].map((w) => (w > 0 ? 1 / weights[a].filter((v) => v > 0).length : 0)));
-    assert.ok(uniformNeg.stat > bound(uniformNeg.df), `the test must tell weighted from uniform sampling: ${uniformNeg.stat}`);
+    const uniformNeg = chiSquare(negCounts, (a) =>
+      weights[a].map((w) => (w > 0 ? 1 / weights[a].filter((v) => v > 0).length : 0)),
+    );
+    assert.ok(
+      uniformNeg.stat > bound(uniformNeg.df),
+      `the test must tell weighted from uniform sampling: ${uniformNeg.stat}`,
+    );
     const pos = chiSquare(posCounts, (a) => labels.map((l, j) => (l === labels[a] && j !== a ? 1 / 3 : 0)));
     assert.ok(pos.stat < bound(pos.df), `positives: chi2 ${pos.stat.toFixed(1)} with df ${pos.df}`);
   });
@@ -152,7 +165,11 @@ describeBackends(['cpu', 'wasm'], 'DistanceWeightedMiner', () => {
     const second = asRows(a.mine(x, labels));
     assert.notDeepEqual(second, first, 'the state advances between calls');
     assert.deepEqual(asRows(resumed.mine(x, labels)), second, 'a restored state draws the same');
-    assert.notDeepEqual(asRows(new DistanceWeightedMiner({ rng: new Random(43) }).mine(x, labels)), first, 'another seed');
+    assert.notDeepEqual(
+      asRows(new DistanceWeightedMiner({ rng: new Random(43) }).mine(x, labels)),
+      first,
+      'another seed',
+    );
     x.dispose();
   });
 

@@ -2,12 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { tf } from '../../src/tf.js';
 import { Random } from '../../src/random.js';
-import {
-  BaseDistance,
-  CosineSimilarity,
-  DotProductSimilarity,
-  LpDistance,
-} from '../../src/distances/index.js';
+import { BaseDistance, CosineSimilarity, DotProductSimilarity, LpDistance } from '../../src/distances/index.js';
 import { BatchHardMiner, hardestTriplets, type TripletIndices } from '../../src/miners/index.js';
 import { describeBackends, expectNoLeak, matrix } from '../helpers/tensors.js';
 import { dotMatrix, lpMatrix, normalizeRows } from '../reference/distances.js';
@@ -28,7 +23,11 @@ class PlainEuclidean extends BaseDistance {
 const DISTANCES: Array<[string, () => BaseDistance, (x: number[][]) => number[][]]> = [
   ['LpDistance()', () => new LpDistance(), (x) => lpMatrix(normalizeRows(x), normalizeRows(x))],
   ['Lp unnormalized', () => new LpDistance({ normalizeEmbeddings: false }), (x) => lpMatrix(x, x)],
-  ['Lp unnormalized squared', () => new LpDistance({ normalizeEmbeddings: false, power: 2 }), (x) => lpMatrix(x, x, 2, 2)],
+  [
+    'Lp unnormalized squared',
+    () => new LpDistance({ normalizeEmbeddings: false, power: 2 }),
+    (x) => lpMatrix(x, x, 2, 2),
+  ],
   ['CosineSimilarity', () => new CosineSimilarity(), (x) => dotMatrix(normalizeRows(x), normalizeRows(x))],
   ['DotProductSimilarity', () => new DotProductSimilarity(), (x) => dotMatrix(x, x)],
   ['Lp p=1 (pairwise path)', () => new LpDistance({ p: 1, normalizeEmbeddings: false }), (x) => lpMatrix(x, x, 1)],
@@ -63,7 +62,11 @@ describeBackends(['cpu', 'wasm'], 'hardestTriplets', () => {
         const byDefault = rowsOf(hardestTriplets(x, labels, { distance }));
         assert.deepEqual(byDefault, want, `${name} n=${n}: default chunk`);
         for (const chunkSize of [1, 7, n]) {
-          assert.deepEqual(rowsOf(hardestTriplets(x, labels, { distance, chunkSize })), byDefault, `${name} n=${n} chunk ${chunkSize}`);
+          assert.deepEqual(
+            rowsOf(hardestTriplets(x, labels, { distance, chunkSize })),
+            byDefault,
+            `${name} n=${n} chunk ${chunkSize}`,
+          );
         }
         checked++;
       }
@@ -81,7 +84,11 @@ describeBackends(['cpu', 'wasm'], 'hardestTriplets', () => {
       const distance = make();
       const want = hardestRef(reference(data), labels, distance.isInverted);
       for (const chunkSize of [1000, 1200]) {
-        assert.deepEqual(rowsOf(hardestTriplets(x, labels, { distance, chunkSize })), want, `${name} chunk ${chunkSize}`);
+        assert.deepEqual(
+          rowsOf(hardestTriplets(x, labels, { distance, chunkSize })),
+          want,
+          `${name} chunk ${chunkSize}`,
+        );
       }
     }
     x.dispose();
@@ -103,7 +110,9 @@ describeBackends(['cpu', 'wasm'], 'hardestTriplets', () => {
       const distance = make();
       const want = hardestRef(reference(data), labels, distance.isInverted);
       // The reference breaks ties by the lowest index; check that the duplicates were in play.
-      const tiedPicks = want.filter(([a, p, n]) => ![5, 11, 20, 2, 25].includes(a) && [p, n].some((j) => j === 5 || j === 2));
+      const tiedPicks = want.filter(
+        ([a, p, n]) => ![5, 11, 20, 2, 25].includes(a) && [p, n].some((j) => j === 5 || j === 2),
+      );
       assert.ok(tiedPicks.length > 0, `${name}: no anchor picked a duplicated row`);
       for (const chunkSize of [1, 7, 30]) {
         const got = rowsOf(hardestTriplets(x, labels, { distance, chunkSize }));
@@ -117,7 +126,10 @@ describeBackends(['cpu', 'wasm'], 'hardestTriplets', () => {
     const { data: base, labels } = randomSet(5, 80, 12, 5);
     const data = base.map((row) => row.map((v) => Math.fround(50 + 1e-3 * v)));
     const x = matrix(data);
-    for (const distance of [new LpDistance({ normalizeEmbeddings: false }), new LpDistance({ normalizeEmbeddings: false, power: 2 })]) {
+    for (const distance of [
+      new LpDistance({ normalizeEmbeddings: false }),
+      new LpDistance({ normalizeEmbeddings: false, power: 2 }),
+    ]) {
       const want = hardestRef(lpMatrix(data, data), labels, false);
       assert.deepEqual(rowsOf(hardestTriplets(x, labels, { distance, chunkSize: 13 })), want);
     }
@@ -128,16 +140,27 @@ describeBackends(['cpu', 'wasm'], 'hardestTriplets', () => {
     const { data, labels } = randomSet(6, 64, 10, 6);
     const x = matrix(data);
     for (const distance of [new LpDistance(), new CosineSimilarity()]) {
-      assert.deepEqual(rowsOf(hardestTriplets(x, labels, { distance })), rowsOf(new BatchHardMiner({ distance }).mine(x, labels)));
+      assert.deepEqual(
+        rowsOf(hardestTriplets(x, labels, { distance })),
+        rowsOf(new BatchHardMiner({ distance }).mine(x, labels)),
+      );
     }
     x.dispose();
   });
 
   it('skips anchors without a positive or a negative, and leaks nothing', () => {
-    const x = matrix([[1, 0], [0, 1], [1, 1], [2, 1]]);
+    const x = matrix([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+      [2, 1],
+    ]);
     assert.deepEqual(rowsOf(hardestTriplets(x, [0, 1, 2, 3])), []);
     assert.deepEqual(rowsOf(hardestTriplets(x, [7, 7, 7, 7])), []);
-    assert.deepEqual(rowsOf(hardestTriplets(x, [0, 0, 1, 2])).map(([a]) => a), [0, 1]);
+    assert.deepEqual(
+      rowsOf(hardestTriplets(x, [0, 0, 1, 2])).map(([a]) => a),
+      [0, 1],
+    );
     for (const [, make] of DISTANCES) {
       expectNoLeak(() => hardestTriplets(x, [0, 0, 1, 1], { distance: make(), chunkSize: 3 }), 'hardestTriplets');
     }
@@ -145,16 +168,33 @@ describeBackends(['cpu', 'wasm'], 'hardestTriplets', () => {
   });
 
   it('rejects bad input with a clear error', () => {
-    const x = matrix([[1, 0], [0, 1], [1, 1]]);
-    const nan = matrix([[1, 0], [0, NaN], [1, 1]]);
+    const x = matrix([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]);
+    const nan = matrix([
+      [1, 0],
+      [0, NaN],
+      [1, 1],
+    ]);
     const v = tf.tensor1d([1, 2, 3]);
-    assert.throws(() => hardestTriplets(x, [0, 1]), /`labels` must have one label per embedding row \(3\)\. Received: 2 labels/);
+    assert.throws(
+      () => hardestTriplets(x, [0, 1]),
+      /`labels` must have one label per embedding row \(3\)\. Received: 2 labels/,
+    );
     assert.throws(() => hardestTriplets(x, [0, 1.5, 1]), /must hold 32-bit integers\. Received: labels\[1\]=1\.5/);
     assert.throws(() => hardestTriplets(v as unknown as tf.Tensor2D, [0, 1, 2]), /must be 2-D/);
-    assert.throws(() => hardestTriplets(x, [0, 1, 1], { chunkSize: 0 }), /`chunkSize` must be an integer >= 1\. Received: chunkSize=0/);
+    assert.throws(
+      () => hardestTriplets(x, [0, 1, 1], { chunkSize: 0 }),
+      /`chunkSize` must be an integer >= 1\. Received: chunkSize=0/,
+    );
     assert.throws(() => hardestTriplets(x, [0, 1, 1], { chunkSize: 2.5 }), /chunkSize=2\.5/);
     assert.throws(() => hardestTriplets(nan, [0, 1, 1]), /must be finite\. Received: embeddings\[1\]\[1\]=NaN/);
-    assert.throws(() => hardestTriplets(x, [0, 1, 1], { distance: {} as BaseDistance }), /`distance` must be a BaseDistance/);
+    assert.throws(
+      () => hardestTriplets(x, [0, 1, 1], { distance: {} as BaseDistance }),
+      /`distance` must be a BaseDistance/,
+    );
     tf.dispose([x, nan, v]);
   });
 });

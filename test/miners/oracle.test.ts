@@ -36,7 +36,11 @@ function assertSameDistances(
   atol: number,
   what: string,
 ): void {
-  assert.deepEqual([...got.keys()].sort((x, y) => x - y), [...want.keys()].sort((x, y) => x - y), `${what}: anchors`);
+  assert.deepEqual(
+    [...got.keys()].sort((x, y) => x - y),
+    [...want.keys()].sort((x, y) => x - y),
+    `${what}: anchors`,
+  );
   for (const [a, list] of want) {
     const mine = got.get(a) as number[];
     assert.equal(mine.length, list.length, `${what}: anchor ${a} count`);
@@ -88,14 +92,26 @@ describeBackends(['cpu', 'wasm'], 'miners against PML 2.8.1', () => {
         } else {
           assert.deepEqual(got, lexSorted(got), 'triplets in lexicographic order');
           assertSameDistances(
-            distancesByAnchor(got.map(([a, p]) => [a, p]), dist),
-            expectedByAnchor(want.map(([a, p]) => [a, p]), e.ap_dists as number[]),
+            distancesByAnchor(
+              got.map(([a, p]) => [a, p]),
+              dist,
+            ),
+            expectedByAnchor(
+              want.map(([a, p]) => [a, p]),
+              e.ap_dists as number[],
+            ),
             atol,
             'ap',
           );
           assertSameDistances(
-            distancesByAnchor(got.map(([a, , neg]) => [a, neg]), dist),
-            expectedByAnchor(want.map(([a, , neg]) => [a, neg]), e.an_dists as number[]),
+            distancesByAnchor(
+              got.map(([a, , neg]) => [a, neg]),
+              dist,
+            ),
+            expectedByAnchor(
+              want.map(([a, , neg]) => [a, neg]),
+              e.an_dists as number[],
+            ),
             atol,
             'an',
           );

@@ -15,13 +15,7 @@ import {
 } from '../../src/miners/index.js';
 import { describeBackends, matrix } from '../helpers/tensors.js';
 import { dotMatrix, lpMatrix, normalizeRows } from '../reference/distances.js';
-import {
-  batchEasyHardRef,
-  multiSimilarityRef,
-  tripletMarginRef,
-  type Range,
-  type Tuple,
-} from '../reference/miners.js';
+import { batchEasyHardRef, multiSimilarityRef, tripletMarginRef, type Range, type Tuple } from '../reference/miners.js';
 
 interface Batch {
   data: number[][];
@@ -72,7 +66,9 @@ function pairs(p: PairIndices): { pos: Tuple[]; neg: Tuple[] } {
 }
 
 /** Each random batch, with its reference matrix, for each distance. */
-function forEachBatch(fn: (batch: Batch, x: tf.Tensor2D, distance: BaseDistance, ref: number[][], what: string) => void): number {
+function forEachBatch(
+  fn: (batch: Batch, x: tf.Tensor2D, distance: BaseDistance, ref: number[][], what: string) => void,
+): number {
   let count = 0;
   const rng = new Random(2024);
   for (const [n, dim, classes] of SHAPES) {
@@ -94,7 +90,9 @@ describeBackends(['cpu', 'wasm'], 'miners against explicit loops', () => {
     forEachBatch((batch, x, distance, ref, what) => {
       for (const type of ['all', 'hard', 'semihard', 'easy'] as TripletType[]) {
         for (const margin of [0, 0.1, 0.3, -0.05]) {
-          const got = triplets(new TripletMarginMiner({ margin, typeOfTriplets: type, distance }).mine(x, batch.labels));
+          const got = triplets(
+            new TripletMarginMiner({ margin, typeOfTriplets: type, distance }).mine(x, batch.labels),
+          );
           const want = tripletMarginRef(ref, batch.labels, margin, type, distance.isInverted);
           assert.deepEqual(got, want, `${what} ${type} margin=${margin}`);
           checked++;
@@ -115,7 +113,10 @@ describeBackends(['cpu', 'wasm'], 'miners against explicit loops', () => {
         [null, null],
         [[q(0.2), q(0.7)], null],
         [null, [q(0.5), Infinity]],
-        [[-Infinity, q(0.6)], [q(0.1), q(0.9)]],
+        [
+          [-Infinity, q(0.6)],
+          [q(0.1), q(0.9)],
+        ],
       ];
       for (const posStrategy of strategies) {
         for (const negStrategy of strategies) {
@@ -124,9 +125,23 @@ describeBackends(['cpu', 'wasm'], 'miners against explicit loops', () => {
             (negStrategy === 'semihard' && posStrategy === 'all');
           if (invalid) continue;
           for (const [allowedPosRange, allowedNegRange] of ranges) {
-            const miner = new BatchEasyHardMiner({ posStrategy, negStrategy, allowedPosRange, allowedNegRange, distance });
+            const miner = new BatchEasyHardMiner({
+              posStrategy,
+              negStrategy,
+              allowedPosRange,
+              allowedNegRange,
+              distance,
+            });
             const got = pairs(miner.mine(x, batch.labels));
-            const want = batchEasyHardRef(ref, batch.labels, posStrategy, negStrategy, allowedPosRange, allowedNegRange, distance.isInverted);
+            const want = batchEasyHardRef(
+              ref,
+              batch.labels,
+              posStrategy,
+              negStrategy,
+              allowedPosRange,
+              allowedNegRange,
+              distance.isInverted,
+            );
             const label = `${what} pos=${posStrategy} neg=${negStrategy} ranges=${JSON.stringify([allowedPosRange, allowedNegRange])}`;
             assert.deepEqual(sortTuples(got.pos), sortTuples(want.pos), `${label}: positive pairs`);
             assert.deepEqual(sortTuples(got.neg), sortTuples(want.neg), `${label}: negative pairs`);
@@ -144,7 +159,11 @@ describeBackends(['cpu', 'wasm'], 'miners against explicit loops', () => {
     forEachBatch((batch, x, distance, ref, what) => {
       const got = triplets(new BatchHardMiner({ distance }).mine(x, batch.labels));
       const { pos, neg } = batchEasyHardRef(ref, batch.labels, 'hard', 'hard', null, null, distance.isInverted);
-      assert.deepEqual(got, pos.map(([a, p], k) => [a, p, neg[k][1]]), what);
+      assert.deepEqual(
+        got,
+        pos.map(([a, p], k) => [a, p, neg[k][1]]),
+        what,
+      );
       assert.ok(got.length > 0, `${what}: some anchors`);
       checked++;
     });
@@ -187,8 +206,14 @@ describeBackends(['cpu', 'wasm'], 'miners against explicit loops', () => {
       if (t.length > 0) {
         const meanAP = t.reduce((s, [a, p]) => s + ref[a][p], 0) / t.length;
         const meanAN = t.reduce((s, [a, , n]) => s + ref[a][n], 0) / t.length;
-        assert.ok(Math.abs((stats.meanAP as number) - meanAP) <= 1e-5 * Math.max(1, Math.abs(meanAP)), `${what} meanAP`);
-        assert.ok(Math.abs((stats.meanAN as number) - meanAN) <= 1e-5 * Math.max(1, Math.abs(meanAN)), `${what} meanAN`);
+        assert.ok(
+          Math.abs((stats.meanAP as number) - meanAP) <= 1e-5 * Math.max(1, Math.abs(meanAP)),
+          `${what} meanAP`,
+        );
+        assert.ok(
+          Math.abs((stats.meanAN as number) - meanAN) <= 1e-5 * Math.max(1, Math.abs(meanAN)),
+          `${what} meanAN`,
+        );
       } else {
         assert.equal(stats.meanAP, undefined);
       }

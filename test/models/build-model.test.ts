@@ -15,7 +15,10 @@ function weightsOf(model: tfl.LayersModel): number[][] {
 
 function inputs(shape: number[], n: number): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Array.from({ length: n * size }, (_, i) => Math.sin(i * 0.731) * 0.9 + 0.1), [n, ...shape]);
+  return tf.tensor(
+    Array.from({ length: n * size }, (_, i) => Math.sin(i * 0.731) * 0.9 + 0.1),
+    [n, ...shape],
+  );
 }
 
 /** Weights as the reference wants them: [kernel, bias] per layer that has weights, in order. */
@@ -49,13 +52,19 @@ describeBackends(['cpu', 'wasm'], 'model builders', () => {
 
   it('mlp computes flatten -> dense relu ... -> linear embedding (-> L2 normalize), as the plain loop', () => {
     const x = inputs([2, 3], 4);
-    const rows = (tf.reshape(x, [4, 6]).arraySync() as number[][]);
+    const rows = tf.reshape(x, [4, 6]).arraySync() as number[][];
     for (const normalize of [false, true]) {
       const model = buildModel('mlp:5,4', { inputShape: [2, 3], embeddingDim: 3, normalize, seed: 11 });
       const [l1, l2, l3] = layerWeights(model);
       const want = rows.map((r) => dense(relu(dense(relu(dense(r, l1[0], l1[1])), l2[0], l2[1])), l3[0], l3[1]));
       const got = model.predict(x) as tf.Tensor;
-      assertAllClose(got.dataSync(), (normalize ? normalizeRows(want) : want).flat(), 1e-5, 1e-6, `mlp normalize=${normalize}`);
+      assertAllClose(
+        got.dataSync(),
+        (normalize ? normalizeRows(want) : want).flat(),
+        1e-5,
+        1e-6,
+        `mlp normalize=${normalize}`,
+      );
       tf.dispose(got);
       model.dispose();
     }
@@ -66,7 +75,10 @@ describeBackends(['cpu', 'wasm'], 'model builders', () => {
     const x = inputs([8, 8, 1], 2);
     const images = x.arraySync() as Image[];
     // A [height, width] input is read as one channel: the same network and weights.
-    for (const inputShape of [[8, 8, 1], [8, 8]]) {
+    for (const inputShape of [
+      [8, 8, 1],
+      [8, 8],
+    ]) {
       const model = buildModel('convnet:2,3,4', { inputShape, embeddingDim: 3, seed: 5 });
       const [c1, c2, d1, emb] = layerWeights(model);
       const want = images.map((img) => {
@@ -96,7 +108,16 @@ describeBackends(['cpu'], 'model builder structure, seeds and arguments', () => 
     const conv = buildModel('convnet', { inputShape: [28, 28, 1], embeddingDim: 64, normalize: true });
     assert.deepEqual(
       conv.layers.map((l) => `${l.getClassName()}:${l.name}`),
-      ['Conv2D:conv_1', 'MaxPooling2D:pool_1', 'Conv2D:conv_2', 'MaxPooling2D:pool_2', 'Flatten:flatten', 'Dense:dense_1', 'Dense:embedding', 'L2Normalize:l2_normalize'],
+      [
+        'Conv2D:conv_1',
+        'MaxPooling2D:pool_1',
+        'Conv2D:conv_2',
+        'MaxPooling2D:pool_2',
+        'Flatten:flatten',
+        'Dense:dense_1',
+        'Dense:embedding',
+        'L2Normalize:l2_normalize',
+      ],
     );
     const c1 = conv.layers[0].getConfig();
     assert.deepEqual([c1.filters, c1.kernelSize, c1.padding, c1.activation], [32, [5, 5], 'same', 'relu']);
@@ -106,10 +127,16 @@ describeBackends(['cpu'], 'model builder structure, seeds and arguments', () => 
     assert.equal(conv.countParams(), 832 + 51264 + 401536 + 8256);
 
     const mlp = buildModel('mlp', { inputShape: [28, 28, 1], embeddingDim: 64 });
-    assert.deepEqual(mlp.layers.map((l) => l.name), ['flatten', 'dense_1', 'dense_2', 'embedding']);
+    assert.deepEqual(
+      mlp.layers.map((l) => l.name),
+      ['flatten', 'dense_1', 'dense_2', 'embedding'],
+    );
     assert.equal(mlp.countParams(), 784 * 256 + 256 + 256 * 128 + 128 + 128 * 64 + 64);
     const flat = buildModel('mlp:10', { inputShape: [784] });
-    assert.deepEqual(flat.layers.map((l) => l.name), ['dense_1', 'embedding']);
+    assert.deepEqual(
+      flat.layers.map((l) => l.name),
+      ['dense_1', 'embedding'],
+    );
     assert.deepEqual(flat.outputs[0].shape, [null, 128]);
     for (const m of [conv, mlp, flat]) m.dispose();
   });
@@ -154,7 +181,10 @@ describeBackends(['cpu'], 'model builder structure, seeds and arguments', () => 
   });
 
   const invalid = (fn: () => unknown, pattern: RegExp) =>
-    assert.throws(fn, (e: unknown) => e instanceof DeepmetricError && e.code === 'invalid-argument' && pattern.test(e.message));
+    assert.throws(
+      fn,
+      (e: unknown) => e instanceof DeepmetricError && e.code === 'invalid-argument' && pattern.test(e.message),
+    );
 
   it('parses specs and rejects bad ones, naming the spec and the allowed forms', () => {
     assert.deepEqual(parseModelSpec('mlp'), { kind: 'mlp', hidden: [256, 128] });
@@ -162,7 +192,8 @@ describeBackends(['cpu'], 'model builder structure, seeds and arguments', () => 
     assert.deepEqual(parseModelSpec('mlp:256,128,64'), { kind: 'mlp', hidden: [256, 128, 64] });
     assert.deepEqual(parseModelSpec('convnet'), { kind: 'convnet', filters: [32, 64], dense: 128 });
     assert.deepEqual(parseModelSpec('convnet:16,32,64'), { kind: 'convnet', filters: [16, 32], dense: 64 });
-    const allowed = /must be 'mlp', 'mlp:<units>,<units>,...' \(e.g. 'mlp:256,128'\), 'convnet' or 'convnet:<filters1>,<filters2>,<dense>'/;
+    const allowed =
+      /must be 'mlp', 'mlp:<units>,<units>,...' \(e.g. 'mlp:256,128'\), 'convnet' or 'convnet:<filters1>,<filters2>,<dense>'/;
     const bad: Array<[string, RegExp]> = [
       ['', /unknown model ''/],
       ['MLP', /Received: spec='MLP' \(unknown model 'MLP'\)/],
@@ -188,22 +219,42 @@ describeBackends(['cpu'], 'model builder structure, seeds and arguments', () => 
   it('rejects bad options', () => {
     const build = (spec: string, o: unknown) => () => buildModel(spec, o as BuildModelOptions);
     invalid(build('mlp', undefined), /Argument `options` must be an object/);
-    invalid(build('mlp', {}), /Argument `inputShape` must be a non-empty array of integers >= 1.*Received: inputShape=undefined/);
+    invalid(
+      build('mlp', {}),
+      /Argument `inputShape` must be a non-empty array of integers >= 1.*Received: inputShape=undefined/,
+    );
     invalid(build('mlp', { inputShape: [28, 0] }), /Received: inputShape=\[28, 0\]/);
-    invalid(build('convnet', { inputShape: [784] }), /\[height, width\] or \[height, width, channels\].*Received: inputShape=\[784\]/);
+    invalid(
+      build('convnet', { inputShape: [784] }),
+      /\[height, width\] or \[height, width, channels\].*Received: inputShape=\[784\]/,
+    );
     invalid(build('convnet', { inputShape: [3, 28, 1] }), /height, width >= 4/);
-    invalid(build('mlp', { inputShape: [4], embeddingDim: 0 }), /Argument `embeddingDim` must be an integer >= 1. Received: embeddingDim=0/);
+    invalid(
+      build('mlp', { inputShape: [4], embeddingDim: 0 }),
+      /Argument `embeddingDim` must be an integer >= 1. Received: embeddingDim=0/,
+    );
     invalid(build('mlp', { inputShape: [4], normalize: 'yes' }), /Argument `normalize` must be true or false/);
-    invalid(build('mlp', { inputShape: [4], seed: 1.5 }), /Argument `seed` must be an integer or undefined. Received: seed=1.5/);
+    invalid(
+      build('mlp', { inputShape: [4], seed: 1.5 }),
+      /Argument `seed` must be an integer or undefined. Received: seed=1.5/,
+    );
   });
 });
 
 describeBackends(['cpu', 'wasm'], 'L2Normalize layer', () => {
   it('normalizes rows, with the gradient (w - y (y . w)) / ||x|| and a finite one at a zero row', () => {
     const layer = new L2Normalize();
-    const rows = [[3, -4, 1], [0, 0, 0], [1e-3, 2e-3, -2e-3]];
+    const rows = [
+      [3, -4, 1],
+      [0, 0, 0],
+      [1e-3, 2e-3, -2e-3],
+    ];
     const x = tf.tensor2d(rows);
-    const w = tf.tensor2d([[0.3, -0.2, 0.9], [0.5, 0.1, -0.4], [-1, 0.25, 0.6]]);
+    const w = tf.tensor2d([
+      [0.3, -0.2, 0.9],
+      [0.5, 0.1, -0.4],
+      [-1, 0.25, 0.6],
+    ]);
     const y = layer.apply(x) as tf.Tensor;
     assertAllClose(y.dataSync(), normalizeRows(rows).flat(), 1e-6, 1e-7, 'output');
     const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(layer.apply(v) as tf.Tensor, w)))(x);
@@ -213,7 +264,13 @@ describeBackends(['cpu', 'wasm'], 'L2Normalize layer', () => {
       const norm = Math.hypot(...rows[i]);
       const yi = rows[i].map((v) => v / norm);
       const dot = yi.reduce((s, v, k) => s + v * ws[i][k], 0);
-      assertAllClose(grad[i], ws[i].map((v, k) => (v - yi[k] * dot) / norm), 1e-4, 1e-6, `gradient row ${i}`);
+      assertAllClose(
+        grad[i],
+        ws[i].map((v, k) => (v - yi[k] * dot) / norm),
+        1e-4,
+        1e-6,
+        `gradient row ${i}`,
+      );
     }
     assert.ok(grad[1].every(Number.isFinite), `zero row gradient ${grad[1].join(', ')}`);
     expectNoLeak(() => layer.apply(x), 'apply');
@@ -221,7 +278,10 @@ describeBackends(['cpu', 'wasm'], 'L2Normalize layer', () => {
   });
 
   it('takes [batch, dim] inputs only, and is registered for deserialization', () => {
-    assert.throws(() => new L2Normalize().computeOutputShape([null, 4, 4]), /L2Normalize takes embeddings of shape \[batch, dim\]/);
+    assert.throws(
+      () => new L2Normalize().computeOutputShape([null, 4, 4]),
+      /L2Normalize takes embeddings of shape \[batch, dim\]/,
+    );
     const Registered = tf.serialization.SerializationMap.getMap().classNameMap.L2Normalize?.[0];
     assert.equal(Registered, L2Normalize);
     assert.equal(new L2Normalize().getClassName(), 'L2Normalize');

@@ -24,7 +24,10 @@ async function freshDir(name: string): Promise<{ parent: string; dir: string }> 
 }
 
 function images(n: number): tf.Tensor {
-  return tf.tensor(Array.from({ length: n * 28 * 28 }, (_, i) => Math.sin(i * 0.37)), [n, 28, 28, 1]);
+  return tf.tensor(
+    Array.from({ length: n * 28 * 28 }, (_, i) => Math.sin(i * 0.37)),
+    [n, 28, 28, 1],
+  );
 }
 
 async function filesOf(dir: string): Promise<Record<string, Buffer>> {
@@ -34,7 +37,11 @@ async function filesOf(dir: string): Promise<Record<string, Buffer>> {
 
 /** An invalid-input error whose message starts with the file it names. */
 function invalidInput(file: string, detail: RegExp) {
-  return (e: unknown) => e instanceof DeepmetricError && e.code === 'invalid-input' && e.message.startsWith(`${file}: `) && detail.test(e.message);
+  return (e: unknown) =>
+    e instanceof DeepmetricError &&
+    e.code === 'invalid-input' &&
+    e.message.startsWith(`${file}: `) &&
+    detail.test(e.message);
 }
 
 describeBackends(['cpu', 'wasm'], 'saveModel / loadModel', () => {
@@ -47,7 +54,10 @@ describeBackends(['cpu', 'wasm'], 'saveModel / loadModel', () => {
       assert.deepEqual((await readdir(dir)).sort(), ['model.json', 'weights.bin']);
       const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
       assert.equal(json.format, 'layers-model');
-      assert.deepEqual(json.weightsManifest.map((g) => g.paths), [['weights.bin']]);
+      assert.deepEqual(
+        json.weightsManifest.map((g) => g.paths),
+        [['weights.bin']],
+      );
       assert.deepEqual(
         json.weightsManifest[0].weights.map((w) => w.name),
         model.weights.map((w) => w.originalName),
@@ -57,7 +67,10 @@ describeBackends(['cpu', 'wasm'], 'saveModel / loadModel', () => {
       const before = tf.memory().numTensors;
       const loaded = await loadModel(dir);
       assert.equal(tf.memory().numTensors - before, model.weights.length, 'only the loaded weights stay');
-      assert.deepEqual(loaded.layers.map((l) => l.getClassName()), model.layers.map((l) => l.getClassName()));
+      assert.deepEqual(
+        loaded.layers.map((l) => l.getClassName()),
+        model.layers.map((l) => l.getClassName()),
+      );
       assert.equal(loaded.layers.at(-1)?.getClassName(), 'L2Normalize');
       const x = images(3);
       const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
@@ -75,7 +88,10 @@ describeBackends(['cpu', 'wasm'], 'saveModel / loadModel', () => {
     await saveModel(a, dir);
     await saveModel(b, dir);
     const loaded = await loadModel(dir);
-    assert.deepEqual(loaded.getWeights().map((w) => Array.from(w.dataSync())), b.getWeights().map((w) => Array.from(w.dataSync())));
+    assert.deepEqual(
+      loaded.getWeights().map((w) => Array.from(w.dataSync())),
+      b.getWeights().map((w) => Array.from(w.dataSync())),
+    );
     assert.deepEqual(await readdir(parent), ['model']);
     for (const m of [a, b, loaded]) m.dispose();
   });
@@ -93,7 +109,10 @@ describeBackends(['cpu'], 'saveModel / loadModel failures', () => {
     assert.deepEqual(await filesOf(dir), saved);
     assert.deepEqual(await readdir(parent), ['model'], 'no temporary folder left');
     const loaded = await loadModel(dir);
-    assert.deepEqual(loaded.getWeights().map((w) => Array.from(w.dataSync())), good.getWeights().map((w) => Array.from(w.dataSync())));
+    assert.deepEqual(
+      loaded.getWeights().map((w) => Array.from(w.dataSync())),
+      good.getWeights().map((w) => Array.from(w.dataSync())),
+    );
     good.dispose();
     loaded.dispose();
   });
@@ -136,7 +155,10 @@ describeBackends(['cpu'], 'saveModel / loadModel failures', () => {
     const { dir } = await freshDir('json');
     const model = buildModel('mlp:8', { inputShape: [4], embeddingDim: 3, normalize: true, seed: 1 });
     const jsonPath = join(dir, 'model.json');
-    await assert.rejects(loadModel(dir), invalidInput(jsonPath, /model.json not found: is `.*model` a folder written by saveModel\?/));
+    await assert.rejects(
+      loadModel(dir),
+      invalidInput(jsonPath, /model.json not found: is `.*model` a folder written by saveModel\?/),
+    );
     await saveModel(model, dir);
     const text = await readFile(jsonPath, 'utf8');
     const edit = async (content: string) => writeFile(jsonPath, content);
@@ -151,11 +173,25 @@ describeBackends(['cpu'], 'saveModel / loadModel failures', () => {
     await edit(JSON.stringify({ ...json, weightsManifest: undefined }));
     await assert.rejects(loadModel(dir), invalidInput(jsonPath, /has no `weightsManifest` array/));
     await edit(JSON.stringify({ ...json, weightsManifest: [{ paths: ['../../etc/passwd'], weights: [] }] }));
-    await assert.rejects(loadModel(dir), invalidInput(jsonPath, /path '..\/..\/etc\/passwd' must be a file name inside the model folder/));
-    await edit(JSON.stringify({ ...json, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'x', shape: [-1], dtype: 'float32' }] }] }));
-    await assert.rejects(loadModel(dir), invalidInput(jsonPath, /weightsManifest\[0\].weights\[0\] must be \{ name, shape: integer\[\], dtype \}/));
+    await assert.rejects(
+      loadModel(dir),
+      invalidInput(jsonPath, /path '..\/..\/etc\/passwd' must be a file name inside the model folder/),
+    );
+    await edit(
+      JSON.stringify({
+        ...json,
+        weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'x', shape: [-1], dtype: 'float32' }] }],
+      }),
+    );
+    await assert.rejects(
+      loadModel(dir),
+      invalidInput(jsonPath, /weightsManifest\[0\].weights\[0\] must be \{ name, shape: integer\[\], dtype \}/),
+    );
     await edit(text.replace('"L2Normalize"', '"NoSuchLayer"'));
-    await assert.rejects(loadModel(dir), invalidInput(jsonPath, /does not describe a model tfjs-layers can build: .*NoSuchLayer/));
+    await assert.rejects(
+      loadModel(dir),
+      invalidInput(jsonPath, /does not describe a model tfjs-layers can build: .*NoSuchLayer/),
+    );
     model.dispose();
   });
 
@@ -169,20 +205,34 @@ describeBackends(['cpu'], 'saveModel / loadModel failures', () => {
     await writeFile(weightsPath, bytes.subarray(0, bytes.length - 4));
     await assert.rejects(
       loadModel(dir),
-      invalidInput(weightsPath, new RegExp(`holds ${size - 4} bytes of weights, but model.json describes ${size} bytes: the weights are truncated`)),
+      invalidInput(
+        weightsPath,
+        new RegExp(
+          `holds ${size - 4} bytes of weights, but model.json describes ${size} bytes: the weights are truncated`,
+        ),
+      ),
     );
     await writeFile(weightsPath, Buffer.concat([bytes, Buffer.alloc(8)]));
     await assert.rejects(loadModel(dir), invalidInput(weightsPath, /longer than described/));
     await rm(weightsPath);
-    await assert.rejects(loadModel(dir), invalidInput(weightsPath, /not found, but model.json lists it in weightsManifest/));
+    await assert.rejects(
+      loadModel(dir),
+      invalidInput(weightsPath, /not found, but model.json lists it in weightsManifest/),
+    );
     model.dispose();
   });
 
   it('rejects bad arguments', async () => {
-    await assert.rejects(saveModel({} as tfl.LayersModel, join(root, 'x')), /Argument `model` must be a tfjs-layers LayersModel/);
+    await assert.rejects(
+      saveModel({} as tfl.LayersModel, join(root, 'x')),
+      /Argument `model` must be a tfjs-layers LayersModel/,
+    );
     const model = buildModel('mlp:2', { inputShape: [2], embeddingDim: 2 });
     await assert.rejects(saveModel(model, ''), /Argument `dir` must be a non-empty folder path. Received: dir=/);
-    await assert.rejects(loadModel(undefined as unknown as string), /Argument `dir` must be a non-empty folder path. Received: dir=undefined/);
+    await assert.rejects(
+      loadModel(undefined as unknown as string),
+      /Argument `dir` must be a non-empty folder path. Received: dir=undefined/,
+    );
     model.dispose();
   });
 });

@@ -5,7 +5,11 @@ import { gatherFlat } from '../../src/ops/gather-flat.js';
 import { assertAllClose } from '../helpers/oracle.js';
 import { describeBackends, expectNoLeak, matrix } from '../helpers/tensors.js';
 
-const ROWS = [[0.3, -1.2, 0.8, 2], [1.1, 0.4, -0.2, 0.5], [-0.5, 0.9, 1.4, -1]];
+const ROWS = [
+  [0.3, -1.2, 0.8, 2],
+  [1.1, 0.4, -0.2, 0.5],
+  [-0.5, 0.9, 1.4, -1],
+];
 // Repeats (5 three times, 0 twice) must add up in the gradient.
 const INDICES = Int32Array.of(5, 0, 11, 5, 7, 0, 5, 3);
 
@@ -15,7 +19,10 @@ describeBackends(['cpu', 'wasm'], 'gatherFlat', (backend) => {
     const got = gatherFlat(x, INDICES);
     const flat = ROWS.flat();
     assert.deepEqual(got.shape, [INDICES.length]);
-    assert.deepEqual(Array.from(got.dataSync()), Array.from(INDICES, (i) => Math.fround(flat[i])));
+    assert.deepEqual(
+      Array.from(got.dataSync()),
+      Array.from(INDICES, (i) => Math.fround(flat[i])),
+    );
     const x3 = tf.reshape(x, [3, 2, 2]);
     assert.deepEqual(Array.from(gatherFlat(x3, INDICES).dataSync()), Array.from(got.dataSync()), 'any rank');
     tf.dispose([x, got, x3]);
@@ -23,7 +30,8 @@ describeBackends(['cpu', 'wasm'], 'gatherFlat', (backend) => {
 
   it('has the gradient of central differences, summing repeated indices', () => {
     const weights = Array.from(INDICES, (_, i) => Math.cos(1 + i));
-    const f = (rows: number[][]) => Array.from(INDICES).reduce((s, idx, i) => s + Math.sin(rows.flat()[idx]) * weights[i], 0);
+    const f = (rows: number[][]) =>
+      Array.from(INDICES).reduce((s, idx, i) => s + Math.sin(rows.flat()[idx]) * weights[i], 0);
     const x = matrix(ROWS);
     const w = tf.tensor1d(weights);
     const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.sin(gatherFlat(v, INDICES)), w)))(x);
@@ -41,7 +49,9 @@ describeBackends(['cpu', 'wasm'], 'gatherFlat', (backend) => {
     );
     if (backend === 'cpu') {
       // tf.gather's own gradient (UnsortedSegmentSum) exists on cpu: the two must agree.
-      const ref = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.sin(tf.gather(tf.reshape(v, [-1]), tf.tensor1d(INDICES, 'int32'))), w)))(x);
+      const ref = tf.grad((v: tf.Tensor) =>
+        tf.sum(tf.mul(tf.sin(tf.gather(tf.reshape(v, [-1]), tf.tensor1d(INDICES, 'int32'))), w)),
+      )(x);
       assertAllClose(analytic, ref.dataSync(), 1e-6, 1e-7, 'vs tf.gather gradient');
       ref.dispose();
     }
@@ -62,7 +72,10 @@ describeBackends(['cpu', 'wasm'], 'gatherFlat', (backend) => {
 
   it('rejects indices outside the tensor', () => {
     const x = matrix(ROWS);
-    assert.throws(() => gatherFlat(x, Int32Array.of(0, 12)), /`indices` must hold positions in \[0, 12\).*Received: indices\[1\]=12/);
+    assert.throws(
+      () => gatherFlat(x, Int32Array.of(0, 12)),
+      /`indices` must hold positions in \[0, 12\).*Received: indices\[1\]=12/,
+    );
     assert.throws(() => gatherFlat(x, Int32Array.of(-1)), /indices\[0\]=-1/);
     assert.throws(() => gatherFlat(x, [1, 2] as unknown as Int32Array), /`indices` must be an Int32Array/);
     x.dispose();

@@ -36,9 +36,15 @@ function reference(o: OptimizerOptions, params: RefParam[]): RefAdam | RefSgd {
 
 const CASES: Array<[string, OptimizerOptions]> = [
   ['adam, defaults', { name: 'adam', lr: 0.01 }],
-  ['adam, own betas and epsilon, weight decay', { name: 'adam', lr: 0.05, beta1: 0.8, beta2: 0.99, epsilon: 1e-3, weightDecay: 0.3 }],
+  [
+    'adam, own betas and epsilon, weight decay',
+    { name: 'adam', lr: 0.05, beta1: 0.8, beta2: 0.99, epsilon: 1e-3, weightDecay: 0.3 },
+  ],
   ['sgd, momentum 0.9 (default)', { name: 'sgd', lr: 0.1 }],
-  ['sgd, Nesterov momentum 0.5, weight decay', { name: 'sgd', lr: 0.1, momentum: 0.5, nesterov: true, weightDecay: 0.2 }],
+  [
+    'sgd, Nesterov momentum 0.5, weight decay',
+    { name: 'sgd', lr: 0.1, momentum: 0.5, nesterov: true, weightDecay: 0.2 },
+  ],
   ['sgd, no momentum, weight decay', { name: 'sgd', lr: 0.2, momentum: 0, weightDecay: 0.5 }],
 ];
 
@@ -47,7 +53,14 @@ function tinyModel(seed: number) {
   return buildModel('mlp:8', { inputShape: [5], embeddingDim: 3, seed });
 }
 
-function trainSteps(model: ReturnType<typeof tinyModel>, opt: Optimizer, x: tf.Tensor2D, y: tf.Tensor2D, from: number, to: number): void {
+function trainSteps(
+  model: ReturnType<typeof tinyModel>,
+  opt: Optimizer,
+  x: tf.Tensor2D,
+  y: tf.Tensor2D,
+  from: number,
+  to: number,
+): void {
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   for (let step = from; step < to; step++) {
     if (step === 2) opt.learningRate = opt.learningRate / 2;
@@ -102,7 +115,13 @@ describeBackends(['cpu', 'wasm'], 'optimizers against plain-loop updates', () =>
       opt.applyGradients(grads);
       opt.applyGradients(grads);
       const factor = (1 - 0.1 * 0.25) ** 2;
-      assertAllClose(kernel.dataSync(), KERNEL.map((w) => w * factor), 1e-6, 0, `${name} kernel`);
+      assertAllClose(
+        kernel.dataSync(),
+        KERNEL.map((w) => w * factor),
+        1e-6,
+        0,
+        `${name} kernel`,
+      );
       assert.deepEqual(Array.from(bias.dataSync()), Array.from(Float32Array.from(BIAS)), `${name} bias`);
       opt.dispose();
       tf.dispose([kernel, bias, ...Object.values(grads)]);
@@ -115,7 +134,7 @@ describeBackends(['cpu', 'wasm'], 'optimizers against plain-loop updates', () =>
       ['tf.train.momentum', tf.train.momentum(0.1, 0.9), (lr) => lr * 0.5],
       // Adam's first step is lr * g / (|g| + eps): lr, whatever the gradient's size.
       ['tf.train.adam', tf.train.adam(0.1, 0.9, 0.999, 1e-8), (lr) => lr],
-      ['tf.train.rmsprop', tf.train.rmsprop(0.1, 0.9, 0, 1e-8), (lr) => lr * 0.5 / Math.sqrt(0.1 * 0.25)],
+      ['tf.train.rmsprop', tf.train.rmsprop(0.1, 0.9, 0, 1e-8), (lr) => (lr * 0.5) / Math.sqrt(0.1 * 0.25)],
     ];
     for (const [name, opt, stepOf] of direct) {
       const w = tf.variable(tf.scalar(1));
@@ -133,7 +152,10 @@ describeBackends(['cpu', 'wasm'], 'optimizers against plain-loop updates', () =>
   });
 
   it('measures the global gradient norm and the update norm like the plain loop', () => {
-    const a = tf.tensor2d([[3, -4], [1, 2]]);
+    const a = tf.tensor2d([
+      [3, -4],
+      [1, 2],
+    ]);
     const b = tf.tensor1d([0.5, -2, 7]);
     const norm = expectNoLeak(() => gradientNorm({ a, b }), 'gradientNorm');
     const want = Math.sqrt([3, -4, 1, 2, 0.5, -2, 7].reduce((s, v) => s + v * v, 0));
@@ -161,8 +183,14 @@ describeBackends(['cpu', 'wasm'], 'optimizers against plain-loop updates', () =>
     ['plain sgd', { name: 'sgd', lr: 0.05, momentum: 0 }],
   ] as Array<[string, OptimizerOptions]>) {
     it(`${name}: saved after 5 steps and restored into a fresh model and optimizer, continues bit for bit`, async () => {
-      const x = tf.tensor2d(Array.from({ length: 30 }, (_, i) => Math.sin(i * 0.37)), [6, 5]);
-      const y = tf.tensor2d(Array.from({ length: 18 }, (_, i) => Math.cos(i * 0.51)), [6, 3]);
+      const x = tf.tensor2d(
+        Array.from({ length: 30 }, (_, i) => Math.sin(i * 0.37)),
+        [6, 5],
+      );
+      const y = tf.tensor2d(
+        Array.from({ length: 18 }, (_, i) => Math.cos(i * 0.51)),
+        [6, 3],
+      );
 
       const straight = tinyModel(7);
       const opt1 = createOptimizer(options);
@@ -199,7 +227,11 @@ describeBackends(['cpu', 'wasm'], 'optimizers against plain-loop updates', () =>
       tf.dispose(coldWeights);
       const opt4 = createOptimizer({ ...options, lr: options.lr / 2 });
       trainSteps(cold, opt4, x, y, 5, 8);
-      if (name !== 'plain sgd') assert.notDeepEqual(cold.getWeights().map((w) => Array.from(w.dataSync())), want);
+      if (name !== 'plain sgd')
+        assert.notDeepEqual(
+          cold.getWeights().map((w) => Array.from(w.dataSync())),
+          want,
+        );
 
       for (const m of [straight, resumed, cold]) m.dispose();
       for (const o of [opt1, opt3, opt4]) o.dispose();
@@ -211,7 +243,10 @@ describeBackends(['cpu', 'wasm'], 'optimizers against plain-loop updates', () =>
     for (const options of CASES.map((c) => c[1])) {
       const created = tf.memory().numTensors;
       const [kernel, bias] = tf.tidy(() => [tf.variable(tf.tensor2d(KERNEL, [2, 3])), tf.variable(tf.tensor1d(BIAS))]);
-      const grads = { [kernel.name]: tf.tensor2d(gradient(1, 6, 2), [2, 3]), [bias.name]: tf.tensor1d(gradient(1, 3, 3)) };
+      const grads = {
+        [kernel.name]: tf.tensor2d(gradient(1, 6, 2), [2, 3]),
+        [bias.name]: tf.tensor1d(gradient(1, 3, 3)),
+      };
       const opt = createOptimizer(options);
       opt.applyGradients(grads); // creates the slots
       const before = tf.memory().numTensors;
@@ -232,19 +267,31 @@ describeBackends(['cpu', 'wasm'], 'optimizers against plain-loop updates', () =>
 
 describeBackends(['cpu'], 'optimizer arguments and checks', () => {
   const invalid = (fn: () => unknown, pattern: RegExp) =>
-    assert.throws(fn, (e: unknown) => e instanceof DeepmetricError && e.code === 'invalid-argument' && pattern.test(e.message));
+    assert.throws(
+      fn,
+      (e: unknown) => e instanceof DeepmetricError && e.code === 'invalid-argument' && pattern.test(e.message),
+    );
 
   it('rejects bad options, naming the argument, the value and what is allowed', () => {
     const create = (o: unknown) => () => createOptimizer(o as OptimizerOptions);
     invalid(create({ name: 'adamw', lr: 0.1 }), /Argument `name` must be one of adam, sgd. Received: name=adamw/);
     invalid(create({ name: 'adam' }), /Argument `lr` must be a finite number >= 0. Received: lr=undefined/);
     invalid(create({ name: 'sgd', lr: -0.1 }), /lr=-0.1/);
-    invalid(create({ name: 'adam', lr: 0.1, momentum: 0.9 }), /Argument `momentum` does not apply to the adam optimizer; its options are name, lr, weightDecay, beta1, beta2, epsilon. Received: momentum=0.9/);
+    invalid(
+      create({ name: 'adam', lr: 0.1, momentum: 0.9 }),
+      /Argument `momentum` does not apply to the adam optimizer; its options are name, lr, weightDecay, beta1, beta2, epsilon. Received: momentum=0.9/,
+    );
     invalid(create({ name: 'sgd', lr: 0.1, beta1: 0.9 }), /`beta1` does not apply to the sgd optimizer/);
-    invalid(create({ name: 'adam', lr: 0.1, beta1: 1 }), /Argument `beta1` must be a finite number >= 0 < 1. Received: beta1=1/);
+    invalid(
+      create({ name: 'adam', lr: 0.1, beta1: 1 }),
+      /Argument `beta1` must be a finite number >= 0 < 1. Received: beta1=1/,
+    );
     invalid(create({ name: 'adam', lr: 0.1, beta2: -0.5 }), /beta2=-0.5/);
     invalid(create({ name: 'adam', lr: 0.1, epsilon: -1 }), /Argument `epsilon` must be a finite number >= 0/);
-    invalid(create({ name: 'sgd', lr: 0.1, weightDecay: -1 }), /Argument `weightDecay` must be a finite number >= 0. Received: weightDecay=-1/);
+    invalid(
+      create({ name: 'sgd', lr: 0.1, weightDecay: -1 }),
+      /Argument `weightDecay` must be a finite number >= 0. Received: weightDecay=-1/,
+    );
     invalid(create({ name: 'sgd', lr: 0.1, momentum: 0, nesterov: true }), /`nesterov` needs momentum > 0/);
     invalid(create({ name: 'sgd', lr: 0.1, nesterov: 'yes' }), /Argument `nesterov` must be true or false/);
     // An option left undefined is absent (what a CLI passes for flags not given).
@@ -259,7 +306,10 @@ describeBackends(['cpu'], 'optimizer arguments and checks', () => {
     const w = tf.variable(tf.zeros([2, 2]));
     const g = tf.zeros([3]);
     invalid(() => opt.applyGradients({ nope: g }), /names 'nope', which is not a live variable/);
-    invalid(() => opt.applyGradients({ [w.name]: g }), /must have the variable's shape \[2, 2\]. Received: shape \[3\]/);
+    invalid(
+      () => opt.applyGradients({ [w.name]: g }),
+      /must have the variable's shape \[2, 2\]. Received: shape \[3\]/,
+    );
     opt.dispose();
     tf.dispose([w, g]);
   });
@@ -271,24 +321,39 @@ describeBackends(['cpu'], 'optimizer arguments and checks', () => {
     adam.applyGradients(grads);
     const state = await optimizerState(adam);
     assert.equal(state.slots.length, 2);
-    assert.deepEqual(state.slots.map((s) => s.name), [`${kernel.name}/m`, `${kernel.name}/v`]);
+    assert.deepEqual(
+      state.slots.map((s) => s.name),
+      [`${kernel.name}/m`, `${kernel.name}/v`],
+    );
 
     const sgd = createOptimizer({ name: 'sgd', lr: 0.1 });
     await assert.rejects(restoreOptimizer(sgd, state), /saved from adam, but the optimizer is sgd with momentum/);
     const plain = createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0 });
-    await assert.rejects(restoreOptimizer(plain, await optimizerState(sgd)), /saved from sgd with momentum, but the optimizer is sgd without momentum/);
+    await assert.rejects(
+      restoreOptimizer(plain, await optimizerState(sgd)),
+      /saved from sgd with momentum, but the optimizer is sgd without momentum/,
+    );
     const other = createOptimizer({ name: 'adam', lr: 0.1 });
-    await assert.rejects(restoreOptimizer(other, { ...state, slots: state.slots.slice(0, 1) }), /adam keeps 2 slot\(s\) per variable/);
+    await assert.rejects(
+      restoreOptimizer(other, { ...state, slots: state.slots.slice(0, 1) }),
+      /adam keeps 2 slot\(s\) per variable/,
+    );
     await assert.rejects(restoreOptimizer(other, { ...state, iterations: -1 }), /iterations must be an integer/);
     await assert.rejects(
-      restoreOptimizer(other, { ...state, slots: [{ ...state.slots[0], values: new Float32Array(2) }, state.slots[1]] }),
+      restoreOptimizer(other, {
+        ...state,
+        slots: [{ ...state.slots[0], values: new Float32Array(2) }, state.slots[1]],
+      }),
       /slots\[0\] must be/,
     );
     await assert.rejects(restoreOptimizer(other, { ...state, betaPowers: null }), /adam needs betaPowers/);
 
     await restoreOptimizer(other, state);
     const wrong = tf.variable(tf.zeros([3, 2]));
-    invalid(() => other.applyGradients({ [wrong.name]: tf.ones([3, 2]) }), /slot 0 has shape \[2, 3\], but variable '.*' has shape \[3, 2\]: the checkpoint belongs to another model/);
+    invalid(
+      () => other.applyGradients({ [wrong.name]: tf.ones([3, 2]) }),
+      /slot 0 has shape \[2, 3\], but variable '.*' has shape \[3, 2\]: the checkpoint belongs to another model/,
+    );
     for (const o of [adam, sgd, plain, other]) o.dispose();
     tf.dispose([kernel, wrong, ...Object.values(grads)]);
   });

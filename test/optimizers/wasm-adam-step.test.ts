@@ -28,7 +28,8 @@ describeBackends(['wasm'], 'the fused Adam step on wasm', () => {
       grads[0][0] = 0;
       if (step === 3) ours.learningRate = 1e-3;
       if (step === 3) (reference as unknown as { learningRate: number }).learningRate = 1e-3;
-      const map = (vars: tf.Variable[]): tf.NamedTensorMap => Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(grads[i], SHAPES[i])]));
+      const map = (vars: tf.Variable[]): tf.NamedTensorMap =>
+        Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(grads[i], SHAPES[i])]));
       const fusedGrads = map(fused);
       const plainGrads = map(plain);
       ours.applyGradients(fusedGrads);
@@ -43,7 +44,8 @@ describeBackends(['wasm'], 'the fused Adam step on wasm', () => {
     const moments = weights.slice(1).map((w) => w.tensor.dataSync());
     const ourMoments = state.slots.map((slot) => Float32Array.from(slot.values));
     assert.deepEqual(ourMoments, moments);
-    const powers = (o: tf.Optimizer) => ['accBeta1', 'accBeta2'].map((k) => (o as unknown as Record<string, tf.Variable>)[k].dataSync()[0]);
+    const powers = (o: tf.Optimizer) =>
+      ['accBeta1', 'accBeta2'].map((k) => (o as unknown as Record<string, tf.Variable>)[k].dataSync()[0]);
     assert.deepEqual(powers(ours.tfOptimizer), powers(reference));
     tf.dispose([...fused, ...plain]);
     ours.dispose();

@@ -8,7 +8,10 @@ describeBackends(['cpu', 'wasm'], 'DivisorReducer', () => {
   const reducer = new DivisorReducer();
   let e: tf.Tensor2D;
   before(() => {
-    e = matrix([[1, 2], [3, 4]]);
+    e = matrix([
+      [1, 2],
+      [3, 4],
+    ]);
   });
   after(() => e.dispose());
 
@@ -22,10 +25,12 @@ describeBackends(['cpu', 'wasm'], 'DivisorReducer', () => {
     l.dispose();
   });
 
-  it('gives PML\'s zero loss for a zero divisor, with a zero (not NaN) gradient', () => {
+  it("gives PML's zero loss for a zero divisor, with a zero (not NaN) gradient", () => {
     const l = tf.tensor1d([0.5, 1]);
     for (const divisor of [0, tf.scalar(0)]) {
-      const g = tf.grad((x: tf.Tensor) => reducer.reduceWithDivisor(tf.mul(l, tf.sum(x)) as tf.Tensor1D, x as tf.Tensor2D, divisor))(e);
+      const g = tf.grad((x: tf.Tensor) =>
+        reducer.reduceWithDivisor(tf.mul(l, tf.sum(x)) as tf.Tensor1D, x as tf.Tensor2D, divisor),
+      )(e);
       assert.ok(g.dataSync().every((v) => v === 0));
       assert.equal(reducer.reduceWithDivisor(l, e, divisor).dataSync()[0], 0);
       const nan = matrix([[NaN, 1]]);
@@ -36,7 +41,9 @@ describeBackends(['cpu', 'wasm'], 'DivisorReducer', () => {
   });
 
   it('has the gradient of sum / divisor and leaks nothing', () => {
-    const g = tf.grad((x: tf.Tensor) => reducer.reduceWithDivisor(tf.sum(x, 1) as tf.Tensor1D, x as tf.Tensor2D, tf.scalar(4)))(e);
+    const g = tf.grad((x: tf.Tensor) =>
+      reducer.reduceWithDivisor(tf.sum(x, 1) as tf.Tensor1D, x as tf.Tensor2D, tf.scalar(4)),
+    )(e);
     assert.deepEqual(Array.from(g.dataSync()), [0.25, 0.25, 0.25, 0.25]);
     g.dispose();
     const l = tf.tensor1d([1, 2]);
@@ -49,7 +56,10 @@ describeBackends(['cpu', 'wasm'], 'DivisorReducer', () => {
   it('refuses to reduce without a divisor, or with a bad one', () => {
     const l = tf.tensor1d([1, 2]);
     assert.throws(() => reducer.reduce(l, e), /DivisorReducer divides by a divisor that the loss supplies/);
-    assert.throws(() => reducer.reduceWithDivisor(l, e, NaN), /Argument `divisor` must be a finite number\. Received: divisor=NaN/);
+    assert.throws(
+      () => reducer.reduceWithDivisor(l, e, NaN),
+      /Argument `divisor` must be a finite number\. Received: divisor=NaN/,
+    );
     assert.throws(() => reducer.reduceWithDivisor(tf.zeros([1, 2]) as never, e, 1), /`losses` must be 1-D/);
     l.dispose();
   });

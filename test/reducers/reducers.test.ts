@@ -36,11 +36,17 @@ describeBackends(['cpu', 'wasm'], 'reducers', () => {
     }
   }
 
-  it('gives PML\'s zero loss with nothing to reduce: 0, or NaN when the embeddings hold NaN', () => {
+  it("gives PML's zero loss with nothing to reduce: 0, or NaN when the embeddings hold NaN", () => {
     for (const [, reducer] of reducers) {
       const empty = tf.zeros([0]) as tf.Tensor1D;
-      const fine = matrix([[1, 2], [3, 4]]);
-      const withNaN = matrix([[1, NaN], [3, 4]]);
+      const fine = matrix([
+        [1, 2],
+        [3, 4],
+      ]);
+      const withNaN = matrix([
+        [1, NaN],
+        [3, 4],
+      ]);
       assert.equal(reducer.reduce(empty, fine).dataSync()[0], 0);
       assert.ok(Number.isNaN(reducer.reduce(empty, withNaN).dataSync()[0]));
       const zeros = tf.zeros([4]) as tf.Tensor1D;

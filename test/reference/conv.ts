@@ -29,7 +29,15 @@ function roundBy(v: number, mode: Rounding | undefined): number {
 }
 
 /** Output size and padding in front along one axis, as TensorFlow defines them. */
-function axis(size: number, filter: number, stride: number, dilation: number, pad: Pad, dim: 1 | 2, mode?: Rounding): Axis {
+function axis(
+  size: number,
+  filter: number,
+  stride: number,
+  dilation: number,
+  pad: Pad,
+  dim: 1 | 2,
+  mode?: Rounding,
+): Axis {
   const eff = (filter - 1) * dilation + 1;
   if (pad === 'same') {
     const out = Math.ceil(size / stride);
@@ -73,7 +81,11 @@ function forEachTap(s: ConvSpec, visit: (xPixel: number, fTap: number, yPixel: n
           for (let q = 0; q < fW; q++) {
             const j = oj * s.strides[1] + q * s.dilations[1] - cols.before;
             if (j < 0 || j >= width) continue;
-            visit(((b * height + i) * width + j) * channels, (r * fW + q) * channels * k, ((b * outH + oi) * outW + oj) * outChannels);
+            visit(
+              ((b * height + i) * width + j) * channels,
+              (r * fW + q) * channels * k,
+              ((b * outH + oi) * outW + oj) * outChannels,
+            );
           }
         }
       }
@@ -98,7 +110,12 @@ export function convForward(s: ConvSpec, x: ArrayLike<number>, filter: ArrayLike
  * Both gradients of `sum(conv(x, f) · dy)`: visits every (sample, output pixel, filter tap, channel
  * pair) once and adds its product where the tap lands inside x.
  */
-export function convGradients(s: ConvSpec, x: ArrayLike<number>, filter: ArrayLike<number>, dy: ArrayLike<number>): { dx: Float64Array; dW: Float64Array } {
+export function convGradients(
+  s: ConvSpec,
+  x: ArrayLike<number>,
+  filter: ArrayLike<number>,
+  dy: ArrayLike<number>,
+): { dx: Float64Array; dW: Float64Array } {
   const [batch, height, width, channels] = s.xShape;
   const [fH, fW, , k] = s.filterShape;
   const dx = new Float64Array(batch * height * width * channels);
@@ -117,7 +134,12 @@ export function convGradients(s: ConvSpec, x: ArrayLike<number>, filter: ArrayLi
 }
 
 /** `out[s, j] = Σ_{i : ids[i] = s} x[i, j]` for j < inner, ids outside [0, numSegments) dropped. */
-export function segmentSum(x: ArrayLike<number>, ids: ArrayLike<number>, numSegments: number, inner: number): Float64Array {
+export function segmentSum(
+  x: ArrayLike<number>,
+  ids: ArrayLike<number>,
+  numSegments: number,
+  inner: number,
+): Float64Array {
   const out = new Float64Array(numSegments * inner);
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];

@@ -9,7 +9,15 @@ export function normalizeRows(x: number[][]): number[][] {
 
 export function lpMatrix(q: number[][], r: number[][], p = 2, power = 1): number[][] {
   return q.map((a) =>
-    r.map((b) => Math.pow(Math.pow(a.reduce((s, v, k) => s + Math.abs(v - b[k]) ** p, 0), 1 / p), power)),
+    r.map((b) =>
+      Math.pow(
+        Math.pow(
+          a.reduce((s, v, k) => s + Math.abs(v - b[k]) ** p, 0),
+          1 / p,
+        ),
+        power,
+      ),
+    ),
   );
 }
 

@@ -1,6 +1,7 @@
 /** Plain-loop references for evaluation, in doubles, independent of tfjs and of the library's formulas. */
 
-export type ReferenceDistance = 'euclidean' | 'euclidean-normalized' | 'squared-euclidean' | 'cosine' | 'dot' | 'manhattan';
+export type ReferenceDistance =
+  'euclidean' | 'euclidean-normalized' | 'squared-euclidean' | 'cosine' | 'dot' | 'manhattan';
 
 /** The distance (or, for cosine and dot, the similarity) between two rows. */
 export function pairDistance(a: ArrayLike<number>, b: ArrayLike<number>, kind: ReferenceDistance): number {

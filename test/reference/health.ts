@@ -132,7 +132,12 @@ export interface ReferenceSeparation {
 }
 
 /** Every triplet (a, p, n) enumerated, as PML's tests do, with `dist` a full distance matrix. */
-export function enumerateTriplets(dist: number[][], labels: number[], margin: number, inverted = false): ReferenceSeparation {
+export function enumerateTriplets(
+  dist: number[][],
+  labels: number[],
+  margin: number,
+  inverted = false,
+): ReferenceSeparation {
   const n = labels.length;
   let pos = 0;
   let numPos = 0;
@@ -163,7 +168,13 @@ export function enumerateTriplets(dist: number[][], labels: number[], margin: nu
       }
     }
   }
-  return { meanPositive: pos / numPos, meanNegative: neg / numNeg, numTriplets, numViolations, closestToMargin: closest };
+  return {
+    meanPositive: pos / numPos,
+    meanNegative: neg / numNeg,
+    numTriplets,
+    numViolations,
+    closestToMargin: closest,
+  };
 }
 
 /** Euclidean distances between L2-normalized rows (PML's default LpDistance). */

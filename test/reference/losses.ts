@@ -31,7 +31,8 @@ export function referenceAllTriplets(labels: ArrayLike<number>): Triplet[] {
 /** Each positive pair i with each negative pair j of the same anchor, i-major. */
 export function referencePairsToTriplets(a1: number[], p: number[], a2: number[], n: number[]): Triplet[] {
   const out: Triplet[] = [];
-  for (let i = 0; i < a1.length; i++) for (let j = 0; j < a2.length; j++) if (a1[i] === a2[j]) out.push([a1[i], p[i], n[j]]);
+  for (let i = 0; i < a1.length; i++)
+    for (let j = 0; j < a2.length; j++) if (a1[i] === a2[j]) out.push([a1[i], p[i], n[j]]);
   return out;
 }
 

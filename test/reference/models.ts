@@ -51,7 +51,9 @@ export function maxPool2(x: Image): Image {
   const w = Math.floor(x[0].length / 2);
   return Array.from({ length: h }, (_, i) =>
     Array.from({ length: w }, (_, j) =>
-      x[0][0].map((_, c) => Math.max(x[2 * i][2 * j][c], x[2 * i + 1][2 * j][c], x[2 * i][2 * j + 1][c], x[2 * i + 1][2 * j + 1][c])),
+      x[0][0].map((_, c) =>
+        Math.max(x[2 * i][2 * j][c], x[2 * i + 1][2 * j][c], x[2 * i][2 * j + 1][c], x[2 * i + 1][2 * j + 1][c]),
+      ),
     ),
   );
 }

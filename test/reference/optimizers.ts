@@ -29,7 +29,13 @@ export interface RefSgd {
   buf: number[][] | null;
 }
 
-export function refAdam(params: RefParam[], beta1: number, beta2: number, epsilon: number, weightDecay: number): RefAdam {
+export function refAdam(
+  params: RefParam[],
+  beta1: number,
+  beta2: number,
+  epsilon: number,
+  weightDecay: number,
+): RefAdam {
   const zeros = () => params.map((p) => p.values.map(() => 0));
   return { kind: 'adam', beta1, beta2, epsilon, weightDecay, t: 0, m: zeros(), v: zeros() };
 }

@@ -11,7 +11,12 @@ export interface PmlEpoch {
   yielded: number;
 }
 
-export function pmlEpoch(numClasses: number, m: number, batchSize: number | undefined, lengthBeforeNewIter: number): PmlEpoch {
+export function pmlEpoch(
+  numClasses: number,
+  m: number,
+  batchSize: number | undefined,
+  lengthBeforeNewIter: number,
+): PmlEpoch {
   const lengthOfSinglePass = m * numClasses;
   let listSize = lengthBeforeNewIter;
   if (batchSize === undefined) {

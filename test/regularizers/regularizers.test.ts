@@ -10,14 +10,22 @@ import { numericGradient } from '../losses/reference-losses.js';
 
 const ROWS = randomRows(6, 4, 21);
 
-const lpNorm = (row: number[], p: number) => Math.pow(row.reduce((s, v) => s + Math.abs(v) ** p, 0), 1 / p);
+const lpNorm = (row: number[], p: number) =>
+  Math.pow(
+    row.reduce((s, v) => s + Math.abs(v) ** p, 0),
+    1 / p,
+  );
 const mean = (v: number[]) => v.reduce((s, t) => s + t, 0) / v.length;
 
 const CASES: Array<[string, () => BaseRegularizer, (x: number[][]) => number]> = [
   ['Lp p=2', () => new LpRegularizer(), (x) => mean(x.map((r) => lpNorm(r, 2)))],
   ['Lp p=2 power=2', () => new LpRegularizer({ power: 2 }), (x) => mean(x.map((r) => lpNorm(r, 2) ** 2))],
   ['Lp p=1', () => new LpRegularizer({ p: 1 }), (x) => mean(x.map((r) => lpNorm(r, 1)))],
-  ['Lp p=3 power=0.5 sum', () => new LpRegularizer({ p: 3, power: 0.5, reducer: new SumReducer() }), (x) => x.map((r) => lpNorm(r, 3) ** 0.5).reduce((s, v) => s + v, 0)],
+  [
+    'Lp p=3 power=0.5 sum',
+    () => new LpRegularizer({ p: 3, power: 0.5, reducer: new SumReducer() }),
+    (x) => x.map((r) => lpNorm(r, 3) ** 0.5).reduce((s, v) => s + v, 0),
+  ],
   ['ZeroMean', () => new ZeroMeanRegularizer(), (x) => mean(x.map((r) => Math.abs(r.reduce((s, v) => s + v, 0))))],
 ];
 
@@ -35,20 +43,32 @@ describeBackends(['cpu', 'wasm'], 'embedding regularizers', () => {
       const { value, grad } = valueAndGrad(make(), ROWS);
       const want = reference(ROWS);
       assert.ok(Math.abs(value - want) <= 1e-5 * (1 + want), `${name}: ${value} vs ${want}`);
-      numericGradient(reference, ROWS).forEach((fd, i) => assert.ok(Math.abs(grad[i] - fd) <= 1e-4 * (1 + Math.abs(fd)), `${name} [${i}]: ${grad[i]} vs ${fd}`));
+      numericGradient(reference, ROWS).forEach((fd, i) =>
+        assert.ok(Math.abs(grad[i] - fd) <= 1e-4 * (1 + Math.abs(fd)), `${name} [${i}]: ${grad[i]} vs ${fd}`),
+      );
     }
   });
 
-  it('have torch\'s zero gradient at a zero row (norm) and at a zero row sum (abs), not NaN', () => {
-    const rows = [[0, 0, 0], [1, -1, 0], [0.5, 2, -1]];
+  it("have torch's zero gradient at a zero row (norm) and at a zero row sum (abs), not NaN", () => {
+    const rows = [
+      [0, 0, 0],
+      [1, -1, 0],
+      [0.5, 2, -1],
+    ];
     for (const [name, make] of CASES) {
       const { value, grad } = valueAndGrad(make(), rows);
       assert.ok(Number.isFinite(value), name);
       assert.ok(grad.every(Number.isFinite), `${name}: ${Array.from(grad)}`);
-      assert.ok(grad.slice(0, 3).every((g) => g === 0), `${name}: zero row`);
+      assert.ok(
+        grad.slice(0, 3).every((g) => g === 0),
+        `${name}: zero row`,
+      );
     }
     const { grad } = valueAndGrad(new ZeroMeanRegularizer(), rows);
-    assert.ok(grad.slice(3, 6).every((g) => g === 0), 'a row summing to 0');
+    assert.ok(
+      grad.slice(3, 6).every((g) => g === 0),
+      'a row summing to 0',
+    );
     const l1 = valueAndGrad(new LpRegularizer({ p: 1, reducer: new SumReducer() }), rows).grad;
     assert.deepEqual(Array.from(l1.slice(3, 9)), [1, -1, 0, 1, 1, -1], 'sign(x), 0 at 0');
   });
@@ -83,16 +103,31 @@ describeBackends(['cpu', 'wasm'], 'embedding regularizers', () => {
       expectNoLeak(() => tf.grad((v: tf.Tensor) => reg.compute(v as tf.Tensor2D))(x), `${name} gradient`);
     }
     const loss = new TripletMarginLoss({ embeddingRegularizer: new ZeroMeanRegularizer() });
-    expectNoLeak(() => tf.grad((v: tf.Tensor) => loss.compute(v as tf.Tensor2D, [0, 0, 1, 1, 2, 2]))(x), 'loss with a regularizer');
+    expectNoLeak(
+      () => tf.grad((v: tf.Tensor) => loss.compute(v as tf.Tensor2D, [0, 0, 1, 1, 2, 2]))(x),
+      'loss with a regularizer',
+    );
     x.dispose();
   });
 
   it('refuse bad options', () => {
     assert.throws(() => new LpRegularizer({ p: 0.5 }), /Option `p` must be a finite number >= 1\. Received: p=0\.5/);
-    assert.throws(() => new LpRegularizer({ power: 0 }), /Option `power` must be a finite number > 0\. Received: power=0/);
-    assert.throws(() => new LpRegularizer({ reducer: new DivisorReducer() }), /`reducer` of LpRegularizer must be a reducer other than DivisorReducer.*Received: reducer=DivisorReducer/);
-    assert.throws(() => new ZeroMeanRegularizer({ reducer: 'mean' as never }), /`reducer` of ZeroMeanRegularizer must be a reducer/);
-    assert.throws(() => new ZeroMeanRegularizer({ p: 2 } as never), /Unknown option `p` for ZeroMeanRegularizer\. Allowed: reducer/);
+    assert.throws(
+      () => new LpRegularizer({ power: 0 }),
+      /Option `power` must be a finite number > 0\. Received: power=0/,
+    );
+    assert.throws(
+      () => new LpRegularizer({ reducer: new DivisorReducer() }),
+      /`reducer` of LpRegularizer must be a reducer other than DivisorReducer.*Received: reducer=DivisorReducer/,
+    );
+    assert.throws(
+      () => new ZeroMeanRegularizer({ reducer: 'mean' as never }),
+      /`reducer` of ZeroMeanRegularizer must be a reducer/,
+    );
+    assert.throws(
+      () => new ZeroMeanRegularizer({ p: 2 } as never),
+      /Unknown option `p` for ZeroMeanRegularizer\. Allowed: reducer/,
+    );
     assert.throws(() => new LpRegularizer().compute(tf.tensor1d([1]) as never), /`embeddings` must be 2-D/);
     assert.ok(new LpRegularizer().reducer instanceof MeanReducer);
   });

@@ -13,7 +13,13 @@ import { clusteringReference, knnReference, pairDistance } from '../reference/ev
 import { orthonormalBasis } from '../reference/report.js';
 
 /** `perClass` Gaussian rows around a different centre per class. */
-function blobs(classes: number, perClass: number, dim: number, spread: number, seed: number): { rows: number[][]; labels: number[] } {
+function blobs(
+  classes: number,
+  perClass: number,
+  dim: number,
+  spread: number,
+  seed: number,
+): { rows: number[][]; labels: number[] } {
   const rng = new Random(seed);
   const centres = Array.from({ length: classes }, () => Array.from({ length: dim }, () => 4 * rng.normal()));
   const rows: number[][] = [];
@@ -57,7 +63,8 @@ describeBackends(['cpu', 'wasm'], 'report computations', () => {
       }
       assert.equal(positive.length, 3 * 21);
       assert.equal(negative.length, (21 * 20) / 2 - 63);
-      const close = (a: Float64Array, b: number[]) => a.every((v, i) => Math.abs(v - b[i]) <= 1e-4 * Math.max(1, Math.abs(b[i])));
+      const close = (a: Float64Array, b: number[]) =>
+        a.every((v, i) => Math.abs(v - b[i]) <= 1e-4 * Math.max(1, Math.abs(b[i])));
       assert.ok(close(positive, expected.positive) && close(negative, expected.negative), kind);
     }
     x.dispose();
@@ -91,7 +98,12 @@ describeBackends(['cpu', 'wasm'], 'report computations', () => {
     }
     const variance = (values: number[]) => values.reduce((s, t) => s + t * t, 0) / (values.length - 1);
     const total = variance(centred(0)) + variance(centred(1)) + variance(centred(2));
-    assert.ok(explained !== null && Math.abs(explained[0] - 25 / 29.01) < 1e-5 && Math.abs(variance(centred(0)) / total - 25 / 29.01) < 1e-9, `explained ${explained}`);
+    assert.ok(
+      explained !== null &&
+        Math.abs(explained[0] - 25 / 29.01) < 1e-5 &&
+        Math.abs(variance(centred(0)) / total - 25 / 29.01) < 1e-9,
+      `explained ${explained}`,
+    );
     assert.ok(explained !== null && Math.abs(explained[1] - 4 / 29.01) < 1e-5);
   });
 
@@ -112,9 +124,16 @@ describeBackends(['cpu', 'wasm'], 'report computations', () => {
   it('nearestNeighbourRows gives one query per class and its nearest other rows, as a brute-force search', () => {
     const { rows, labels } = blobs(4, 6, 3, 1.5, 5);
     const x = tensor(rows);
-    const grid = expectNoLeak(() => nearestNeighbourRows(x, labels, { queries: 3, k: 4, rng: new Random(0) }), 'nearestNeighbourRows');
+    const grid = expectNoLeak(
+      () => nearestNeighbourRows(x, labels, { queries: 3, k: 4, rng: new Random(0) }),
+      'nearestNeighbourRows',
+    );
     x.dispose();
-    assert.deepEqual(grid.map((g) => labels[g.query]), [0, 1, 2], 'the classes with the lowest ids, one query each');
+    assert.deepEqual(
+      grid.map((g) => labels[g.query]),
+      [0, 1, 2],
+      'the classes with the lowest ids, one query each',
+    );
     const { indices } = knnReference(rows, rows, 4, 'euclidean', true);
     for (const g of grid) assert.deepEqual(g.neighbours, indices[g.query]);
   });
@@ -150,11 +169,17 @@ describeBackends(['cpu', 'wasm'], 'report computations', () => {
     assert.throws(() => compareWithRaw(short, data), inputError(/^blobs\.csv: has 8 labels but embeddings has 7 rows/));
     short.dispose();
     const nan = tensor(rows.map((r, i) => (i === 5 ? [NaN, ...r.slice(1)] : r)));
-    assert.throws(() => compareWithRaw(nan, data, { embeddingsName: 'the embeddings of m' }), inputError(/the embeddings of m hold NaN or Infinity in 1 of 8 rows \(first: sample 5\)/));
+    assert.throws(
+      () => compareWithRaw(nan, data, { embeddingsName: 'the embeddings of m' }),
+      inputError(/the embeddings of m hold NaN or Infinity in 1 of 8 rows \(first: sample 5\)/),
+    );
     nan.dispose();
     const one = dataset(rows.slice(0, 4), labels.slice(0, 4));
     const x = tensor(rows.slice(0, 4));
-    assert.throws(() => compareWithRaw(x, one), inputError(/all have class 'a'; retrieval and clustering need at least 2 classes/));
+    assert.throws(
+      () => compareWithRaw(x, one),
+      inputError(/all have class 'a'; retrieval and clustering need at least 2 classes/),
+    );
     x.dispose();
   });
 });

@@ -44,7 +44,10 @@ describe('MPerClassSampler', () => {
   it('fills every batch with P distinct classes x m distinct samples of each, class by class', () => {
     const sampler = new MPerClassSampler(labels, { m: 4, batchSize: 16, rng: new Random(1) });
     assert.equal(sampler.classesPerBatch, 4);
-    assert.deepEqual(Array.from(sampler.classes), sizes.map((_n, c) => c * 7 - 3));
+    assert.deepEqual(
+      Array.from(sampler.classes),
+      sizes.map((_n, c) => c * 7 - 3),
+    );
     assert.equal(sampler.smallClasses.length, 0);
     for (let b = 0; b < 500; b++) {
       const batch = sampler.nextBatch();
@@ -53,7 +56,10 @@ describe('MPerClassSampler', () => {
       for (let j = 0; j < 4; j++) {
         const group = Array.from(batch.subarray(j * 4, j * 4 + 4));
         const label = labels[group[0]];
-        assert.ok(group.every((i) => i >= 0 && i < labels.length && labels[i] === label), `batch ${b} group ${j} mixes classes`);
+        assert.ok(
+          group.every((i) => i >= 0 && i < labels.length && labels[i] === label),
+          `batch ${b} group ${j} mixes classes`,
+        );
         assert.equal(new Set(group).size, 4, `batch ${b}: a class of >= m samples drawn with replacement`);
         assert.ok(!seen.has(label), `batch ${b}: class ${label} twice`);
         seen.add(label);
@@ -113,7 +119,7 @@ describe('MPerClassSampler', () => {
     }
     // Independent uniform draws: all four equal with probability 3 * (1/3)^4 = 1/27.
     const p = allSame / groupsOfThree;
-    const sd = Math.sqrt((1 / 27) * (26 / 27) / groupsOfThree);
+    const sd = Math.sqrt(((1 / 27) * (26 / 27)) / groupsOfThree);
     assert.ok(Math.abs(p - 1 / 27) < 4 * sd, `P(all four equal) = ${p}, expected ${1 / 27} +- ${4 * sd}`);
     const chi2 = chiSquare([...smallCounts.values()]);
     assert.ok(smallCounts.size === 3 && chi2 < CHI2_001[2], `class of 3: chi2 ${chi2} >= ${CHI2_001[2]}`);
@@ -125,11 +131,18 @@ describe('MPerClassSampler', () => {
       for (const m of [2, 3, 4]) {
         const y = makeLabels(new Array(numClasses).fill(5), (c) => c);
         for (const length of [1, 7, 24, 60, 100, 1000, 100000]) {
-          const batchSizes = [undefined, ...[2, 3, 5].map((p) => p * m).filter((b) => b <= m * numClasses && b <= length)];
+          const batchSizes = [
+            undefined,
+            ...[2, 3, 5].map((p) => p * m).filter((b) => b <= m * numClasses && b <= length),
+          ];
           for (const batchSize of batchSizes) {
             const sampler = new MPerClassSampler(y, { m, batchSize, lengthBeforeNewIter: length, rng: new Random(0) });
             const pml = pmlEpoch(numClasses, m, batchSize, length);
-            assert.equal(sampler.numBatches, pml.numIters, `numBatches ${JSON.stringify({ numClasses, m, batchSize, length })}`);
+            assert.equal(
+              sampler.numBatches,
+              pml.numIters,
+              `numBatches ${JSON.stringify({ numClasses, m, batchSize, length })}`,
+            );
             assert.equal(sampler.length, pml.yielded, `length ${JSON.stringify({ numClasses, m, batchSize, length })}`);
             if (batchSize !== undefined) assert.equal(sampler.length, pml.len);
             checked++;
@@ -179,7 +192,13 @@ describe('MPerClassSampler', () => {
       /^labels: class 5 has 1 sample \(row 4\); .*no positive pair/,
     );
     assertRejects(
-      () => new MPerClassSampler(Int32Array.from([0, 0, 1, 1, 2]), { m: 2, rng: new Random(0), source: 'pets.csv', classNames: ['cat', 'dog', 'eel'] }),
+      () =>
+        new MPerClassSampler(Int32Array.from([0, 0, 1, 1, 2]), {
+          m: 2,
+          rng: new Random(0),
+          source: 'pets.csv',
+          classNames: ['cat', 'dog', 'eel'],
+        }),
       'invalid-input',
       /^pets\.csv: class 2 \("eel"\) has 1 sample \(row 4\)/,
     );
@@ -188,8 +207,16 @@ describe('MPerClassSampler', () => {
       'invalid-input',
       /class 9 has 1 sample \(row 2\) \(3 classes have 1 sample: 9, 4, 8\)/,
     );
-    assertRejects(() => new MPerClassSampler(Int32Array.from([3, 3, 3]), { m: 2, rng: new Random(0) }), 'invalid-input', /has 1 class \(class 3\).*at least 2 classes/);
-    assertRejects(() => new MPerClassSampler(new Int32Array(0), { m: 2, rng: new Random(0) }), 'invalid-input', /has 0 classes/);
+    assertRejects(
+      () => new MPerClassSampler(Int32Array.from([3, 3, 3]), { m: 2, rng: new Random(0) }),
+      'invalid-input',
+      /has 1 class \(class 3\).*at least 2 classes/,
+    );
+    assertRejects(
+      () => new MPerClassSampler(new Int32Array(0), { m: 2, rng: new Random(0) }),
+      'invalid-input',
+      /has 0 classes/,
+    );
   });
 
   it('rejects bad options with messages that name the option and the value', () => {
@@ -198,28 +225,67 @@ describe('MPerClassSampler', () => {
       [{ m: 1, rng }, /`m` must be an integer >= 2 .*Received: m=1/],
       [{ m: 2.5, rng }, /`m` must be an integer/],
       [{ m: 4, batchSize: 18, rng }, /`batchSize` must be a multiple of m=4.*Received: batchSize=18/],
-      [{ m: 4, batchSize: 44, rng }, /needs batchSize \/ m = 11 classes per batch, but the labels have 10 classes: use batchSize <= m \* 10 = 40/],
+      [
+        { m: 4, batchSize: 44, rng },
+        /needs batchSize \/ m = 11 classes per batch, but the labels have 10 classes: use batchSize <= m \* 10 = 40/,
+      ],
       [{ m: 4, batchSize: 4, rng }, /at least 2 classes.*batchSize >= 2 \* m = 8/],
-      [{ m: 4, batchSize: 16, lengthBeforeNewIter: 10, rng }, /`lengthBeforeNewIter` must be >= batchSize=16.*Received: lengthBeforeNewIter=10/],
+      [
+        { m: 4, batchSize: 16, lengthBeforeNewIter: 10, rng },
+        /`lengthBeforeNewIter` must be >= batchSize=16.*Received: lengthBeforeNewIter=10/,
+      ],
       [{ m: 4, lengthBeforeNewIter: 0, rng }, /`lengthBeforeNewIter` must be an integer >= 1/],
       [{ m: 4 }, /`rng` must be a Random.*Received: rng=undefined/],
     ];
     for (const [options, message] of cases) {
       assertRejects(() => new MPerClassSampler(labels, options as never), 'invalid-argument', message);
     }
-    assertRejects(() => new MPerClassSampler(Int32Array.from([1, 1, 2]), { m: 2, rng }), 'invalid-input', /class 2 has 1 sample/);
-    assertRejects(() => new MPerClassSampler([0, 0, 1.5, 1.5] as never, { m: 2, rng }), 'invalid-argument', /32-bit integers/);
+    assertRejects(
+      () => new MPerClassSampler(Int32Array.from([1, 1, 2]), { m: 2, rng }),
+      'invalid-input',
+      /class 2 has 1 sample/,
+    );
+    assertRejects(
+      () => new MPerClassSampler([0, 0, 1.5, 1.5] as never, { m: 2, rng }),
+      'invalid-argument',
+      /32-bit integers/,
+    );
   });
 
   it('rejects a state saved on other labels or options, or out of range', () => {
     const sampler = new MPerClassSampler(labels, { m: 2, batchSize: 8, lengthBeforeNewIter: 40, rng: new Random(0) });
     const other = new MPerClassSampler(labels, { m: 2, batchSize: 10, lengthBeforeNewIter: 40, rng: new Random(0) });
-    assertRejects(() => sampler.loadState(other.state()), 'invalid-argument', /saved by a sampler with batchSize=10, but this one has batchSize=8/);
-    const fewer = new MPerClassSampler(labels.subarray(0, 40), { m: 2, batchSize: 8, lengthBeforeNewIter: 40, rng: new Random(0) });
-    assertRejects(() => sampler.loadState(fewer.state()), 'invalid-argument', /numSamples=40, but this one has numSamples=105/);
-    assertRejects(() => sampler.loadState({ ...sampler.state(), batchIndex: 5 }), 'invalid-argument', /`state.batchIndex` must be an integer in \[0, 5\)/);
-    assertRejects(() => sampler.loadState({ ...sampler.state(), rng: [1, 2, 3] as never }), 'invalid-argument', /`state.rng` must be 4 unsigned/);
-    assertRejects(() => sampler.loadState({ kind: 'step-lr' } as never), 'invalid-argument', /saved by MPerClassSampler.state\(\). Received: kind=step-lr/);
+    assertRejects(
+      () => sampler.loadState(other.state()),
+      'invalid-argument',
+      /saved by a sampler with batchSize=10, but this one has batchSize=8/,
+    );
+    const fewer = new MPerClassSampler(labels.subarray(0, 40), {
+      m: 2,
+      batchSize: 8,
+      lengthBeforeNewIter: 40,
+      rng: new Random(0),
+    });
+    assertRejects(
+      () => sampler.loadState(fewer.state()),
+      'invalid-argument',
+      /numSamples=40, but this one has numSamples=105/,
+    );
+    assertRejects(
+      () => sampler.loadState({ ...sampler.state(), batchIndex: 5 }),
+      'invalid-argument',
+      /`state.batchIndex` must be an integer in \[0, 5\)/,
+    );
+    assertRejects(
+      () => sampler.loadState({ ...sampler.state(), rng: [1, 2, 3] as never }),
+      'invalid-argument',
+      /`state.rng` must be 4 unsigned/,
+    );
+    assertRejects(
+      () => sampler.loadState({ kind: 'step-lr' } as never),
+      'invalid-argument',
+      /saved by MPerClassSampler.state\(\). Received: kind=step-lr/,
+    );
   });
 });
 
@@ -236,9 +302,16 @@ describe('sampleWithoutReplacement', () => {
     const chi2 = chiSquare([...counts.values()]);
     assert.ok(chi2 < CHI2_001[11], `chi2 ${chi2} >= ${CHI2_001[11]}`);
     const full = Array.from(sampleWithoutReplacement(1000, 1000, rng)).sort((a, b) => a - b);
-    assert.deepEqual(full, Array.from({ length: 1000 }, (_v, i) => i));
+    assert.deepEqual(
+      full,
+      Array.from({ length: 1000 }, (_v, i) => i),
+    );
     assert.equal(sampleWithoutReplacement(5, 0, rng).length, 0);
-    assertRejects(() => sampleWithoutReplacement(3, 4, rng), 'invalid-argument', /`k` must be an integer in \[0, n=3\]. Received: k=4/);
+    assertRejects(
+      () => sampleWithoutReplacement(3, 4, rng),
+      'invalid-argument',
+      /`k` must be an integer in \[0, n=3\]. Received: k=4/,
+    );
     assertRejects(() => sampleWithoutReplacement(-1, 0, rng), 'invalid-argument', /`n` must be an integer >= 0/);
   });
 });

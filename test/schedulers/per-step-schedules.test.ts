@@ -74,7 +74,9 @@ describe('StepLR', () => {
 
   it("gives torch's documented example: 0.05 before step 30, 0.005 before 60, 0.0005 before 90", () => {
     const got = run(new StepLR({ lr: 0.05, stepSize: 30, gamma: 0.1 }), 100);
-    got.forEach((lr, t) => assertAllClose([lr], [t < 30 ? 0.05 : t < 60 ? 0.005 : t < 90 ? 0.0005 : 0.00005], 1e-15, 0, `t=${t}`));
+    got.forEach((lr, t) =>
+      assertAllClose([lr], [t < 30 ? 0.05 : t < 60 ? 0.005 : t < 90 ? 0.0005 : 0.00005], 1e-15, 0, `t=${t}`),
+    );
   });
 
   it('resumes exactly from a checkpoint taken after any step', () => {
@@ -82,13 +84,25 @@ describe('StepLR', () => {
   });
 
   it('rejects bad options', () => {
-    assertRejects(() => new StepLR({ lr: 0.1, stepSize: 0 }), /`stepSize` must be an integer >= 1. Received: stepSize=0/);
+    assertRejects(
+      () => new StepLR({ lr: 0.1, stepSize: 0 }),
+      /`stepSize` must be an integer >= 1. Received: stepSize=0/,
+    );
     assertRejects(() => new StepLR({ lr: 0.1, stepSize: 2.5 }), /`stepSize` must be an integer/);
-    assertRejects(() => new StepLR({ lr: 0.1, stepSize: 3, gamma: 0 }), /`gamma` must be a finite number > 0. Received: gamma=0/);
+    assertRejects(
+      () => new StepLR({ lr: 0.1, stepSize: 3, gamma: 0 }),
+      /`gamma` must be a finite number > 0. Received: gamma=0/,
+    );
     assertRejects(() => new StepLR({ lr: -1, stepSize: 3 }), /`lr` must be a finite number > 0. Received: lr=-1/);
     assertRejects(() => new StepLR({ stepSize: 3 } as unknown as StepLROptions), /`lr`.*Received: lr=undefined/);
-    assertRejects(() => new StepLR({ lr: 0.1, stepSize: 3 }).loadState({ kind: 'cosine-annealing-lr', stepCount: 2 }), /same kind of scheduler \('step-lr'\)/);
-    assertRejects(() => new StepLR({ lr: 0.1, stepSize: 3 }).loadState({ kind: 'step-lr', stepCount: -2 }), /`state.stepCount` must be an integer >= 0/);
+    assertRejects(
+      () => new StepLR({ lr: 0.1, stepSize: 3 }).loadState({ kind: 'cosine-annealing-lr', stepCount: 2 }),
+      /same kind of scheduler \('step-lr'\)/,
+    );
+    assertRejects(
+      () => new StepLR({ lr: 0.1, stepSize: 3 }).loadState({ kind: 'step-lr', stepCount: -2 }),
+      /`state.stepCount` must be an integer >= 0/,
+    );
   });
 });
 
@@ -118,8 +132,14 @@ describe('CosineAnnealingLR', () => {
   });
 
   it('rejects bad options', () => {
-    assertRejects(() => new CosineAnnealingLR({ lr: 0.1, tMax: 0 }), /`tMax` must be an integer >= 1. Received: tMax=0/);
-    assertRejects(() => new CosineAnnealingLR({ lr: 0.1, tMax: 10, etaMin: 0.2 }), /`etaMin` must be a finite number >= 0 <= 0.1.*Received: etaMin=0.2/);
+    assertRejects(
+      () => new CosineAnnealingLR({ lr: 0.1, tMax: 0 }),
+      /`tMax` must be an integer >= 1. Received: tMax=0/,
+    );
+    assertRejects(
+      () => new CosineAnnealingLR({ lr: 0.1, tMax: 10, etaMin: 0.2 }),
+      /`etaMin` must be a finite number >= 0 <= 0.1.*Received: etaMin=0.2/,
+    );
     assertRejects(() => new CosineAnnealingLR({ lr: 0.1, tMax: 10, etaMin: -1 }), /`etaMin`/);
     assertRejects(() => new CosineAnnealingLR({ lr: NaN, tMax: 10 }), /`lr`.*Received: lr=NaN/);
   });
@@ -134,7 +154,11 @@ describe('LinearWarmup', () => {
   it("equals torch's SequentialLR([LinearLR, after]) in closed form, the wrapped schedule counting from the end of warmup", () => {
     const n = 60;
     const cases: Array<[string, () => LinearWarmupOptions, number[]]> = [
-      ['constant', () => ({ lr: 0.1, warmupSteps: 10 }), sequential(linearLrClosedForm(0.1, 1 / 3, 1, 10, n), Array(n + 1).fill(0.1), 10, n)],
+      [
+        'constant',
+        () => ({ lr: 0.1, warmupSteps: 10 }),
+        sequential(linearLrClosedForm(0.1, 1 / 3, 1, 10, n), Array(n + 1).fill(0.1), 10, n),
+      ],
       [
         'step',
         () => ({ warmupSteps: 5, startFactor: 0.1, after: new StepLR({ lr: 0.2, stepSize: 7, gamma: 0.5 }) }),
@@ -145,10 +169,18 @@ describe('LinearWarmup', () => {
         () => ({ warmupSteps: 8, startFactor: 0, after: new CosineAnnealingLR({ lr: 0.1, tMax: 40, etaMin: 1e-3 }) }),
         sequential(linearLrClosedForm(0.1, 0, 1, 8, n), cosineClosedForm(0.1, 40, 1e-3, n), 8, n),
       ],
-      ['no warmup', () => ({ warmupSteps: 0, after: new StepLR({ lr: 0.1, stepSize: 3 }) }), stepLrClosedForm(0.1, 3, 0.1, n)],
+      [
+        'no warmup',
+        () => ({ warmupSteps: 0, after: new StepLR({ lr: 0.1, stepSize: 3 }) }),
+        stepLrClosedForm(0.1, 3, 0.1, n),
+      ],
       [
         'nested',
-        () => ({ warmupSteps: 3, startFactor: 0.5, after: new LinearWarmup({ warmupSteps: 4, startFactor: 0.25, lr: 0.4 }) }),
+        () => ({
+          warmupSteps: 3,
+          startFactor: 0.5,
+          after: new LinearWarmup({ warmupSteps: 4, startFactor: 0.25, lr: 0.4 }),
+        }),
         sequential(linearLrClosedForm(0.1, 0.5, 1, 3, n), linearLrClosedForm(0.4, 0.25, 1, 4, n), 3, n),
       ],
     ];
@@ -160,8 +192,14 @@ describe('LinearWarmup', () => {
 
   it('rejects bad options and mismatched states', () => {
     assertRejects(() => new LinearWarmup({ warmupSteps: 5 }), /needs `lr`.*or `after`/);
-    assertRejects(() => new LinearWarmup({ warmupSteps: -1, lr: 0.1 }), /`warmupSteps` must be an integer >= 0. Received: warmupSteps=-1/);
-    assertRejects(() => new LinearWarmup({ warmupSteps: 5, lr: 0.1, startFactor: 1.5 }), /`startFactor` must be a finite number >= 0 <= 1/);
+    assertRejects(
+      () => new LinearWarmup({ warmupSteps: -1, lr: 0.1 }),
+      /`warmupSteps` must be an integer >= 0. Received: warmupSteps=-1/,
+    );
+    assertRejects(
+      () => new LinearWarmup({ warmupSteps: 5, lr: 0.1, startFactor: 1.5 }),
+      /`startFactor` must be a finite number >= 0 <= 1/,
+    );
     assertRejects(
       () => new LinearWarmup({ warmupSteps: 5, lr: 0.1, after: new StepLR({ lr: 0.1, stepSize: 2 }) }),
       /either `lr` or `after`/,
@@ -172,10 +210,18 @@ describe('LinearWarmup', () => {
     );
     const plain = new LinearWarmup({ warmupSteps: 5, lr: 0.1 });
     const wrapped = new LinearWarmup({ warmupSteps: 5, after: new StepLR({ lr: 0.1, stepSize: 2 }) });
-    assertRejects(() => plain.loadState(wrapped.state()), /saved by a LinearWarmup with an `after` schedule, but this one has none/);
+    assertRejects(
+      () => plain.loadState(wrapped.state()),
+      /saved by a LinearWarmup with an `after` schedule, but this one has none/,
+    );
     assertRejects(() => wrapped.loadState(plain.state()), /without an `after` schedule, but this one has one/);
     assertRejects(
-      () => wrapped.loadState({ kind: 'linear-warmup', stepCount: 9, after: { kind: 'cosine-annealing-lr', stepCount: 3 } }),
+      () =>
+        wrapped.loadState({
+          kind: 'linear-warmup',
+          stepCount: 9,
+          after: { kind: 'cosine-annealing-lr', stepCount: 3 },
+        }),
       /same kind of scheduler \('step-lr'\)/,
     );
   });

@@ -43,7 +43,10 @@ function optionsOf(c: OracleCase): ReduceLROnPlateauOptions {
 /** Compares the scheduler's readings after step `i` with torch's, bit for bit. */
 function assertMatches(s: ReduceLROnPlateau, returned: number, e: PlateauExpected, i: number, what: string): void {
   const at = `${what}, after step ${i + 1}`;
-  assert.ok(Object.is(returned, e.lr_after_step[i]), `${at}: step() returned ${returned}, torch lr ${e.lr_after_step[i]}`);
+  assert.ok(
+    Object.is(returned, e.lr_after_step[i]),
+    `${at}: step() returned ${returned}, torch lr ${e.lr_after_step[i]}`,
+  );
   assert.ok(Object.is(s.lr, e.lr_after_step[i]), `${at}: lr ${s.lr}, torch ${e.lr_after_step[i]}`);
   assert.ok(Object.is(s.best, e.best_after_step[i]), `${at}: best ${s.best}, torch ${e.best_after_step[i]}`);
   assert.equal(s.numBadEpochs, e.num_bad_epochs_after_step[i], `${at}: numBadEpochs`);
@@ -76,7 +79,8 @@ describe('ReduceLROnPlateau against torch 1.13', () => {
         const resumed = new ReduceLROnPlateau(optionsOf(c));
         resumed.loadState(saved);
         assert.equal(resumed.stepCount, k);
-        for (let i = k; i < metrics.length; i++) assertMatches(resumed, resumed.step(metrics[i]), e, i, `${c.name} resumed at ${k}`);
+        for (let i = k; i < metrics.length; i++)
+          assertMatches(resumed, resumed.step(metrics[i]), e, i, `${c.name} resumed at ${k}`);
         resumes++;
       }
     }
@@ -86,7 +90,12 @@ describe('ReduceLROnPlateau against torch 1.13', () => {
   it('writes an infinite best as a string so that the state survives JSON', () => {
     const s = new ReduceLROnPlateau({ lr: 0.1 });
     assert.deepEqual(JSON.parse(JSON.stringify(s.state())), {
-      kind: 'reduce-lr-on-plateau', lr: 0.1, best: 'Infinity', numBadEpochs: 0, cooldownCounter: 0, stepCount: 0,
+      kind: 'reduce-lr-on-plateau',
+      lr: 0.1,
+      best: 'Infinity',
+      numBadEpochs: 0,
+      cooldownCounter: 0,
+      stepCount: 0,
     });
     const max = new ReduceLROnPlateau({ lr: 0.1, mode: 'max' });
     max.step(NaN);
@@ -125,7 +134,10 @@ describe('ReduceLROnPlateau against torch 1.13', () => {
 
   it('rejects bad options with messages that name the option and the value', () => {
     const bad: Array<[Record<string, unknown>, RegExp]> = [
-      [{ lr: 0.1, factor: 1 }, /`factor` must be a finite number >= 0 < 1 .*torch raises for factor >= 1.*Received: factor=1/],
+      [
+        { lr: 0.1, factor: 1 },
+        /`factor` must be a finite number >= 0 < 1 .*torch raises for factor >= 1.*Received: factor=1/,
+      ],
       [{ lr: 0.1, factor: 1.5 }, /`factor`.*Received: factor=1.5/],
       [{ lr: 0.1, factor: -0.1 }, /`factor`/],
       [{ lr: 0.1, patience: -1 }, /`patience` must be an integer >= 0. Received: patience=-1/],
@@ -143,7 +155,8 @@ describe('ReduceLROnPlateau against torch 1.13', () => {
     for (const [options, message] of bad) {
       assert.throws(
         () => new ReduceLROnPlateau(options as unknown as ReduceLROnPlateauOptions),
-        (err: unknown) => err instanceof DeepmetricError && err.code === 'invalid-argument' && message.test(err.message),
+        (err: unknown) =>
+          err instanceof DeepmetricError && err.code === 'invalid-argument' && message.test(err.message),
         `${JSON.stringify(options)} should fail with ${message}`,
       );
     }
@@ -154,7 +167,10 @@ describe('ReduceLROnPlateau against torch 1.13', () => {
     assert.throws(() => s.step(), /needs the monitored metric.*Received: metric=undefined/);
     assert.throws(() => s.step('0.5' as unknown as number), /needs the monitored metric/);
     assert.equal(s.stepCount, 0);
-    assert.throws(() => s.loadState({ kind: 'step-lr', stepCount: 3 }), /saved by the same kind of scheduler \('reduce-lr-on-plateau'\). Received: kind=step-lr/);
+    assert.throws(
+      () => s.loadState({ kind: 'step-lr', stepCount: 3 }),
+      /saved by the same kind of scheduler \('reduce-lr-on-plateau'\). Received: kind=step-lr/,
+    );
     const state = { ...s.state(), numBadEpochs: -1 };
     assert.throws(() => s.loadState(state), /`state.numBadEpochs` must be an integer >= 0/);
     assert.throws(() => s.loadState({ ...s.state(), best: 'NaN' as unknown as number }), /`state.best`/);

@@ -4,7 +4,13 @@ import { GuardCallback, type GuardedTrainer, type GuardRun, type Mining } from '
 
 /** A trainer that is only what the guard reads: no model is trained. */
 function fakeTrainer(startStep: number): GuardedTrainer {
-  return { startStep, step: startStep, totalSteps: 100, seconds: 0, requestStop: () => {} } as unknown as GuardedTrainer;
+  return {
+    startStep,
+    step: startStep,
+    totalSteps: 100,
+    seconds: 0,
+    requestStop: () => {},
+  } as unknown as GuardedTrainer;
 }
 
 function fakeRun(calls: { switched: Mining[]; history: number[] }): GuardRun {
@@ -18,12 +24,23 @@ function fakeRun(calls: { switched: Mining[]; history: number[] }): GuardRun {
   };
 }
 
-const schedule = { lrAdjustment: { scale: 1, floor: 0, warmupStart: 0, warmupSteps: 0, warmupFrom: 1 }, adjust: () => {} };
+const schedule = {
+  lrAdjustment: { scale: 1, floor: 0, warmupStart: 0, warmupSteps: 0, warmupFrom: 1 },
+  adjust: () => {},
+};
 
 describe('GuardCallback through its port (a fake trainer)', () => {
   it('a resumed guard reads its history before the resumed step and puts the remedies back through switchTo', async () => {
     const calls = { switched: [] as Mining[], history: [] as number[] };
-    const guard = new GuardCallback({ mode: 'warn', run: fakeRun(calls), schedule, healthyDir: '/nonexistent', parts: {}, logEvery: 10, stream: null });
+    const guard = new GuardCallback({
+      mode: 'warn',
+      run: fakeRun(calls),
+      schedule,
+      healthyDir: '/nonexistent',
+      parts: {},
+      logEvery: 10,
+      stream: null,
+    });
     guard.loadState({ miner: 'semihard', normalizeEmbeddings: null });
     await guard.onTrainBegin(fakeTrainer(40));
     assert.deepEqual(calls.history, [40]);
@@ -33,14 +50,30 @@ describe('GuardCallback through its port (a fake trainer)', () => {
 
   it('a new run with no remedy switches nothing and reads no history', async () => {
     const calls = { switched: [] as Mining[], history: [] as number[] };
-    const guard = new GuardCallback({ mode: 'warn', run: fakeRun(calls), schedule, healthyDir: '/nonexistent', parts: {}, logEvery: 10, stream: null });
+    const guard = new GuardCallback({
+      mode: 'warn',
+      run: fakeRun(calls),
+      schedule,
+      healthyDir: '/nonexistent',
+      parts: {},
+      logEvery: 10,
+      stream: null,
+    });
     await guard.onTrainBegin(fakeTrainer(0));
     assert.deepEqual(calls, { switched: [], history: [] });
   });
 
   it('off touches nothing of the run, even with saved remedies', async () => {
     const calls = { switched: [] as Mining[], history: [] as number[] };
-    const guard = new GuardCallback({ mode: 'off', run: fakeRun(calls), schedule, healthyDir: '/nonexistent', parts: {}, logEvery: 10, stream: null });
+    const guard = new GuardCallback({
+      mode: 'off',
+      run: fakeRun(calls),
+      schedule,
+      healthyDir: '/nonexistent',
+      parts: {},
+      logEvery: 10,
+      stream: null,
+    });
     guard.loadState({ miner: 'semihard', normalizeEmbeddings: true });
     await guard.onTrainBegin(fakeTrainer(40));
     assert.deepEqual(calls, { switched: [], history: [] });

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CauseId, HealthReport } from '../../src/health/index.js';
-import { MIN_REMEDY_CONFIDENCE, planRemedy, REMEDY_WARMUP_STEPS, type LiveRun } from '../../src/training/guard-remedy.js';
+import {
+  MIN_REMEDY_CONFIDENCE,
+  planRemedy,
+  REMEDY_WARMUP_STEPS,
+  type LiveRun,
+} from '../../src/training/guard-remedy.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../src/run/index.js';
 import type { MinerName } from '../../src/miners/index.js';
 
@@ -16,11 +21,23 @@ function report(causes: Array<[CauseId, number]>, maxUpdateRatio = NaN): HealthR
   };
 }
 
-const config = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({ ...DEFAULT_CONFIG, lr: 0.01, normalize: false, ...overrides });
-const live = (overrides: Partial<LiveRun> = {}): LiveRun => ({ miner: 'semihard', normalizeEmbeddings: true, lrScale: 1, remainingSteps: 1000, ...overrides });
+const config = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({
+  ...DEFAULT_CONFIG,
+  lr: 0.01,
+  normalize: false,
+  ...overrides,
+});
+const live = (overrides: Partial<LiveRun> = {}): LiveRun => ({
+  miner: 'semihard',
+  normalizeEmbeddings: true,
+  lrScale: 1,
+  remainingSteps: 1000,
+  ...overrides,
+});
 
 /** Relative closeness: the remedy rounds the new lr to two significant digits. */
-const near = (actual: number, expected: number, rel = 0.05) => assert.ok(Math.abs(actual - expected) <= rel * Math.abs(expected), `${actual} vs ${expected}`);
+const near = (actual: number, expected: number, rel = 0.05) =>
+  assert.ok(Math.abs(actual - expected) <= rel * Math.abs(expected), `${actual} vs ${expected}`);
 const sorted = (a: string[]) => [...a].sort();
 
 // docs/collapse.md, "The causes, their evidence and their remedies", the `recover` column.
@@ -54,7 +71,8 @@ describe('planRemedy', () => {
   });
 
   it('the ramp is min(100, steps left / 5) steps, and at least 1', () => {
-    const ramp = (remainingSteps: number) => planRemedy(report([['dead-units', 0.6]]), config(), live({ remainingSteps }))?.warmupSteps;
+    const ramp = (remainingSteps: number) =>
+      planRemedy(report([['dead-units', 0.6]]), config(), live({ remainingSteps }))?.warmupSteps;
     assert.equal(REMEDY_WARMUP_STEPS, 100);
     assert.equal(ramp(5000), 100);
     assert.equal(ramp(500), 100);
@@ -83,7 +101,17 @@ describe('planRemedy', () => {
   });
 
   it('lr-too-high and dead-units together: the lower of the two factors, one ramp', () => {
-    const plan = planRemedy(report([['lr-too-high', 0.85], ['dead-units', 0.6]], 6.9), config({ lr: 200, optimizer: 'sgd' }), live());
+    const plan = planRemedy(
+      report(
+        [
+          ['lr-too-high', 0.85],
+          ['dead-units', 0.6],
+        ],
+        6.9,
+      ),
+      config({ lr: 200, optimizer: 'sgd' }),
+      live(),
+    );
     near(plan?.lrFactor ?? NaN, 0.01 / 6.9);
     assert.equal(plan?.warmupSteps, 100);
     assert.equal(plan?.actions.length, 2);
@@ -95,7 +123,10 @@ describe('planRemedy', () => {
       assert.equal(plan?.miner, 'semihard');
       assert.equal(plan?.warmupSteps, 100);
       assert.equal(plan?.lrFactor, 1, 'the lr itself is kept');
-      assert.deepEqual(sorted(plan?.actions ?? []), sorted([`miner ${miner} -> semihard`, 'lr ramps up over 100 steps']));
+      assert.deepEqual(
+        sorted(plan?.actions ?? []),
+        sorted([`miner ${miner} -> semihard`, 'lr ramps up over 100 steps']),
+      );
     }
   });
 
@@ -106,10 +137,20 @@ describe('planRemedy', () => {
   });
 
   it('mining-too-easy: easy -> semihard, semihard -> all, without an lr change', () => {
-    const expected: Array<[MinerName, MinerName]> = [['easy', 'semihard'], ['semihard', 'all']];
+    const expected: Array<[MinerName, MinerName]> = [
+      ['easy', 'semihard'],
+      ['semihard', 'all'],
+    ];
     for (const [from, to] of expected) {
       const plan = planRemedy(report([['mining-too-easy', 0.9]]), config({ miner: from }), live({ miner: from }));
-      assert.deepEqual(plan, { lrFactor: 1, warmupSteps: 0, lrFloor: 0, miner: to, normalizeEmbeddings: false, actions: [`miner ${from} -> ${to}`] });
+      assert.deepEqual(plan, {
+        lrFactor: 1,
+        warmupSteps: 0,
+        lrFloor: 0,
+        miner: to,
+        normalizeEmbeddings: false,
+        actions: [`miner ${from} -> ${to}`],
+      });
     }
     for (const miner of ['all', 'batch-hard', 'none'] as const) {
       assert.equal(planRemedy(report([['mining-too-easy', 0.8]]), config({ miner }), live({ miner })), null, miner);
@@ -119,17 +160,41 @@ describe('planRemedy', () => {
   it("no-normalization: the loss's and miner's distance normalizes, unless something already does", () => {
     const raw = { normalizeEmbeddings: false };
     const plan = planRemedy(report([['no-normalization', 0.9]]), config(raw), live(raw));
-    assert.deepEqual(plan, { lrFactor: 1, warmupSteps: 0, lrFloor: 0, miner: null, normalizeEmbeddings: true, actions: ['distance normalizes embeddings'] });
+    assert.deepEqual(plan, {
+      lrFactor: 1,
+      warmupSteps: 0,
+      lrFloor: 0,
+      miner: null,
+      normalizeEmbeddings: true,
+      actions: ['distance normalizes embeddings'],
+    });
     // Already on in the live run (an earlier remedy), or the model ends with an L2-normalize layer.
-    assert.equal(planRemedy(report([['no-normalization', 0.9]]), config(raw), live({ normalizeEmbeddings: true })), null);
+    assert.equal(
+      planRemedy(report([['no-normalization', 0.9]]), config(raw), live({ normalizeEmbeddings: true })),
+      null,
+    );
     assert.equal(planRemedy(report([['no-normalization', 0.9]]), config({ ...raw, normalize: true }), live(raw)), null);
   });
 
   it('lr-decayed-too-fast: the lr is kept >= a tenth of the lr in use, nothing else changes', () => {
     const plan = planRemedy(report([['lr-decayed-too-fast', 0.6]]), config({ lr: 0.003 }), live({ lrScale: 0.5 }));
-    assert.deepEqual(plan, { lrFactor: 1, warmupSteps: 0, lrFloor: 0.1 * 0.003 * 0.5, miner: null, normalizeEmbeddings: false, actions: ['lr kept >= 0.00015'] });
+    assert.deepEqual(plan, {
+      lrFactor: 1,
+      warmupSteps: 0,
+      lrFloor: 0.1 * 0.003 * 0.5,
+      miner: null,
+      normalizeEmbeddings: false,
+      actions: ['lr kept >= 0.00015'],
+    });
     // With a cut in the same plan, the floor is under the cut lr: it cannot undo the cut.
-    const both = planRemedy(report([['lr-decayed-too-fast', 0.6], ['dead-units', 0.6]]), config({ lr: 0.003 }), live());
+    const both = planRemedy(
+      report([
+        ['lr-decayed-too-fast', 0.6],
+        ['dead-units', 0.6],
+      ]),
+      config({ lr: 0.003 }),
+      live(),
+    );
     assert.equal(both?.lrFactor, 0.1);
     assert.ok(Math.abs(both!.lrFloor - 0.1 * 0.003 * 0.1) < 1e-15, `${both?.lrFloor}`);
   });
@@ -142,16 +207,40 @@ describe('planRemedy', () => {
 
   it('acts only on causes with a confidence >= 0.5', () => {
     assert.equal(MIN_REMEDY_CONFIDENCE, 0.5);
-    assert.equal(planRemedy(report([['dead-units', 0.49], ['mining-too-easy', 0.2]]), config({ miner: 'easy' }), live({ miner: 'easy' })), null);
+    assert.equal(
+      planRemedy(
+        report([
+          ['dead-units', 0.49],
+          ['mining-too-easy', 0.2],
+        ]),
+        config({ miner: 'easy' }),
+        live({ miner: 'easy' }),
+      ),
+      null,
+    );
     assert.equal(planRemedy(report([['dead-units', 0.5]]), config(), live())?.lrFactor, 0.1);
     // A low-confidence cause next to a confident one adds nothing.
-    const plan = planRemedy(report([['mining-too-easy', 0.9], ['dead-units', 0.35]]), config({ miner: 'easy' }), live({ miner: 'easy' }));
+    const plan = planRemedy(
+      report([
+        ['mining-too-easy', 0.9],
+        ['dead-units', 0.35],
+      ]),
+      config({ miner: 'easy' }),
+      live({ miner: 'easy' }),
+    );
     assert.deepEqual(plan?.actions, ['miner easy -> semihard']);
   });
 
-  it('applies every remedy that applies (the suite\'s no-normalization run that also mines hard)', () => {
+  it("applies every remedy that applies (the suite's no-normalization run that also mines hard)", () => {
     const raw = { normalizeEmbeddings: false, miner: 'batch-hard' as const };
-    const plan = planRemedy(report([['no-normalization', 0.9], ['mining-too-hard', 0.9]]), config(raw), live(raw));
+    const plan = planRemedy(
+      report([
+        ['no-normalization', 0.9],
+        ['mining-too-hard', 0.9],
+      ]),
+      config(raw),
+      live(raw),
+    );
     assert.equal(plan?.miner, 'semihard');
     assert.equal(plan?.normalizeEmbeddings, true);
     assert.equal(plan?.warmupSteps, 100);

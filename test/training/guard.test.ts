@@ -54,7 +54,10 @@ describe('collapse guard', () => {
     const summary = await runTraining(config, { progress: out.stream });
     assert.deepEqual(messages(out.text()), []);
     const log = await readRunLog(join(config.out, 'log.jsonl'));
-    assert.deepEqual(log.filter((r) => r.health !== undefined).map((r) => r.step), [0, 5, 10, 15, 19]);
+    assert.deepEqual(
+      log.filter((r) => r.health !== undefined).map((r) => r.step),
+      [0, 5, 10, 15, 19],
+    );
     assert.deepEqual(guardRecords(log), []);
     assert.deepEqual(summary.guard, { mode: 'warn', verdict: 'healthy', recoveries: 0, actions: [] });
     assert.ok(summary.health !== null && summary.health.rows === 18 && summary.health.nonFinite === 0);
@@ -73,7 +76,10 @@ describe('collapse guard', () => {
     assert.match(out.text(), /lr-too-high \(confidence 0\.85\)[^\n]*\n\s+remedy: --lr 0\.0\d+ and --warmup-steps/);
     const log = await readRunLog(join(config.out, 'log.jsonl'));
     const records = guardRecords(log);
-    assert.deepEqual(records.map((r) => [r.step, r.guard]), [[5, { verdict: 'collapsing', action: 'warned', causes: ['lr-too-high', 'dead-units'] }]]);
+    assert.deepEqual(
+      records.map((r) => [r.step, r.guard]),
+      [[5, { verdict: 'collapsing', action: 'warned', causes: ['lr-too-high', 'dead-units'] }]],
+    );
     assert.equal(summary.guard.verdict, 'collapsing');
   });
 
@@ -90,7 +96,11 @@ describe('collapse guard', () => {
     assert.equal(state.parts.guard.verdict, 'collapsing');
     assert.ok(!existsSync(join(config.out, 'summary.json')));
     const log = await readRunLog(join(config.out, 'log.jsonl'));
-    assert.deepEqual(log[log.length - 1].guard, { verdict: 'collapsing', action: 'stopped', causes: ['lr-too-high', 'dead-units'] });
+    assert.deepEqual(log[log.length - 1].guard, {
+      verdict: 'collapsing',
+      action: 'stopped',
+      causes: ['lr-too-high', 'dead-units'],
+    });
   });
 
   it('recover rolls back to the last healthy checkpoint, lowers the lr, logs it and finishes healthy, leaking nothing', async () => {
@@ -107,29 +117,45 @@ describe('collapse guard', () => {
     const log = await readRunLog(join(config.out, 'log.jsonl'));
     const [recovery] = guardRecords(log);
     assert.equal(recovery.step, 5);
-    assert.match(recovery.guard?.action ?? '', /^rolled back to step 0; lr x0\.0+\d+ \(now 0\.0\d+\); lr ramps up over 6 steps \(recovery 1 of 3\)$/);
+    assert.match(
+      recovery.guard?.action ?? '',
+      /^rolled back to step 0; lr x0\.0+\d+ \(now 0\.0\d+\); lr ramps up over 6 steps \(recovery 1 of 3\)$/,
+    );
     // The lr of every later step is the schedule's times the remedy's factor, after a ramp over
     // steps 6-11 (a fifth of the 34 steps left).
     const factor = Number(/lr x([\d.e-]+)/.exec(recovery.guard?.action ?? '')?.[1]);
     const schedule = (step: number) => 0.5 * 1000 * (1 + Math.cos((Math.PI * step) / 40));
-    for (const r of log.filter((x) => x.step > 11)) assert.ok(Math.abs(r.lr - schedule(r.step) * factor) <= 1e-9 * schedule(r.step), `step ${r.step}: lr ${r.lr}`);
-    for (const r of log.filter((x) => x.step > 5 && x.step <= 11)) assert.ok(r.lr < schedule(r.step) * factor, `step ${r.step} ramps`);
+    for (const r of log.filter((x) => x.step > 11))
+      assert.ok(Math.abs(r.lr - schedule(r.step) * factor) <= 1e-9 * schedule(r.step), `step ${r.step}: lr ${r.lr}`);
+    for (const r of log.filter((x) => x.step > 5 && x.step <= 11))
+      assert.ok(r.lr < schedule(r.step) * factor, `step ${r.step} ramps`);
     assert.equal(summary.guard.verdict, 'healthy');
     assert.equal(summary.guard.recoveries, 1);
     const probesAfter = log.filter((r) => r.step > 5 && r.health !== undefined);
-    assert.ok(probesAfter.every((r) => (r.health?.meanNormalizedDistanceRatio ?? 0) > 0.5), 'the spread stays up after the rollback');
+    assert.ok(
+      probesAfter.every((r) => (r.health?.meanNormalizedDistanceRatio ?? 0) > 0.5),
+      'the spread stays up after the rollback',
+    );
   });
 
   it('recover switches an easy miner to semi-hard, and a resumed run keeps the switch and ends exactly as an uninterrupted one', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dm-guard-'));
-    const straight = await tinyRunConfig(dir, { miner: 'easy', guard: 'recover', steps: 30, probeEvery: 5, out: join(dir, 'straight') });
+    const straight = await tinyRunConfig(dir, {
+      miner: 'easy',
+      guard: 'recover',
+      steps: 30,
+      probeEvery: 5,
+      out: join(dir, 'straight'),
+    });
     await runTraining(straight, { progress: null });
     const log = await readRunLog(join(straight.out, 'log.jsonl'));
     assert.match(guardRecords(log)[0]?.guard?.action ?? '', /miner easy -> semihard/);
     assert.deepEqual(guardRecords(log)[0]?.guard?.causes, ['mining-too-easy']);
 
     const interrupted = { ...straight, out: join(dir, 'interrupted') };
-    const stopAt = { onStepEnd: (trainer: Trainer) => (trainer.step === 14 ? trainer.requestStop('interrupted', 'test') : undefined) };
+    const stopAt = {
+      onStepEnd: (trainer: Trainer) => (trainer.step === 14 ? trainer.requestStop('interrupted', 'test') : undefined),
+    };
     await runTraining(interrupted, { progress: null, callbacks: [stopAt] });
     let resumedMiner: unknown = null;
     const probe = { onTrainBegin: (trainer: Trainer) => void (resumedMiner = trainer.miner) };

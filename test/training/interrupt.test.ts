@@ -16,7 +16,8 @@ const ROOT = join(import.meta.dirname, '../..');
 
 const withoutTime = (records: StepRecord[]) => records.map(({ seconds: _s, ...rest }) => rest);
 const weights = (run: string) => readFile(join(run, 'model', 'weights.bin'));
-const checkpointState = async (run: string) => JSON.parse(await readFile(join(run, 'checkpoints', 'latest', 'state.json'), 'utf8'));
+const checkpointState = async (run: string) =>
+  JSON.parse(await readFile(join(run, 'checkpoints', 'latest', 'state.json'), 'utf8'));
 
 describe('Ctrl-C', () => {
   it('aborting the signal ends the run after the current step with a checkpoint; resuming ends as an uninterrupted run', async () => {
@@ -30,7 +31,11 @@ describe('Ctrl-C', () => {
     const pressAt7 = { onStepEnd: (_t: Trainer, r: StepRecord) => (r.step === 7 ? ctrlC.abort() : undefined) };
     const stepsSeen: number[] = [];
     const watch = { onStepEnd: (_t: Trainer, r: StepRecord) => void stepsSeen.push(r.step) };
-    const first = await runTraining(interrupted, { progress: null, signal: ctrlC.signal, callbacks: [pressAt7, watch] });
+    const first = await runTraining(interrupted, {
+      progress: null,
+      signal: ctrlC.signal,
+      callbacks: [pressAt7, watch],
+    });
     assert.deepEqual(first.stopped, { kind: 'interrupted', reason: 'Ctrl-C' });
     assert.equal(first.steps, 8);
     assert.equal(first.plannedSteps, 20);
@@ -40,7 +45,10 @@ describe('Ctrl-C', () => {
     // The checkpoint holds step 8; the run has no model or summary yet: it has not ended.
     assert.equal((await checkpointState(interrupted.out)).step, 8);
     assert.deepEqual((await readdir(interrupted.out)).sort(), ['checkpoints', 'config.json', 'log.jsonl']);
-    assert.deepEqual((await readRunLog(join(interrupted.out, 'log.jsonl'))).map((r) => r.step), [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      (await readRunLog(join(interrupted.out, 'log.jsonl'))).map((r) => r.step),
+      [0, 1, 2, 3, 4, 5, 6, 7],
+    );
 
     const resumed = await runTraining(interrupted, { progress: null, resume: true });
     assert.equal(resumed.stopped, null);
@@ -55,29 +63,38 @@ describe('Ctrl-C', () => {
     assert.ok(resumed.seconds >= first.seconds);
   });
 
-  it(
-    'a signal aborted before training starts (Ctrl-C while the data loads) stops the run before its first step',
-    async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'dm-interrupt-'));
-      const ctrlC = new AbortController();
-      ctrlC.abort();
-      const summary = await runTraining(await tinyRunConfig(dir), { progress: null, signal: ctrlC.signal });
-      assert.equal(summary.stopped?.kind, 'interrupted');
-      assert.equal(summary.steps, 0);
-    },
-  );
+  it('a signal aborted before training starts (Ctrl-C while the data loads) stops the run before its first step', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dm-interrupt-'));
+    const ctrlC = new AbortController();
+    ctrlC.abort();
+    const summary = await runTraining(await tinyRunConfig(dir), { progress: null, signal: ctrlC.signal });
+    assert.equal(summary.stopped?.kind, 'interrupted');
+    assert.equal(summary.steps, 0);
+  });
 
   it('SIGINT to `deepmetric train` finishes the step, saves a checkpoint and exits with 130', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dm-interrupt-cli-'));
     const out = join(dir, 'run');
-    const args = ['train', '--data', await blobsCsv(dir), '--model', 'mlp:16', '--embedding-dim', '4', '--batch', '3,4'];
+    const args = [
+      'train',
+      '--data',
+      await blobsCsv(dir),
+      '--model',
+      'mlp:16',
+      '--embedding-dim',
+      '4',
+      '--batch',
+      '3,4',
+    ];
     args.push('--steps', '100000', '--steps-per-epoch', '1000', '--log-every', '1', '--backend', 'cpu', '--out', out);
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     try {
       // Wait until training runs: the log has a record.
       const logPath = join(out, 'log.jsonl');
@@ -97,8 +114,14 @@ describe('Ctrl-C', () => {
       const state = await checkpointState(out);
       assert.ok(Number.isInteger(state.step) && state.step > 0 && state.step < 100000, `checkpoint step ${state.step}`);
       assert.match(stdout, new RegExp(`stopped \\(Ctrl-C\\) after ${state.step} of 100000 steps; checkpoint saved\\.`));
-      assert.match(stdout, new RegExp(`continue with: deepmetric train --resume ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-      assert.ok(!existsSync(join(out, 'summary.json')) && !existsSync(join(out, 'model')), 'an interrupted run has no summary or final model');
+      assert.match(
+        stdout,
+        new RegExp(`continue with: deepmetric train --resume ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+      );
+      assert.ok(
+        !existsSync(join(out, 'summary.json')) && !existsSync(join(out, 'model')),
+        'an interrupted run has no summary or final model',
+      );
       // The log ends at the checkpoint's step: resuming continues from there.
       const log = await readRunLog(join(out, 'log.jsonl'));
       assert.equal(log.at(-1)?.step, state.step - 1);

@@ -20,7 +20,7 @@ describe('modelHealth', () => {
     await initBackend('cpu');
   });
 
-  it('reports the norms before the final L2Normalize layer, and the other metrics of the model\'s output', () => {
+  it("reports the norms before the final L2Normalize layer, and the other metrics of the model's output", () => {
     const data = dataset(30, 5);
     const normalized = buildModel('mlp:8', { inputShape: [5], embeddingDim: 4, normalize: true, seed: 3 });
     const raw = buildModel('mlp:8', { inputShape: [5], embeddingDim: 4, normalize: false, seed: 3 });
@@ -51,7 +51,10 @@ describe('modelHealth', () => {
     const data = dataset(30, 5);
     const model = buildModel('mlp:8', { inputShape: [5], embeddingDim: 4, normalize: true, seed: 3 });
     const own = modelHealth(model, data, { margin: 0.2 });
-    assert.deepEqual(modelHealth(model, data, { margin: 0.2 }, () => undefined), own);
+    assert.deepEqual(
+      modelHealth(model, data, { margin: 0.2 }, () => undefined),
+      own,
+    );
     // Rows from elsewhere (as a ParallelTrainer's workers give them): their norms, and their directions.
     const given = Float32Array.from({ length: 30 * 4 }, (_, k) => (k % 4 === k % 3 ? 3 : 0.5));
     const before = tf.memory().numTensors;

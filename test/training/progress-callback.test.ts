@@ -70,7 +70,9 @@ describe('ProgressCallback', () => {
     const progress = new ProgressCallback<typeof trainer>(out.stream, 10);
     progress.onTrainBegin(trainer);
     const seconds = [1, 5, 10.5, 12, 21, 22];
-    seconds.forEach((s, step) => progress.onStepEnd(trainer, record(step, { seconds: s, loss: 0.5 + step / 100, lr: 0.02 })));
+    seconds.forEach((s, step) =>
+      progress.onStepEnd(trainer, record(step, { seconds: s, loss: 0.5 + step / 100, lr: 0.02 })),
+    );
     progress.onTrainEnd();
     const speed = (step: number) => (((step + 1) * 12) / seconds[step]).toFixed(0);
     assert.equal(
@@ -96,18 +98,15 @@ describe('ProgressCallback', () => {
     assert.equal(out.text(), 'step 1/1 epoch 0 loss NaN lr 1.00e-3 - img/s 0s\n');
   });
 
-  it(
-    'the throughput of a resumed run counts only the time since the resume',
-    () => {
-      // A run checkpointed at step 10 after 100 s resumes; its first step takes 1 s (seconds 101).
-      const out = fakeStream(false);
-      const trainer = { totalSteps: 11, batchSize: 10, startStep: 10, seconds: 100 };
-      const progress = new ProgressCallback<typeof trainer>(out.stream);
-      progress.onTrainBegin(trainer);
-      progress.onStepEnd(trainer, record(10, { seconds: 101 }));
-      progress.onTrainEnd();
-      // 1 step x 10 images in 1 s since the resume (not 10 images / 101 s = 0 img/s).
-      assert.match(out.text(), / 10 img\/s /);
-    },
-  );
+  it('the throughput of a resumed run counts only the time since the resume', () => {
+    // A run checkpointed at step 10 after 100 s resumes; its first step takes 1 s (seconds 101).
+    const out = fakeStream(false);
+    const trainer = { totalSteps: 11, batchSize: 10, startStep: 10, seconds: 100 };
+    const progress = new ProgressCallback<typeof trainer>(out.stream);
+    progress.onTrainBegin(trainer);
+    progress.onStepEnd(trainer, record(10, { seconds: 101 }));
+    progress.onTrainEnd();
+    // 1 step x 10 images in 1 s since the resume (not 10 images / 101 s = 0 img/s).
+    assert.match(out.text(), / 10 img\/s /);
+  });
 });

@@ -12,7 +12,18 @@ import { tinyRunConfig } from '../helpers/tiny-run.js';
 const configIn = tinyRunConfig;
 
 /** The numbers each log.jsonl record must carry. */
-const LOG_FIELDS = ['step', 'epoch', 'loss', 'lr', 'numTriplets', 'activeFraction', 'meanAP', 'meanAN', 'gradNorm', 'seconds'] as const;
+const LOG_FIELDS = [
+  'step',
+  'epoch',
+  'loss',
+  'lr',
+  'numTriplets',
+  'activeFraction',
+  'meanAP',
+  'meanAN',
+  'gradNorm',
+  'seconds',
+] as const;
 
 const withoutTime = (records: Array<Record<string, unknown>>) => records.map(({ seconds: _s, ...rest }) => rest);
 
@@ -21,21 +32,36 @@ describe('runTraining', () => {
     const dir = await mkdtemp(join(tmpdir(), 'dm-train-'));
     const config = await configIn(dir);
     const summary = await runTraining(config, { progress: null });
-    assert.deepEqual((await readdir(config.out)).sort(), ['checkpoints', 'config.json', 'log.jsonl', 'model', 'summary.json']);
+    assert.deepEqual((await readdir(config.out)).sort(), [
+      'checkpoints',
+      'config.json',
+      'log.jsonl',
+      'model',
+      'summary.json',
+    ]);
     assert.deepEqual(JSON.parse(await readFile(join(config.out, 'config.json'), 'utf8')), config);
     const log = await readRunLog(join(config.out, 'log.jsonl'));
-    assert.deepEqual(log.map((r) => r.step), Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      log.map((r) => r.step),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     for (const r of log) {
       assert.ok(Number.isFinite(r.loss) && r.numTriplets > 0 && r.activeFraction >= 0 && r.activeFraction <= 1);
       assert.ok(Number.isFinite(r.gradNorm) && Number.isFinite(r.updateRatio), JSON.stringify(r));
       assert.equal(r.epoch, Math.floor(r.step / 6));
       // Every record carries the fields of the issue, as finite numbers (there were triplets at every step).
       for (const field of LOG_FIELDS) assert.ok(Number.isFinite(r[field]), `step ${r.step}: ${field} = ${r[field]}`);
-      assert.ok(Number.isInteger(r.numTriplets) && r.lr > 0 && r.gradNorm >= 0 && r.meanAP >= 0 && r.meanAN >= 0, JSON.stringify(r));
+      assert.ok(
+        Number.isInteger(r.numTriplets) && r.lr > 0 && r.gradNorm >= 0 && r.meanAP >= 0 && r.meanAN >= 0,
+        JSON.stringify(r),
+      );
     }
     // The default cosine schedule starts at the configured lr; seconds count up from 0.
     assert.equal(log[0].lr, config.lr);
-    assert.ok(log.every((r, i) => r.seconds >= 0 && (i === 0 || r.seconds >= log[i - 1].seconds)), `seconds ${log.map((r) => r.seconds)}`);
+    assert.ok(
+      log.every((r, i) => r.seconds >= 0 && (i === 0 || r.seconds >= log[i - 1].seconds)),
+      `seconds ${log.map((r) => r.seconds)}`,
+    );
     assert.equal(summary.steps, 20);
     assert.equal(summary.testSize, 18); // 20% of 30 per class
     assert.ok(summary.test !== null && summary.rawTest !== null);
@@ -48,11 +74,17 @@ describe('runTraining', () => {
 
   it('resumed after an interruption, ends with the same weights and log as an uninterrupted run', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dm-resume-'));
-    const straight = await configIn(dir, { out: join(dir, 'straight'), miner: 'distance-weighted', schedule: 'plateau' });
+    const straight = await configIn(dir, {
+      out: join(dir, 'straight'),
+      miner: 'distance-weighted',
+      schedule: 'plateau',
+    });
     await runTraining(straight, { progress: null });
 
     const interrupted = { ...straight, out: join(dir, 'interrupted') };
-    const stopAt8 = { onStepEnd: (trainer: Trainer) => (trainer.step === 8 ? trainer.requestStop('interrupted', 'test') : undefined) };
+    const stopAt8 = {
+      onStepEnd: (trainer: Trainer) => (trainer.step === 8 ? trainer.requestStop('interrupted', 'test') : undefined),
+    };
     const first = await runTraining(interrupted, { progress: null, callbacks: [stopAt8] });
     assert.equal(first.stopped?.kind, 'interrupted');
     assert.equal(first.steps, 8);
@@ -74,7 +106,10 @@ describe('runTraining', () => {
     await runTraining(config, { progress: null });
     const log = await readRunLog(join(config.out, 'log.jsonl'));
     // Steps 0, 3, ..., 18, and 19: the probe measures the last step, and a record with health is always logged.
-    assert.deepEqual(log.map((r) => r.step), [0, 3, 6, 9, 12, 15, 18, 19]);
+    assert.deepEqual(
+      log.map((r) => r.step),
+      [0, 3, 6, 9, 12, 15, 18, 19],
+    );
     for (const r of log) {
       assert.equal(r.lr, 0.003, `step ${r.step}`);
       for (const field of LOG_FIELDS) assert.equal(typeof r[field], 'number', `step ${r.step}: ${field}`);
@@ -88,11 +123,16 @@ describe('runTraining', () => {
     const counts: number[] = [];
     await runTraining(config, {
       progress: null,
-      callbacks: [{ onStepEnd: (trainer: Trainer) => void (trainer.step % 10 === 0 && counts.push(tf.memory().numTensors)) }],
+      callbacks: [
+        { onStepEnd: (trainer: Trainer) => void (trainer.step % 10 === 0 && counts.push(tf.memory().numTensors)) },
+      ],
     });
     // Step 10 holds the model, the optimizer's slots and nothing per step: the count stays put.
     assert.equal(counts.length, 10);
-    assert.ok(counts.every((c) => c === counts[0]), `tensor counts ${counts}`);
+    assert.ok(
+      counts.every((c) => c === counts[0]),
+      `tensor counts ${counts}`,
+    );
   });
 
   it('refuses to overwrite a run directory, and to resume where there is no checkpoint', async () => {
@@ -100,6 +140,9 @@ describe('runTraining', () => {
     const config = await configIn(dir);
     await writeFile(join(dir, 'note.txt'), 'x');
     await assert.rejects(runTraining({ ...config, out: dir }, { progress: null }), /already holds files/);
-    await assert.rejects(runTraining({ ...config, out: join(dir, 'none') }, { progress: null, resume: true }), /no checkpoint to resume from/);
+    await assert.rejects(
+      runTraining({ ...config, out: join(dir, 'none') }, { progress: null, resume: true }),
+      /no checkpoint to resume from/,
+    );
   });
 });

@@ -23,7 +23,7 @@ function lrs(overrides: Parameters<typeof resolveConfig>[1], steps: number, perE
 const close = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]) <= 1e-12 * Math.abs(b[i]));
 
 describe('scheduleFor: the schedule of a run with its warmup', () => {
-  it('ramps ReduceLROnPlateau\'s lr linearly from a third over the warmup steps, then plateau halves it on a flat loss', () => {
+  it("ramps ReduceLROnPlateau's lr linearly from a third over the warmup steps, then plateau halves it on a flat loss", () => {
     const seen = lrs({ schedule: 'plateau', lr: 0.03, warmupSteps: 6 }, 30, 5);
     const ramp = [0, 1, 2, 3, 4, 5].map((t) => 0.03 * (1 / 3 + ((2 / 3) * t) / 6));
     assert.ok(close(seen.slice(0, 6), ramp), `${seen.slice(0, 6)}`);
@@ -35,8 +35,18 @@ describe('scheduleFor: the schedule of a run with its warmup', () => {
 
   it('leaves the per-step schedules to LinearWarmup (cosine starts after the warmup), and plateau without warmup as it was', () => {
     const cosine = lrs({ schedule: 'cosine', lr: 0.03, warmupSteps: 4 }, 12, 4);
-    assert.ok(close(cosine.slice(0, 4), [0, 1, 2, 3].map((t) => 0.03 * (1 / 3 + ((2 / 3) * t) / 4))));
-    assert.ok(close(cosine.slice(4), [0, 1, 2, 3, 4, 5, 6, 7].map((t) => 0.015 * (1 + Math.cos((Math.PI * t) / 8)))));
+    assert.ok(
+      close(
+        cosine.slice(0, 4),
+        [0, 1, 2, 3].map((t) => 0.03 * (1 / 3 + ((2 / 3) * t) / 4)),
+      ),
+    );
+    assert.ok(
+      close(
+        cosine.slice(4),
+        [0, 1, 2, 3, 4, 5, 6, 7].map((t) => 0.015 * (1 + Math.cos((Math.PI * t) / 8))),
+      ),
+    );
     assert.deepEqual(lrs({ schedule: 'plateau', lr: 0.03, warmupSteps: 0 }, 10, 5).slice(0, 10), Array(10).fill(0.03));
   });
 });

@@ -87,22 +87,41 @@ describe('Trainer', () => {
     await trainer.fit();
     assert.deepEqual(events, [
       'trainBegin@0',
-      'epochBegin 0', 'step 0', 'step 1', 'step 2', 'epochEnd 0',
-      'epochBegin 1', 'step 3', 'step 4', 'step 5', 'epochEnd 1',
-      'epochBegin 2', 'step 6', 'epochEnd 2',
+      'epochBegin 0',
+      'step 0',
+      'step 1',
+      'step 2',
+      'epochEnd 0',
+      'epochBegin 1',
+      'step 3',
+      'step 4',
+      'step 5',
+      'epochEnd 1',
+      'epochBegin 2',
+      'step 6',
+      'epochEnd 2',
       'trainEnd@7',
     ]);
-    assert.deepEqual(records.map((r) => r.epoch), [0, 0, 0, 1, 1, 1, 2]);
+    assert.deepEqual(
+      records.map((r) => r.epoch),
+      [0, 0, 0, 1, 1, 1, 2],
+    );
     assert.equal(trainer.step, 7);
     assert.equal(trainer.stopped, null);
     for (const r of records) {
-      assert.ok([r.loss, r.lr, r.gradNorm, r.updateRatio, r.meanAP, r.meanAN].every(Number.isFinite), JSON.stringify(r));
+      assert.ok(
+        [r.loss, r.lr, r.gradNorm, r.updateRatio, r.meanAP, r.meanAN].every(Number.isFinite),
+        JSON.stringify(r),
+      );
       // 6 rows, 3 classes x 2: each of the 6 anchors has 1 positive and 4 negatives.
       assert.equal(r.numTriplets, 24);
       assert.equal(r.lr, 0.01);
     }
     const seconds = records.map((r) => r.seconds);
-    assert.ok(seconds.every((s, i) => s >= 0 && (i === 0 || s >= seconds[i - 1])), `seconds ${seconds}`);
+    assert.ok(
+      seconds.every((s, i) => s >= 0 && (i === 0 || s >= seconds[i - 1])),
+      `seconds ${seconds}`,
+    );
     trainer.model.dispose();
     trainer.optimizer.dispose();
   });
@@ -131,8 +150,14 @@ describe('Trainer', () => {
     await trainer.fit();
     assert.deepEqual(events, [
       'trainBegin@0',
-      'epochBegin 0', 'step 0', 'step 1', 'step 2', 'epochEnd 0',
-      'epochBegin 1', 'step 3', 'step 4',
+      'epochBegin 0',
+      'step 0',
+      'step 1',
+      'step 2',
+      'epochEnd 0',
+      'epochBegin 1',
+      'step 3',
+      'step 4',
       'trainEnd@5',
     ]);
     assert.equal(trainer.step, 5);
@@ -142,10 +167,20 @@ describe('Trainer', () => {
   });
 
   it('a stop requested on the last step of an epoch still ends that epoch, and starts no other', async () => {
-    const { events, callback } = recorder((t, r) => (r.step === 2 ? t.requestStop('collapse', 'at an epoch end') : undefined));
+    const { events, callback } = recorder((t, r) =>
+      r.step === 2 ? t.requestStop('collapse', 'at an epoch end') : undefined,
+    );
     const trainer = makeTrainer([callback]);
     await trainer.fit();
-    assert.deepEqual(events, ['trainBegin@0', 'epochBegin 0', 'step 0', 'step 1', 'step 2', 'epochEnd 0', 'trainEnd@3']);
+    assert.deepEqual(events, [
+      'trainBegin@0',
+      'epochBegin 0',
+      'step 0',
+      'step 1',
+      'step 2',
+      'epochEnd 0',
+      'trainEnd@3',
+    ]);
     assert.equal(trainer.stopped?.kind, 'collapse');
     trainer.model.dispose();
     trainer.optimizer.dispose();
@@ -170,11 +205,20 @@ describe('Trainer', () => {
     await trainer.fit();
     assert.deepEqual(events, [
       'trainBegin@3',
-      'epochBegin 1', 'step 3', 'step 4', 'step 5', 'epochEnd 1',
-      'epochBegin 2', 'step 6', 'epochEnd 2',
+      'epochBegin 1',
+      'step 3',
+      'step 4',
+      'step 5',
+      'epochEnd 1',
+      'epochBegin 2',
+      'step 6',
+      'epochEnd 2',
       'trainEnd@7',
     ]);
-    assert.deepEqual(records.map((r) => r.epoch), [1, 1, 1, 2]);
+    assert.deepEqual(
+      records.map((r) => r.epoch),
+      [1, 1, 1, 2],
+    );
     trainer.model.dispose();
     trainer.optimizer.dispose();
   });
@@ -185,8 +229,12 @@ describe('Trainer', () => {
     await trainer.fit();
     assert.deepEqual(events, [
       'trainBegin@4',
-      'step 4', 'step 5', 'epochEnd 1',
-      'epochBegin 2', 'step 6', 'epochEnd 2',
+      'step 4',
+      'step 5',
+      'epochEnd 1',
+      'epochBegin 2',
+      'step 6',
+      'epochEnd 2',
       'trainEnd@7',
     ]);
     trainer.model.dispose();
@@ -234,10 +282,16 @@ describe('Trainer', () => {
     fresh.model.dispose();
     fresh.optimizer.dispose();
     // An lr beyond float32 (1e300 -> Infinity) turns any finite, non-zero gradient into an infinite update.
-    const trainer = makeTrainer([callback], { optimizer: createOptimizer({ name: 'sgd', lr: 1e300, momentum: 0 }), totalSteps: 3 });
+    const trainer = makeTrainer([callback], {
+      optimizer: createOptimizer({ name: 'sgd', lr: 1e300, momentum: 0 }),
+      totalSteps: 3,
+    });
     await trainer.fit();
     for (const r of records) {
-      assert.ok(Number.isFinite(r.loss) && Number.isFinite(r.gradNorm), `step ${r.step}: the loss and the gradient are finite`);
+      assert.ok(
+        Number.isFinite(r.loss) && Number.isFinite(r.gradNorm),
+        `step ${r.step}: the loss and the gradient are finite`,
+      );
       assert.equal(r.nonFiniteUpdate, true, `step ${r.step} is flagged`);
       assert.ok(Number.isNaN(r.updateRatio));
       assert.deepEqual(snapshots.get(r.step), initial, `step ${r.step} kept the weights`);
@@ -255,7 +309,13 @@ describe('Trainer', () => {
   });
 
   it('rejects a totalSteps or stepsPerEpoch that is not a positive integer, naming it', () => {
-    assert.throws(() => makeTrainer([], { totalSteps: 0 }), { code: 'invalid-argument', message: /`totalSteps` must be an integer > 0. Received: totalSteps=0/ });
-    assert.throws(() => makeTrainer([], { stepsPerEpoch: 1.5 }), { code: 'invalid-argument', message: /`stepsPerEpoch`.*Received: stepsPerEpoch=1.5/ });
+    assert.throws(() => makeTrainer([], { totalSteps: 0 }), {
+      code: 'invalid-argument',
+      message: /`totalSteps` must be an integer > 0. Received: totalSteps=0/,
+    });
+    assert.throws(() => makeTrainer([], { stepsPerEpoch: 1.5 }), {
+      code: 'invalid-argument',
+      message: /`stepsPerEpoch`.*Received: stepsPerEpoch=1.5/,
+    });
   });
 });

@@ -18,7 +18,13 @@ export const batchMatMulReplacement = wasmKernelReplacement<tf.BatchMatMulInputs
   (scope, { a, b }, attrs, original) => {
     const { transposeA, transposeB } = attrs;
     const batchOf = (t: tf.TensorInfo) => t.shape.slice(0, -2).reduce((n, d) => n * d, 1);
-    if (!(transposeA || transposeB) || batchOf(a) !== 1 || batchOf(b) !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32') {
+    if (
+      !(transposeA || transposeB) ||
+      batchOf(a) !== 1 ||
+      batchOf(b) !== 1 ||
+      a.dtype !== 'float32' ||
+      b.dtype !== 'float32'
+    ) {
       return scope.runConfig(original, { a, b }, attrs);
     }
     // Batch 1: the matrix is all of the tensor, so a 2-D transpose of it is the swap of its last axes.

@@ -46,13 +46,18 @@ export const conv2DBackpropFilterConfig = wasmKernelConfig<tf.Conv2DBackpropFilt
       'channelsLast',
     );
     const [rows, cols] = convAxes(info, dy.shape, 'Conv2DBackpropFilter');
-    if (winogradFits(info)) return winogradFilterGradient(scope, x, dy, filterShape, info.padInfo.top, info.padInfo.left);
+    if (winogradFits(info))
+      return winogradFilterGradient(scope, x, dy, filterShape, info.padInfo.top, info.padInfo.left);
     const [fH, fW, inChannels, outChannels] = filterShape;
     if (fH * fW * inChannels <= MAX_PATCH_ROWS) {
       const pixels = info.batchSize * info.outHeight * info.outWidth;
       const patches = scope.output([fH * fW * inChannels, pixels], 'float32');
       fillPatchRows(scope, info, x, patches);
-      const dW = scope.run('BatchMatMul', { a: patches, b: scope.reshape(dy, [pixels, outChannels]) }, { transposeA: false, transposeB: false });
+      const dW = scope.run(
+        'BatchMatMul',
+        { a: patches, b: scope.reshape(dy, [pixels, outChannels]) },
+        { transposeA: false, transposeB: false },
+      );
       return scope.reshape(dW, filterShape);
     }
     const gr = filterGradientAxis(rows);
@@ -63,7 +68,12 @@ export const conv2DBackpropFilterConfig = wasmKernelConfig<tf.Conv2DBackpropFilt
       {
         strides: [rows.dilation, cols.dilation],
         dilations: [rows.stride, cols.stride],
-        pad: [[0, 0], [gr.padBefore, gr.padAfter], [gc.padBefore, gc.padAfter], [0, 0]],
+        pad: [
+          [0, 0],
+          [gr.padBefore, gr.padAfter],
+          [gc.padBefore, gc.padAfter],
+          [0, 0],
+        ],
         dataFormat: 'NHWC',
       },
     );
@@ -80,7 +90,12 @@ const MAX_PATCH_ROWS = 32;
  * `x[b, i·sH + r − padTop, j·sW + q − padLeft, c]`, 0 outside x: a WebAssembly SIMD loop
  * (`fillPatchRows`, assembly/kernels.ts) copying contiguous runs of x where it can.
  */
-function fillPatchRows(scope: WasmKernelScope, info: tf.backend_util.Conv2DInfo, x: tf.TensorInfo, patches: tf.TensorInfo): void {
+function fillPatchRows(
+  scope: WasmKernelScope,
+  info: tf.backend_util.Conv2DInfo,
+  x: tf.TensorInfo,
+  patches: tf.TensorInfo,
+): void {
   const { backend } = scope;
   simdKernels(backend).fillPatchRows(
     heapOffset(backend, x),

@@ -11,15 +11,22 @@ import { wasmKernelReplacement } from './wasm-kernel-scope.js';
  * registerWasmKernels(); // replaces the tfjs kernel with this one
  * tf.conv2d(x, filter, 1, 'same'); // filter [5, 5, 32, 64]: F(2, 5)
  */
-export const conv2DReplacement = wasmKernelReplacement<tf.Conv2DInputs, tf.Conv2DAttrs>(tf.Conv2D, (scope, { x, filter }, attrs, original) => {
-  const info = winogradInfo(x, filter, attrs);
-  return info === null ? scope.runConfig(original, { x, filter }, attrs) : winogradConv2D(scope, x, filter, info);
-});
+export const conv2DReplacement = wasmKernelReplacement<tf.Conv2DInputs, tf.Conv2DAttrs>(
+  tf.Conv2D,
+  (scope, { x, filter }, attrs, original) => {
+    const info = winogradInfo(x, filter, attrs);
+    return info === null ? scope.runConfig(original, { x, filter }, attrs) : winogradConv2D(scope, x, filter, info);
+  },
+);
 
 /**
  * The convolution's geometry when it runs as Winograd here (NHWC, float32, `winogradFits`), else null.
  */
-export function winogradInfo(x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs): tf.backend_util.Conv2DInfo | null {
+export function winogradInfo(
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  attrs: tf.Conv2DAttrs,
+): tf.backend_util.Conv2DInfo | null {
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
   if (dataFormat !== 'NHWC' || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
   const info = tf.backend_util.computeConv2DInfo(

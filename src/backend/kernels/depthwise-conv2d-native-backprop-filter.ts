@@ -20,33 +20,50 @@ import { wasmKernelConfig } from './wasm-kernel-scope.js';
 export const depthwiseConv2dNativeBackpropFilterConfig = wasmKernelConfig<
   tf.DepthwiseConv2dNativeBackpropFilterInputs,
   tf.DepthwiseConv2dNativeBackpropFilterAttrs
->(tf.DepthwiseConv2dNativeBackpropFilter, (scope, { x, dy }, { strides, dilations, pad, dimRoundingMode, filterShape }) => {
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
-  const [rows, cols] = convAxes(info, dy.shape, 'DepthwiseConv2dNativeBackpropFilter');
-  const gr = filterGradientAxis(rows);
-  const gc = filterGradientAxis(cols);
-  const [batch, height, width, channels] = x.shape;
-  const [fH, fW, , multiplier] = filterShape;
-  const input = scope.reshape(scope.transpose(x, [1, 2, 0, 3]), [1, height, width, batch * channels]);
-  const filter = scope.reshape(scope.transpose(dy, [1, 2, 0, 3]), [rows.outSize, cols.outSize, batch * channels, multiplier]);
-  const full = scope.run(
-    'DepthwiseConv2dNative',
-    { x: input, filter },
-    {
-      strides: [rows.dilation, cols.dilation],
-      dilations: [rows.stride, cols.stride],
-      pad: [[0, 0], [gr.padBefore, gr.padAfter], [gc.padBefore, gc.padAfter], [0, 0]],
-    },
-  );
-  const perSample = scope.reshape(scope.crop(full, [0, 0, 0, 0], [1, fH, fW, full.shape[3]]), [fH * fW, batch, channels * multiplier]);
-  const dW = scope.run('Sum', { x: perSample }, { axis: [1], keepDims: false });
-  return scope.reshape(dW, filterShape);
-});
+>(
+  tf.DepthwiseConv2dNativeBackpropFilter,
+  (scope, { x, dy }, { strides, dilations, pad, dimRoundingMode, filterShape }) => {
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      true,
+    );
+    const [rows, cols] = convAxes(info, dy.shape, 'DepthwiseConv2dNativeBackpropFilter');
+    const gr = filterGradientAxis(rows);
+    const gc = filterGradientAxis(cols);
+    const [batch, height, width, channels] = x.shape;
+    const [fH, fW, , multiplier] = filterShape;
+    const input = scope.reshape(scope.transpose(x, [1, 2, 0, 3]), [1, height, width, batch * channels]);
+    const filter = scope.reshape(scope.transpose(dy, [1, 2, 0, 3]), [
+      rows.outSize,
+      cols.outSize,
+      batch * channels,
+      multiplier,
+    ]);
+    const full = scope.run(
+      'DepthwiseConv2dNative',
+      { x: input, filter },
+      {
+        strides: [rows.dilation, cols.dilation],
+        dilations: [rows.stride, cols.stride],
+        pad: [
+          [0, 0],
+          [gr.padBefore, gr.padAfter],
+          [gc.padBefore, gc.padAfter],
+          [0, 0],
+        ],
+      },
+    );
+    const perSample = scope.reshape(scope.crop(full, [0, 0, 0, 0], [1, fH, fW, full.shape[3]]), [
+      fH * fW,
+      batch,
+      channels * multiplier,
+    ]);
+    const dW = scope.run('Sum', { x: perSample }, { axis: [1], keepDims: false });
+    return scope.reshape(dW, filterShape);
+  },
+);

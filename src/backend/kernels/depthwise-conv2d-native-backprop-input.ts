@@ -20,28 +20,49 @@ import { wasmKernelConfig } from './wasm-kernel-scope.js';
 export const depthwiseConv2dNativeBackpropInputConfig = wasmKernelConfig<
   tf.DepthwiseConv2dNativeBackpropInputInputs,
   tf.DepthwiseConv2dNativeBackpropInputAttrs
->(tf.DepthwiseConv2dNativeBackpropInput, (scope, { dy, filter }, { strides, dilations, pad, dimRoundingMode, inputShape }) => {
-  const filterShape = filter.shape as [number, number, number, number];
-  const info = tf.backend_util.computeConv2DInfo(inputShape, filterShape, strides, dilations, pad, dimRoundingMode, true);
-  const [rows, cols] = convAxes(info, dy.shape, 'DepthwiseConv2dNativeBackpropInput');
-  const gr = inputGradientAxis(rows);
-  const gc = inputGradientAxis(cols);
-  const [batch, height, width, channels] = inputShape;
-  const [fH, fW, , multiplier] = filterShape;
-  const upsampled = upsample(scope, dy, [rows.stride, cols.stride], [gr.zerosBefore, gc.zerosBefore]);
-  const flipped = scope.reshape(scope.run('Reverse', { x: filter }, { dims: [0, 1] }), [fH, fW, channels * multiplier, 1]);
-  let dx = scope.run(
-    'DepthwiseConv2dNative',
-    { x: upsampled, filter: flipped },
-    {
-      strides: [1, 1],
-      dilations: [rows.dilation, cols.dilation],
-      pad: [[0, 0], [gr.padBefore, gr.padAfter], [gc.padBefore, gc.padAfter], [0, 0]],
-    },
-  );
-  if (multiplier > 1) {
-    dx = scope.reshape(dx, [batch, gr.outSize, gc.outSize, channels, multiplier]);
-    dx = scope.run('Sum', { x: dx }, { axis: [4], keepDims: false });
-  }
-  return scope.crop(dx, [0, gr.cropBefore, gc.cropBefore, 0], [batch, height, width, channels]);
-});
+>(
+  tf.DepthwiseConv2dNativeBackpropInput,
+  (scope, { dy, filter }, { strides, dilations, pad, dimRoundingMode, inputShape }) => {
+    const filterShape = filter.shape as [number, number, number, number];
+    const info = tf.backend_util.computeConv2DInfo(
+      inputShape,
+      filterShape,
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      true,
+    );
+    const [rows, cols] = convAxes(info, dy.shape, 'DepthwiseConv2dNativeBackpropInput');
+    const gr = inputGradientAxis(rows);
+    const gc = inputGradientAxis(cols);
+    const [batch, height, width, channels] = inputShape;
+    const [fH, fW, , multiplier] = filterShape;
+    const upsampled = upsample(scope, dy, [rows.stride, cols.stride], [gr.zerosBefore, gc.zerosBefore]);
+    const flipped = scope.reshape(scope.run('Reverse', { x: filter }, { dims: [0, 1] }), [
+      fH,
+      fW,
+      channels * multiplier,
+      1,
+    ]);
+    let dx = scope.run(
+      'DepthwiseConv2dNative',
+      { x: upsampled, filter: flipped },
+      {
+        strides: [1, 1],
+        dilations: [rows.dilation, cols.dilation],
+        pad: [
+          [0, 0],
+          [gr.padBefore, gr.padAfter],
+          [gc.padBefore, gc.padAfter],
+          [0, 0],
+        ],
+      },
+    );
+    if (multiplier > 1) {
+      dx = scope.reshape(dx, [batch, gr.outSize, gc.outSize, channels, multiplier]);
+      dx = scope.run('Sum', { x: dx }, { axis: [4], keepDims: false });
+    }
+    return scope.crop(dx, [0, gr.cropBefore, gc.cropBefore, 0], [batch, height, width, channels]);
+  },
+);

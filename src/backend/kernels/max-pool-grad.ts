@@ -21,7 +21,8 @@ import { wasmKernelReplacement } from './wasm-kernel-scope.js';
 export const maxPoolGradReplacement = wasmKernelReplacement<tf.MaxPoolGradInputs, tf.MaxPoolGradAttrs>(
   tf.MaxPoolGrad,
   (scope, { dy, input, output }, attrs, original) => {
-    if (input.dtype !== 'float32' || dy.dtype !== 'float32') return scope.runConfig(original, { dy, input, output }, attrs);
+    if (input.dtype !== 'float32' || dy.dtype !== 'float32')
+      return scope.runConfig(original, { dy, input, output }, attrs);
     const { filterSize, strides, pad, dimRoundingMode } = attrs;
     const info = tf.backend_util.computePool2DInfo(
       input.shape as [number, number, number, number],
@@ -55,7 +56,12 @@ export const maxPoolGradReplacement = wasmKernelReplacement<tf.MaxPoolGradInputs
       return dx;
     }
     // Views last: the allocation above may grow the heap, which detaches earlier views.
-    scatterMaxima(info, scope.view(input) as Float32Array, scope.view(dy) as Float32Array, scope.view(dx) as Float32Array);
+    scatterMaxima(
+      info,
+      scope.view(input) as Float32Array,
+      scope.view(dy) as Float32Array,
+      scope.view(dx) as Float32Array,
+    );
     return dx;
   },
 );
@@ -120,7 +126,15 @@ function scatterMaxima(info: tf.backend_util.Conv2DInfo, x: Float32Array, dy: Fl
 }
 
 /** The 2 x 2 window unrolled: the default ConvNet's pooling, where the general loop's overhead dominates. */
-function scatter2x2(x: Float32Array, dy: Float32Array, dx: Float32Array, corner: number, rowStep: number, channels: number, g: number): void {
+function scatter2x2(
+  x: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array,
+  corner: number,
+  rowStep: number,
+  channels: number,
+  g: number,
+): void {
   for (let c = 0; c < channels; c++) {
     const a = corner + c;
     const b = a + channels;
@@ -129,9 +143,9 @@ function scatter2x2(x: Float32Array, dy: Float32Array, dx: Float32Array, corner:
     // Strict comparisons in row-major order keep the first maximum; NaN never wins one.
     let best = -Infinity;
     let where = -1;
-    if (x[a] > best) (best = x[a]), (where = a);
-    if (x[b] > best) (best = x[b]), (where = b);
-    if (x[d] > best) (best = x[d]), (where = d);
+    if (x[a] > best) ((best = x[a]), (where = a));
+    if (x[b] > best) ((best = x[b]), (where = b));
+    if (x[d] > best) ((best = x[d]), (where = d));
     if (x[e] > best) where = e;
     if (where >= 0) dx[where] += dy[g + c];
   }

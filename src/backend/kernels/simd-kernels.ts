@@ -9,7 +9,17 @@ import { DeepmetricError } from '../../errors.js';
  */
 export interface SimdKernels {
   sumRows(x: number, out: number, rows: number, size: number): void;
-  maxPoolGrad2x2(x: number, dy: number, dx: number, batch: number, inH: number, inW: number, channels: number, outH: number, outW: number): void;
+  maxPoolGrad2x2(
+    x: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    channels: number,
+    outH: number,
+    outW: number,
+  ): void;
   fillPatchRows(
     x: number,
     patches: number,
@@ -108,7 +118,8 @@ const instances = new WeakMap<BackendWasm, SimdKernels>();
 export function simdKernels(backend: BackendWasm): SimdKernels {
   let kernels = instances.get(backend);
   if (kernels === undefined) {
-    kernels = new WebAssembly.Instance(compileKernels(), { env: { memory: backendMemory(backend) } }).exports as unknown as SimdKernels;
+    kernels = new WebAssembly.Instance(compileKernels(), { env: { memory: backendMemory(backend) } })
+      .exports as unknown as SimdKernels;
     instances.set(backend, kernels);
   }
   return kernels;
@@ -120,7 +131,11 @@ function compileKernels(): WebAssembly.Module {
     try {
       bytes = new Uint8Array(readFileSync(WASM_FILE));
     } catch (cause) {
-      throw new DeepmetricError('backend', `deepmetric's SIMD kernels (${WASM_FILE.pathname}) are missing: run \`npm run build:wasm\`.`, { cause });
+      throw new DeepmetricError(
+        'backend',
+        `deepmetric's SIMD kernels (${WASM_FILE.pathname}) are missing: run \`npm run build:wasm\`.`,
+        { cause },
+      );
     }
     compiled = new WebAssembly.Module(bytes);
   }
@@ -135,10 +150,16 @@ function backendMemory(backend: BackendWasm): WebAssembly.Memory {
   const wasm = backend.wasm as unknown as { asm?: { memory?: unknown }; HEAPU8?: Uint8Array };
   const memory = wasm.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory) || memory.buffer !== wasm.HEAPU8?.buffer) {
-    throw new DeepmetricError('backend', "deepmetric's SIMD kernels could not find the wasm backend's memory (`wasm.asm.memory`); this tfjs-backend-wasm is not 4.22.");
+    throw new DeepmetricError(
+      'backend',
+      "deepmetric's SIMD kernels could not find the wasm backend's memory (`wasm.asm.memory`); this tfjs-backend-wasm is not 4.22.",
+    );
   }
   if (memory.buffer instanceof SharedArrayBuffer) {
-    throw new DeepmetricError('backend', "deepmetric's SIMD kernels do not support the multithreaded wasm backend (shared memory); start it single-threaded.");
+    throw new DeepmetricError(
+      'backend',
+      "deepmetric's SIMD kernels do not support the multithreaded wasm backend (shared memory); start it single-threaded.",
+    );
   }
   return memory;
 }

@@ -15,16 +15,24 @@ import { wasmKernelReplacement } from './wasm-kernel-scope.js';
  * registerWasmKernels(); // replaces the tfjs kernel with this one
  * tf.sum(dy, [0, 1, 2]); // the gradient of a conv2d bias
  */
-export const sumReplacement = wasmKernelReplacement<tf.SumInputs, tf.SumAttrs>(tf.Sum, (scope, { x }, attrs, original) => {
-  const rank = x.shape.length;
-  const axes = tf.util.parseAxisParam(attrs.axis, x.shape);
-  const leading = axes.length > 0 && axes.length < rank && [...axes].sort((a, b) => a - b).every((axis, i) => axis === i);
-  if (!leading || x.dtype !== 'float32') return scope.runConfig(original, { x }, attrs);
-  const kept = x.shape.slice(axes.length);
-  const out = scope.output(attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
-  const { backend } = scope;
-  const size = tf.util.sizeFromShape(kept);
-  simdKernels(backend).sumRows(heapOffset(backend, x), heapOffset(backend, out), size === 0 ? 0 : tf.util.sizeFromShape(x.shape) / size, size);
-  return out;
-});
-
+export const sumReplacement = wasmKernelReplacement<tf.SumInputs, tf.SumAttrs>(
+  tf.Sum,
+  (scope, { x }, attrs, original) => {
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(attrs.axis, x.shape);
+    const leading =
+      axes.length > 0 && axes.length < rank && [...axes].sort((a, b) => a - b).every((axis, i) => axis === i);
+    if (!leading || x.dtype !== 'float32') return scope.runConfig(original, { x }, attrs);
+    const kept = x.shape.slice(axes.length);
+    const out = scope.output(attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
+    const { backend } = scope;
+    const size = tf.util.sizeFromShape(kept);
+    simdKernels(backend).sumRows(
+      heapOffset(backend, x),
+      heapOffset(backend, out),
+      size === 0 ? 0 : tf.util.sizeFromShape(x.shape) / size,
+      size,
+    );
+    return out;
+  },
+);

@@ -27,13 +27,17 @@ export const unsortedSegmentSumConfig = wasmKernelConfig<tf.UnsortedSegmentSumIn
       );
     }
     if (!(Number.isInteger(numSegments) && numSegments >= 0)) {
-      throw invalidArgument(`UnsortedSegmentSum: numSegments must be an integer >= 0. Received: numSegments=${numSegments}`);
+      throw invalidArgument(
+        `UnsortedSegmentSum: numSegments must be an integer >= 0. Received: numSegments=${numSegments}`,
+      );
     }
     if (x.dtype !== 'float32' && x.dtype !== 'int32') {
       throw invalidArgument(`UnsortedSegmentSum on wasm supports float32 and int32 x. Received: x.dtype=${x.dtype}`);
     }
     if (segmentIds.dtype !== 'int32') {
-      throw invalidArgument(`UnsortedSegmentSum: segmentIds must be int32. Received: segmentIds.dtype=${segmentIds.dtype}`);
+      throw invalidArgument(
+        `UnsortedSegmentSum: segmentIds must be int32. Received: segmentIds.dtype=${segmentIds.dtype}`,
+      );
     }
     const inner = x.shape.slice(idsShape.length);
     const outShape = [numSegments, ...inner];

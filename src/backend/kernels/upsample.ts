@@ -22,7 +22,15 @@ export function upsample(
     const padded = scope.run(
       'PadV2',
       { x: scope.reshape(up, [batch * height, width, 1, channels]) },
-      { paddings: [[0, 0], [0, 0], [zW, sW - 1 - zW], [0, 0]], constantValue: 0 },
+      {
+        paddings: [
+          [0, 0],
+          [0, 0],
+          [zW, sW - 1 - zW],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
     );
     up = scope.reshape(padded, [batch, height, width * sW, channels]);
   }
@@ -31,7 +39,15 @@ export function upsample(
     const padded = scope.run(
       'PadV2',
       { x: scope.reshape(up, [batch, height, 1, rowSize]) },
-      { paddings: [[0, 0], [0, 0], [zH, sH - 1 - zH], [0, 0]], constantValue: 0 },
+      {
+        paddings: [
+          [0, 0],
+          [0, 0],
+          [zH, sH - 1 - zH],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
     );
     up = scope.reshape(padded, [batch, height * sH, up.shape[2], channels]);
   }

@@ -21,7 +21,10 @@ export class WasmKernelScope {
   run(kernelName: string, inputs: Record<string, tf.TensorInfo>, attrs: object = {}): tf.TensorInfo {
     const kernel = tf.getKernel(kernelName, 'wasm') as tf.KernelConfig | undefined;
     if (kernel === undefined) {
-      throw new DeepmetricError('backend', `The wasm backend has no ${kernelName} kernel, which deepmetric's wasm gradient kernels are built from.`);
+      throw new DeepmetricError(
+        'backend',
+        `The wasm backend has no ${kernelName} kernel, which deepmetric's wasm gradient kernels are built from.`,
+      );
     }
     return this.runConfig(kernel, inputs, attrs);
   }
@@ -35,7 +38,10 @@ export class WasmKernelScope {
     const outputs = Array.isArray(out) ? out : [out];
     this.made.push(...outputs);
     if (outputs.length !== 1) {
-      throw new DeepmetricError('backend', `The wasm ${config.kernelName} kernel returned ${outputs.length} outputs; one was expected.`);
+      throw new DeepmetricError(
+        'backend',
+        `The wasm ${config.kernelName} kernel returned ${outputs.length} outputs; one was expected.`,
+      );
     }
     return outputs[0];
   }
@@ -73,7 +79,8 @@ export class WasmKernelScope {
   release(infos: tf.TensorInfo[]): void {
     for (const info of infos) {
       const at = this.made.indexOf(info);
-      if (at < 0) throw new DeepmetricError('backend', 'WasmKernelScope.release: the tensor was not made by this scope.');
+      if (at < 0)
+        throw new DeepmetricError('backend', 'WasmKernelScope.release: the tensor was not made by this scope.');
       this.made.splice(at, 1);
       this.backend.disposeData(info.dataId);
     }
@@ -163,7 +170,9 @@ export function wasmKernelReplacement<Inputs, Attrs>(
       backendName: 'wasm',
       setupFunc: original.setupFunc,
       disposeFunc: original.disposeFunc,
-      kernelFunc: scopedKernelFunc<Inputs, Attrs>(kernelName, (scope, inputs, attrs) => fn(scope, inputs, attrs, original)),
+      kernelFunc: scopedKernelFunc<Inputs, Attrs>(kernelName, (scope, inputs, attrs) =>
+        fn(scope, inputs, attrs, original),
+      ),
     }),
   };
 }
@@ -180,7 +189,11 @@ function scopedKernelFunc<Inputs, Attrs>(
     let result: tf.TensorInfo | undefined;
     try {
       // tfjs types every input as optional; the engine passes the ones the kernel name defines.
-      result = fn(scope, inputs as unknown as { [K in keyof Inputs]-?: tf.TensorInfo }, (attrs ?? {}) as unknown as Attrs);
+      result = fn(
+        scope,
+        inputs as unknown as { [K in keyof Inputs]-?: tf.TensorInfo },
+        (attrs ?? {}) as unknown as Attrs,
+      );
       return result;
     } finally {
       scope.close(result);

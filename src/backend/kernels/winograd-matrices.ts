@@ -26,7 +26,8 @@ export interface WinogradMatrices {
 export function winogradMatrices(m: number, r: number): WinogradMatrices {
   const n = m + r - 1;
   const points = [0, 1, -1, 2, -2, 0.5, -0.5, 3, -3].slice(0, n - 1);
-  if (points.length !== n - 1) throw new RangeError(`winogradMatrices supports m + r − 1 <= 10. Received: m=${m}, r=${r}`);
+  if (points.length !== n - 1)
+    throw new RangeError(`winogradMatrices supports m + r − 1 <= 10. Received: m=${m}, r=${r}`);
   const evaluation = (terms: number) => [
     ...points.map((p) => Array.from({ length: terms }, (_, k) => p ** k)),
     // The point at infinity reads the leading coefficient.

@@ -49,7 +49,8 @@ export function winogradFits(info: tf.backend_util.Conv2DInfo): boolean {
     info.dilationWidth === 1 &&
     info.inChannels % 4 === 0 &&
     info.outChannels % 4 === 0 &&
-    info.inChannels * info.outChannels >= (info.batchSize >= LARGE_BATCH ? MIN_CHANNEL_PRODUCT / 2 : MIN_CHANNEL_PRODUCT)
+    info.inChannels * info.outChannels >=
+      (info.batchSize >= LARGE_BATCH ? MIN_CHANNEL_PRODUCT / 2 : MIN_CHANNEL_PRODUCT)
   );
 }
 
@@ -115,14 +116,35 @@ export function winogradCorrelation(
     const count = Math.min(images, batch - first);
     const inputTiles = tileTensors(scope, [1, count * tilesH * tilesW, inChannels]);
     kernels.winogradInputTiles(
-      heapOffset(scope.backend, x) + first * inHeight * inWidth * inChannels * 4, count, inHeight, inWidth, inChannels,
-      tilesH, tilesW, m, padTop, padLeft,
-      offsets(scope, inputTiles), scratch,
+      heapOffset(scope.backend, x) + first * inHeight * inWidth * inChannels * 4,
+      count,
+      inHeight,
+      inWidth,
+      inChannels,
+      tilesH,
+      tilesW,
+      m,
+      padTop,
+      padLeft,
+      offsets(scope, inputTiles),
+      scratch,
     );
-    const products = inputTiles.map((a, i) => scope.run('BatchMatMul', { a, b: filterTiles[i] }, { transposeA: false, transposeB: false }));
+    const products = inputTiles.map((a, i) =>
+      scope.run('BatchMatMul', { a, b: filterTiles[i] }, { transposeA: false, transposeB: false }),
+    );
     kernels.winogradUntiles(
-      offsets(scope, products), heapOffset(scope.backend, y) + first * outHeight * outWidth * outChannels * 4, count, outHeight, outWidth, outChannels,
-      tilesH, tilesW, m, biasAt, relu ? 1 : 0, scratch,
+      offsets(scope, products),
+      heapOffset(scope.backend, y) + first * outHeight * outWidth * outChannels * 4,
+      count,
+      outHeight,
+      outWidth,
+      outChannels,
+      tilesH,
+      tilesW,
+      m,
+      biasAt,
+      relu ? 1 : 0,
+      scratch,
     );
     scope.release([...inputTiles, ...products]);
   }
@@ -134,7 +156,11 @@ export function winogradCorrelation(
  * outChannels]`. With `transposed`, those of the filter a transposed convolution (the input
  * gradient) correlates with: flipped in space, its channel axes swapped, `[1, outChannels, inChannels]`.
  */
-export function winogradFilterTiles(scope: WasmKernelScope, filter: tf.TensorInfo, transposed: boolean): tf.TensorInfo[] {
+export function winogradFilterTiles(
+  scope: WasmKernelScope,
+  filter: tf.TensorInfo,
+  transposed: boolean,
+): tf.TensorInfo[] {
   const [r, , inChannels, outChannels] = filter.shape;
   const { G } = winogradMatrices(TILE - r + 1, r);
   const g = transposed ? scope.transpose(filter, [0, 1, 3, 2]) : filter;
@@ -144,9 +170,18 @@ export function winogradFilterTiles(scope: WasmKernelScope, filter: tf.TensorInf
   const scratch = scope.output([TILE * TILE * 4], 'float32');
   // The filter is one r x r "image" whose channels are its inChannels · outChannels columns.
   simdKernels(scope.backend).winogradTiles(
-    heapOffset(scope.backend, g), 1, r, r, inChannels * outChannels,
-    1, 1, 0, r,
-    matrix(scope, rows), offsets(scope, tiles), heapOffset(scope.backend, scratch),
+    heapOffset(scope.backend, g),
+    1,
+    r,
+    r,
+    inChannels * outChannels,
+    1,
+    1,
+    0,
+    r,
+    matrix(scope, rows),
+    offsets(scope, tiles),
+    heapOffset(scope.backend, scratch),
   );
   return tiles;
 }
@@ -185,23 +220,66 @@ export function winogradFilterGradient(
   for (let first = 0; first < batch; first += images) {
     const count = Math.min(images, batch - first);
     kernels.winogradInputTiles(
-      heapOffset(scope.backend, x) + first * inHeight * inWidth * inChannels * 4, count, inHeight, inWidth, inChannels,
-      tilesH, tilesW, m, padTop, padLeft, xTiles, scratch,
+      heapOffset(scope.backend, x) + first * inHeight * inWidth * inChannels * 4,
+      count,
+      inHeight,
+      inWidth,
+      inChannels,
+      tilesH,
+      tilesW,
+      m,
+      padTop,
+      padLeft,
+      xTiles,
+      scratch,
     );
     kernels.winogradTiles(
-      heapOffset(scope.backend, dy) + first * outHeight * outWidth * outChannels * 4, count, outHeight, outWidth, outChannels,
-      tilesH, tilesW, m, m, dyTransform, dyTiles, scratch,
+      heapOffset(scope.backend, dy) + first * outHeight * outWidth * outChannels * 4,
+      count,
+      outHeight,
+      outWidth,
+      outChannels,
+      tilesH,
+      tilesW,
+      m,
+      m,
+      dyTransform,
+      dyTiles,
+      scratch,
     );
-    kernels.winogradSums(xTiles, dyTiles, heapOffset(scope.backend, sums), count * tilesH * tilesW, inChannels, outChannels, first > 0 ? 1 : 0);
+    kernels.winogradSums(
+      xTiles,
+      dyTiles,
+      heapOffset(scope.backend, sums),
+      count * tilesH * tilesW,
+      inChannels,
+      outChannels,
+      first > 0 ? 1 : 0,
+    );
   }
   const sumsAt = heapOffset(scope.backend, sums);
   const sumBytes = inChannels * outChannels * 4;
   const dW = scope.output(filterShape, 'float32');
   // The 36 sums are one tile whose channels are the filter's inChannels · outChannels columns.
   kernels.winogradUntiles(
-    heapOffset(scope.backend, scope.int32(Array.from({ length: TILE * TILE }, (_, i) => sumsAt + i * sumBytes), [TILE * TILE])),
-    heapOffset(scope.backend, dW), 1, r, r, inChannels * outChannels,
-    1, 1, r, 0, 0, scratch,
+    heapOffset(
+      scope.backend,
+      scope.int32(
+        Array.from({ length: TILE * TILE }, (_, i) => sumsAt + i * sumBytes),
+        [TILE * TILE],
+      ),
+    ),
+    heapOffset(scope.backend, dW),
+    1,
+    r,
+    r,
+    inChannels * outChannels,
+    1,
+    1,
+    r,
+    0,
+    0,
+    scratch,
   );
   return dW;
 }
@@ -216,7 +294,13 @@ function tileTensors(scope: WasmKernelScope, shape: number[]): tf.TensorInfo[] {
 }
 
 function offsets(scope: WasmKernelScope, tensors: tf.TensorInfo[]): number {
-  return heapOffset(scope.backend, scope.int32(tensors.map((t) => heapOffset(scope.backend, t)), [tensors.length]));
+  return heapOffset(
+    scope.backend,
+    scope.int32(
+      tensors.map((t) => heapOffset(scope.backend, t)),
+      [tensors.length],
+    ),
+  );
 }
 
 /** `rows` as a 6 x 6 float32 row-major matrix on the heap, zero past its columns. */

@@ -16,7 +16,10 @@ export function currentBackendChoice(): BackendChoice {
   const name = tf.getBackend();
   const choice = CHOICE[name];
   if (choice === undefined) {
-    throw new DeepmetricError('backend', `Parallel workers run on the backends deepmetric starts (wasm, cpu, node); the current backend is ${name}.`);
+    throw new DeepmetricError(
+      'backend',
+      `Parallel workers run on the backends deepmetric starts (wasm, cpu, node); the current backend is ${name}.`,
+    );
   }
   return choice;
 }

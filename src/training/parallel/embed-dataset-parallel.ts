@@ -94,7 +94,16 @@ export async function embedDatasetParallel(
   try {
     for (let batch = take(); batch >= 0; batch = take()) {
       const [start, end] = rowsOf(batch);
-      const out = tf.tidy(() => model.predict(batchTensor(dataset, Int32Array.from({ length: end - start }, (_, i) => start + i)), { batchSize: end - start }) as tf.Tensor);
+      const out = tf.tidy(
+        () =>
+          model.predict(
+            batchTensor(
+              dataset,
+              Int32Array.from({ length: end - start }, (_, i) => start + i),
+            ),
+            { batchSize: end - start },
+          ) as tf.Tensor,
+      );
       embeddings.set(out.dataSync(), start * dim);
       out.dispose();
       // Let the workers' answers in, so that they get their next batch while this thread works.
@@ -105,9 +114,13 @@ export async function embedDatasetParallel(
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
   if (failures.length > 0) {
-    throw new DeepmetricError('backend', `An embedding worker failed: ${String(failures[0] instanceof Error ? failures[0].message : failures[0])}`, {
-      cause: failures[0],
-    });
+    throw new DeepmetricError(
+      'backend',
+      `An embedding worker failed: ${String(failures[0] instanceof Error ? failures[0].message : failures[0])}`,
+      {
+        cause: failures[0],
+      },
+    );
   }
   return tf.tensor2d(embeddings, [n, dim]);
 }

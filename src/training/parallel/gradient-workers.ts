@@ -104,7 +104,16 @@ export class GradientWorkers {
         };
         const channel = new MessageChannel();
         const worker = startWorker(
-          { mode: 'train', backend, topology, weightShapes: shapes, sampleShape, embeddingDim: dim, buffers, errors: channel.port2 },
+          {
+            mode: 'train',
+            backend,
+            topology,
+            weightShapes: shapes,
+            sampleShape,
+            embeddingDim: dim,
+            buffers,
+            errors: channel.port2,
+          },
           [channel.port2],
         );
         slots.push({
@@ -146,7 +155,9 @@ export class GradientWorkers {
     if (this.closed) throw new DeepmetricError('backend', 'The parallel training workers are closed.');
     const n = rows.length;
     if (n === 0 || n > this.maxRows) {
-      throw invalidArgument(`Argument \`rows\` must hold 1 to ${this.maxRows} rows (the workers' capacity). Received: ${n} rows`);
+      throw invalidArgument(
+        `Argument \`rows\` must hold 1 to ${this.maxRows} rows (the workers' capacity). Received: ${n} rows`,
+      );
     }
     this.writeWeights(variables);
     const active = this.split(n);
@@ -215,13 +226,17 @@ export class GradientWorkers {
     let offset = 0;
     for (const v of variables) {
       if (offset + v.size > this.weights.length) {
-        throw invalidArgument(`Argument \`variables\` holds more values than the model's trainable weights (${this.weights.length}).`);
+        throw invalidArgument(
+          `Argument \`variables\` holds more values than the model's trainable weights (${this.weights.length}).`,
+        );
       }
       this.weights.set(v.dataSync() as Float32Array, offset);
       offset += v.size;
     }
     if (offset !== this.weights.length) {
-      throw invalidArgument(`Argument \`variables\` must be the model's trainable weights: ${offset} values, expected ${this.weights.length}.`);
+      throw invalidArgument(
+        `Argument \`variables\` must be the model's trainable weights: ${offset} values, expected ${this.weights.length}.`,
+      );
     }
     this.version += 1;
     for (const slot of this.slots) Atomics.store(slot.control, CONTROL.weightsVersion, this.version);
@@ -241,7 +256,8 @@ export class GradientWorkers {
 
   /** The active slots' embeddings, into `out` from row `firstRow` on, in batch order. */
   private gather(active: Slot[], out: Float32Array, firstRow: number): void {
-    for (const slot of active) out.set(slot.embeddings.subarray(0, (slot.end - slot.start) * this.dim), (firstRow + slot.start) * this.dim);
+    for (const slot of active)
+      out.set(slot.embeddings.subarray(0, (slot.end - slot.start) * this.dim), (firstRow + slot.start) * this.dim);
   }
 
   /** Contiguous parts of the batch in worker order, as equal as can be; workers beyond n rows sit out. */
@@ -265,14 +281,21 @@ export class GradientWorkers {
   /** Blocks until every slot reports `status`; a worker's failure stops the others and throws its message. */
   private awaitAll(slots: Slot[], status: number): void {
     for (const slot of slots) {
-      while (Atomics.load(slot.control, CONTROL.status) === Status.idle) Atomics.wait(slot.control, CONTROL.status, Status.idle);
+      while (Atomics.load(slot.control, CONTROL.status) === Status.idle)
+        Atomics.wait(slot.control, CONTROL.status, Status.idle);
       if (Atomics.load(slot.control, CONTROL.status) === Status.failed) {
         const posted = receiveMessageOnPort(slot.errors);
         this.abandon(slots);
-        throw new DeepmetricError('backend', `A parallel training worker failed: ${posted === undefined ? 'no message' : String(posted.message)}`);
+        throw new DeepmetricError(
+          'backend',
+          `A parallel training worker failed: ${posted === undefined ? 'no message' : String(posted.message)}`,
+        );
       }
       if (Atomics.load(slot.control, CONTROL.status) !== status) {
-        throw new DeepmetricError('backend', `A parallel training worker reported status ${Atomics.load(slot.control, CONTROL.status)}, expected ${status}.`);
+        throw new DeepmetricError(
+          'backend',
+          `A parallel training worker reported status ${Atomics.load(slot.control, CONTROL.status)}, expected ${status}.`,
+        );
       }
     }
   }
@@ -284,10 +307,12 @@ export class GradientWorkers {
    */
   private abandon(slots: Slot[]): void {
     for (const slot of slots) {
-      while (Atomics.load(slot.control, CONTROL.status) === Status.idle) Atomics.wait(slot.control, CONTROL.status, Status.idle);
+      while (Atomics.load(slot.control, CONTROL.status) === Status.idle)
+        Atomics.wait(slot.control, CONTROL.status, Status.idle);
       if (Atomics.load(slot.control, CONTROL.status) === Status.embedded) {
         this.command(slot, Command.idle);
-        while (Atomics.load(slot.control, CONTROL.status) === Status.idle) Atomics.wait(slot.control, CONTROL.status, Status.idle);
+        while (Atomics.load(slot.control, CONTROL.status) === Status.idle)
+          Atomics.wait(slot.control, CONTROL.status, Status.idle);
       }
       while (receiveMessageOnPort(slot.errors) !== undefined);
     }

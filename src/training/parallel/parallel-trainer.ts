@@ -71,7 +71,11 @@ export class ParallelTrainer extends Trainer {
   embedBody(dataset: Dataset): tf.Tensor2D | undefined {
     if (this.pool === null) return undefined;
     const variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
-    return this.pool.embedBody(dataset, Int32Array.from(dataset.labels, (_, i) => i), variables);
+    return this.pool.embedBody(
+      dataset,
+      Int32Array.from(dataset.labels, (_, i) => i),
+      variables,
+    );
   }
 
   protected override lossAndGradients(
@@ -80,7 +84,10 @@ export class ParallelTrainer extends Trainer {
     variables: tf.Variable[],
   ): { value: tf.Scalar; grads: tf.NamedTensorMap } {
     if (this.pool === null) {
-      throw new DeepmetricError('backend', 'ParallelTrainer: call start() before trainStep() (fit() starts the workers itself).');
+      throw new DeepmetricError(
+        'backend',
+        'ParallelTrainer: call start() before trainStep() (fit() starts the workers itself).',
+      );
     }
     return this.pool.lossAndGradients(this.train, rows, variables, (embeddings) => {
       const indices = this.miner === null ? undefined : this.miner.mine(embeddings, labels);

@@ -10,11 +10,22 @@ import { initBackend } from '../../backend/index.js';
 // Registers the L2Normalize layer, so that a topology ending in it can be rebuilt. The worker
 // imports no more of deepmetric than it runs: every module costs start-up time in every worker.
 import { L2Normalize } from '../../models/l2-normalize-layer.js';
-import { CONTROL, Command, Status, type EmbedRequest, type EmbedResult, type EmbedWorkerData, type TrainWorkerData, type WorkerData } from './worker-protocol.js';
+import {
+  CONTROL,
+  Command,
+  Status,
+  type EmbedRequest,
+  type EmbedResult,
+  type EmbedWorkerData,
+  type TrainWorkerData,
+  type WorkerData,
+} from './worker-protocol.js';
 
 const data = workerData as WorkerData;
 await initBackend(data.backend);
-const model = await tfl.models.modelFromJSON({ modelTopology: JSON.parse(data.topology) } as Parameters<typeof tfl.models.modelFromJSON>[0]);
+const model = await tfl.models.modelFromJSON({ modelTopology: JSON.parse(data.topology) } as Parameters<
+  typeof tfl.models.modelFromJSON
+>[0]);
 if (data.mode === 'train') {
   parentPort?.postMessage('ready');
   trainLoop(data, model);
@@ -36,7 +47,10 @@ function trainLoop(setup: TrainWorkerData, replica: tfl.LayersModel): void {
   const sampleSize = setup.sampleShape.reduce((a, b) => a * b, 1);
   // What the health probe embeds: the rows before the final L2Normalize, whose norms it reports.
   const last = replica.layers[replica.layers.length - 1];
-  const body = last instanceof L2Normalize ? tfl.model({ inputs: replica.inputs, outputs: last.input as tfl.SymbolicTensor }) : replica;
+  const body =
+    last instanceof L2Normalize
+      ? tfl.model({ inputs: replica.inputs, outputs: last.input as tfl.SymbolicTensor })
+      : replica;
   let loadedVersion = -1;
   for (;;) {
     Atomics.wait(control, CONTROL.command, Command.idle);
@@ -44,7 +58,9 @@ function trainLoop(setup: TrainWorkerData, replica: tfl.LayersModel): void {
     if (command === Command.quit) return;
     try {
       if (JSON.stringify(shapes) !== JSON.stringify(setup.weightShapes)) {
-        throw new Error(`the replica's weights have shapes ${JSON.stringify(shapes)}, the model's ${JSON.stringify(setup.weightShapes)}`);
+        throw new Error(
+          `the replica's weights have shapes ${JSON.stringify(shapes)}, the model's ${JSON.stringify(setup.weightShapes)}`,
+        );
       }
       const version = Atomics.load(control, CONTROL.weightsVersion);
       if (version !== loadedVersion) {
@@ -68,7 +84,8 @@ function trainLoop(setup: TrainWorkerData, replica: tfl.LayersModel): void {
         signal(control, Status.embedded);
         // The main thread computes the loss on every worker's embeddings, then asks for the backward pass.
         Atomics.wait(control, CONTROL.command, Command.forward);
-        if (Atomics.load(control, CONTROL.command) !== Command.backward) throw new Error('step abandoned by the main thread');
+        if (Atomics.load(control, CONTROL.command) !== Command.backward)
+          throw new Error('step abandoned by the main thread');
         // sum(out · upstream) has gradient upstream at out: backpropagating it gives Jᵀ · dL/dout.
         return tf.sum(tf.mul(out, tf.tensor2d(upstream.subarray(0, rows * dim), [rows, dim])));
       }, variables);
@@ -116,7 +133,9 @@ function serveEmbeddings(setup: EmbedWorkerData, replica: tfl.LayersModel): void
     let result: EmbedResult;
     try {
       const rows = features.length / setup.sampleShape.reduce((a, b) => a * b, 1);
-      const out = tf.tidy(() => replica.predict(tf.tensor(features, [rows, ...setup.sampleShape]), { batchSize: rows }) as tf.Tensor);
+      const out = tf.tidy(
+        () => replica.predict(tf.tensor(features, [rows, ...setup.sampleShape]), { batchSize: rows }) as tf.Tensor,
+      );
       const embeddings = out.dataSync() as Float32Array;
       out.dispose();
       result = { start, embeddings };

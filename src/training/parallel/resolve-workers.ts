@@ -21,7 +21,9 @@ export function resolveWorkers(
 ): number {
   if (workers !== 'auto') {
     if (!(Number.isInteger(workers) && workers >= 1)) {
-      throw invalidArgument(`Setting \`workers\` must be an integer >= 1 or 'auto'. Received: workers=${String(workers)}`);
+      throw invalidArgument(
+        `Setting \`workers\` must be an integer >= 1 or 'auto'. Received: workers=${String(workers)}`,
+      );
     }
     return workers;
   }

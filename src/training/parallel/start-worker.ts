@@ -26,7 +26,8 @@ export function firstMessage(worker: Worker, expected?: string): Promise<unknown
   return new Promise((resolve, reject) => {
     const onMessage = (message: unknown) => {
       cleanup();
-      if (expected !== undefined && message !== expected) reject(new Error(`unexpected message ${JSON.stringify(message)}`));
+      if (expected !== undefined && message !== expected)
+        reject(new Error(`unexpected message ${JSON.stringify(message)}`));
       else resolve(message);
     };
     const onError = (error: Error) => {

@@ -15,7 +15,12 @@ import { TripletMarginLoss } from '../../../src/losses/index.js';
 import { BatchHardMiner } from '../../../src/miners/index.js';
 import { Trainer, type TrainerOptions } from '../../../src/training/trainer.js';
 import { runTraining } from '../../../src/run/index.js';
-import { embedDatasetParallel, GradientWorkers, ParallelTrainer, resolveWorkers } from '../../../src/training/parallel/index.js';
+import {
+  embedDatasetParallel,
+  GradientWorkers,
+  ParallelTrainer,
+  resolveWorkers,
+} from '../../../src/training/parallel/index.js';
 import type { Trainer as TrainerType } from '../../../src/training/trainer.js';
 import { describeBackends } from '../../helpers/tensors.js';
 import { tinyRunConfig } from '../../helpers/tiny-run.js';
@@ -36,10 +41,17 @@ function blobs(perClass: number): Dataset {
     const left = 8 - labels[s] * 2;
     for (let p = 0; p < SIZE * SIZE; p++) {
       const [y, x] = [Math.floor(p / SIZE), p % SIZE];
-      features[s * SIZE * SIZE + p] = (y >= top && y < top + 3 && x >= left && x < left + 3 ? 1 : 0) + 0.3 * rng.normal();
+      features[s * SIZE * SIZE + p] =
+        (y >= top && y < top + 3 && x >= left && x < left + 3 ? 1 : 0) + 0.3 * rng.normal();
     }
   }
-  return createDataset({ features, sampleShape: [SIZE, SIZE, 1], labels, classNames: ['a', 'b', 'c', 'd'], source: 'blobs' });
+  return createDataset({
+    features,
+    sampleShape: [SIZE, SIZE, 1],
+    labels,
+    classNames: ['a', 'b', 'c', 'd'],
+    source: 'blobs',
+  });
 }
 
 interface Run {
@@ -49,7 +61,12 @@ interface Run {
 
 /** STEPS Adam steps of a small seeded convnet with batch-hard triplet loss; `workers` 0 is the plain Trainer. */
 async function train(data: Dataset, workers: number): Promise<Run> {
-  const model = buildModel('convnet:4,8,16', { inputShape: [SIZE, SIZE, 1], embeddingDim: 8, normalize: true, seed: 3 });
+  const model = buildModel('convnet:4,8,16', {
+    inputShape: [SIZE, SIZE, 1],
+    embeddingDim: 8,
+    normalize: true,
+    seed: 3,
+  });
   const optimizer = createOptimizer({ name: 'adam', lr: 0.01 });
   const losses: number[] = [];
   const options: TrainerOptions = {
@@ -94,7 +111,9 @@ describeBackends(['wasm'], 'ParallelTrainer', () => {
 
     const lossDiff = Math.max(...two.losses.map((l, i) => Math.abs(l - plain.losses[i])));
     const weightDiff = maxDiff(two.weights, plain.weights);
-    t.diagnostic(`two workers vs plain: max |loss diff| ${lossDiff.toExponential(2)}, max |weight diff| ${weightDiff.toExponential(2)}`);
+    t.diagnostic(
+      `two workers vs plain: max |loss diff| ${lossDiff.toExponential(2)}, max |weight diff| ${weightDiff.toExponential(2)}`,
+    );
     assert.ok(lossDiff <= 1e-5, `loss diff ${lossDiff}`);
     assert.ok(weightDiff <= 1e-4, `weight diff ${weightDiff}`);
 
@@ -102,9 +121,14 @@ describeBackends(['wasm'], 'ParallelTrainer', () => {
     assert.equal(maxDiff(again.weights, two.weights), 0, 'two workers: runs differ');
   });
 
-  it('embedDatasetParallel gives embedDataset\'s embeddings value for value', async () => {
+  it("embedDatasetParallel gives embedDataset's embeddings value for value", async () => {
     const data = blobs(40);
-    const model = buildModel('convnet:4,8,16', { inputShape: [SIZE, SIZE, 1], embeddingDim: 8, normalize: true, seed: 4 });
+    const model = buildModel('convnet:4,8,16', {
+      inputShape: [SIZE, SIZE, 1],
+      embeddingDim: 8,
+      normalize: true,
+      seed: 4,
+    });
     const serial = embedDataset(model, data, 16);
     const parallel = await embedDatasetParallel(model, data, { threads: 3, batchSize: 16 });
     assert.deepEqual(parallel.shape, serial.shape);
@@ -116,9 +140,14 @@ describeBackends(['wasm'], 'ParallelTrainer', () => {
     model.dispose();
   });
 
-  it("embeds the health probe on its workers as this thread does, before the final L2Normalize, in chunks of its batch size", async () => {
+  it('embeds the health probe on its workers as this thread does, before the final L2Normalize, in chunks of its batch size', async () => {
     const data = blobs(12); // 48 rows: 16, 16, 16 on two workers
-    const model = buildModel('convnet:4,8,16', { inputShape: [SIZE, SIZE, 1], embeddingDim: 8, normalize: true, seed: 6 });
+    const model = buildModel('convnet:4,8,16', {
+      inputShape: [SIZE, SIZE, 1],
+      embeddingDim: 8,
+      normalize: true,
+      seed: 6,
+    });
     const trainer = new ParallelTrainer({
       model,
       optimizer: createOptimizer({ name: 'adam', lr: 0.01 }),
@@ -136,7 +165,10 @@ describeBackends(['wasm'], 'ParallelTrainer', () => {
       trainer.trainStep(); // the workers' replicas must follow the weights the step changed
       const before = tf.memory().numTensors;
       const onWorkers = trainer.embedBody(data)!;
-      const body = tfl.model({ inputs: model.inputs, outputs: model.layers[model.layers.length - 1].input as tfl.SymbolicTensor });
+      const body = tfl.model({
+        inputs: model.inputs,
+        outputs: model.layers[model.layers.length - 1].input as tfl.SymbolicTensor,
+      });
       const here = embedDataset(body, data);
       assert.deepEqual(onWorkers.shape, [48, 8]);
       assert.deepEqual(Array.from(onWorkers.dataSync()), Array.from(here.dataSync()));
@@ -158,15 +190,19 @@ describeBackends(['wasm'], 'ParallelTrainer', () => {
     try {
       const rows = Int32Array.from({ length: 16 }, (_, i) => i);
       assert.throws(
-        () => pool.lossAndGradients(data, rows, variables, () => {
-          throw new Error('loss failed');
-        }),
+        () =>
+          pool.lossAndGradients(data, rows, variables, () => {
+            throw new Error('loss failed');
+          }),
         /loss failed/,
       );
       const before = tf.memory().numTensors;
       const { value, grads } = pool.lossAndGradients(data, rows, variables, (e) => tf.sum(tf.square(e)));
       assert.ok(Number.isFinite(value.dataSync()[0]));
-      assert.deepEqual(Object.keys(grads), variables.map((v) => v.name));
+      assert.deepEqual(
+        Object.keys(grads),
+        variables.map((v) => v.name),
+      );
       tf.dispose([value, grads]);
       assert.equal(tf.memory().numTensors, before, 'a step leaves tensors behind');
       assert.throws(() => pool.lossAndGradients(data, new Int32Array(17), variables, (e) => tf.sum(e)), /1 to 16 rows/);
@@ -182,7 +218,9 @@ it('runTraining with 2 workers, resumed after an interruption, ends with the sam
   const straight = await tinyRunConfig(dir, { out: join(dir, 'straight'), workers: 2, steps: 10, miner: 'batch-hard' });
   await runTraining(straight, { progress: null });
   const interrupted = { ...straight, out: join(dir, 'interrupted') };
-  const stopAt4 = { onStepEnd: (trainer: TrainerType) => (trainer.step === 4 ? trainer.requestStop('interrupted', 'test') : undefined) };
+  const stopAt4 = {
+    onStepEnd: (trainer: TrainerType) => (trainer.step === 4 ? trainer.requestStop('interrupted', 'test') : undefined),
+  };
   assert.equal((await runTraining(interrupted, { progress: null, callbacks: [stopAt4] })).steps, 4);
   assert.equal((await runTraining(interrupted, { progress: null, resume: true })).steps, 10);
   const weights = async (run: string) => readFile(join(run, 'model', 'weights.bin'));
@@ -196,11 +234,16 @@ it('resolveWorkers: a number as given; auto is every core for a convnet off the 
   const cores = resolveWorkers('auto', { model: 'convnet', backend: 'wasm', batchSize: 80 });
   assert.ok(cores >= 1 && cores <= 80);
   assert.equal(resolveWorkers('auto', { model: 'convnet:8,16,32', backend: 'cpu', batchSize: 1 }), 1);
-  assert.throws(() => resolveWorkers(0, { model: 'convnet', backend: 'wasm', batchSize: 80 }), /must be an integer >= 1 or 'auto'. Received: workers=0/);
+  assert.throws(
+    () => resolveWorkers(0, { model: 'convnet', backend: 'wasm', batchSize: 80 }),
+    /must be an integer >= 1 or 'auto'. Received: workers=0/,
+  );
 });
 
 it('refuses models whose layers keep non-trainable weights, before starting a worker', async () => {
-  const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 3 }), tfl.layers.batchNormalization()] });
+  const model = tfl.sequential({
+    layers: [tfl.layers.dense({ inputShape: [4], units: 3 }), tfl.layers.batchNormalization()],
+  });
   await assert.rejects(
     GradientWorkers.start({ model, workers: 2, maxRows: 8, sampleShape: [4] }),
     (e: unknown) => e instanceof DeepmetricError && /non-trainable weights/.test(e.message),
