@@ -1,6 +1,7 @@
 import { tf } from '../tf.js';
 import { invalidArgument, invalidInput } from '../errors.js';
 import type { Dataset } from '../data/index.js';
+import { nonFiniteRows } from './check-finite.js';
 import { clusteringMetrics, type ClusteringMetrics } from './clustering-metrics.js';
 import { kMeans } from './k-means.js';
 import { retrievalMetrics, type RetrievalMetrics } from './retrieval-metrics.js';
@@ -127,23 +128,11 @@ function evaluate(
 }
 
 function checkFiniteRows(embeddings: tf.Tensor2D, dataset: Dataset, name: string): void {
-  const values = embeddings.dataSync();
-  const dim = embeddings.shape[1];
-  let bad = 0;
-  let first = -1;
-  for (let i = 0; i < embeddings.shape[0]; i++) {
-    for (let j = 0; j < dim; j++) {
-      if (!Number.isFinite(values[i * dim + j])) {
-        bad++;
-        if (first < 0) first = i;
-        break;
-      }
-    }
-  }
-  if (bad > 0) {
+  const { rows, first } = nonFiniteRows(embeddings);
+  if (rows > 0) {
     throw invalidInput(
       dataset.source,
-      `${name} hold NaN or Infinity in ${bad} of ${embeddings.shape[0]} rows (first: sample ${first}); a model with non-finite weights (a diverged run) gives these`,
+      `${name} hold NaN or Infinity in ${rows} of ${embeddings.shape[0]} rows (first: sample ${first}); a model with non-finite weights (a diverged run) gives these`,
     );
   }
 }
