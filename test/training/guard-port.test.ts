@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GuardCallback, type GuardedTrainer, type GuardRun, type Mining } from '../../src/training/index.js';
+import {
+  GuardCallback,
+  type GuardedTrainer,
+  type GuardRun,
+  type Mining,
+  type StepRecord,
+} from '../../src/training/index.js';
 
 /** A trainer that is only what the guard reads: no model is trained. */
 function fakeTrainer(startStep: number): GuardedTrainer {
@@ -77,5 +83,88 @@ describe('GuardCallback through its port (a fake trainer)', () => {
     guard.loadState({ miner: 'semihard', normalizeEmbeddings: true });
     await guard.onTrainBegin(fakeTrainer(40));
     assert.deepEqual(calls, { switched: [], history: [] });
+  });
+});
+
+describe('GuardCallback acting on a non-finite step (a fake trainer)', () => {
+  const nanStep = (step: number) => ({
+    step,
+    epoch: 0,
+    loss: NaN,
+    lr: 1e-3,
+    numTriplets: 10,
+    activeFraction: 1,
+    meanAP: NaN,
+    meanAN: NaN,
+    gradNorm: NaN,
+    updateRatio: NaN,
+    seconds: 1,
+  });
+  const stopping = () => {
+    const stops: Array<[string, string]> = [];
+    const trainer = {
+      ...fakeTrainer(0),
+      requestStop: (kind: string, reason: string) => void stops.push([kind, reason]),
+    };
+    return { trainer: trainer as unknown as GuardedTrainer, stops };
+  };
+  const calls = () => ({ switched: [] as Mining[], history: [] as number[] });
+
+  it('warn records and prints the verdict at that step, and lets the run go on', async () => {
+    const { trainer, stops } = stopping();
+    let printed = '';
+    const stream = { write: (text: string) => ((printed += text), true) } as unknown as NodeJS.WritableStream;
+    const guard = new GuardCallback({
+      mode: 'warn',
+      run: fakeRun(calls()),
+      schedule,
+      healthyDir: '/nonexistent',
+      parts: {},
+      logEvery: 10,
+      stream,
+    });
+    const record: StepRecord = nanStep(3);
+    await guard.onStepEnd(trainer, record);
+    assert.deepEqual(stops, []);
+    assert.equal(record.guard?.verdict, 'collapsed');
+    assert.equal(record.guard?.action, 'warned');
+    assert.match(printed, /deepmetric guard: step 3: collapsed/);
+    assert.deepEqual(guard.summary().actions, [{ step: 3, verdict: 'collapsed', action: 'warned' }]);
+  });
+
+  it('stop asks the trainer to stop with kind collapse and the step in the reason', async () => {
+    const { trainer, stops } = stopping();
+    const guard = new GuardCallback({
+      mode: 'stop',
+      run: fakeRun(calls()),
+      schedule,
+      healthyDir: '/nonexistent',
+      parts: {},
+      logEvery: 10,
+      stream: null,
+    });
+    await guard.onStepEnd(trainer, nanStep(7));
+    assert.equal(stops.length, 1);
+    assert.equal(stops[0][0], 'collapse');
+    assert.match(stops[0][1], /^collapsed.* at step 7/);
+  });
+
+  it('recover with no recovery left stops instead of rolling back, and switches nothing', async () => {
+    const { trainer, stops } = stopping();
+    const c = calls();
+    const guard = new GuardCallback({
+      mode: 'recover',
+      run: fakeRun(c),
+      schedule,
+      healthyDir: '/nonexistent',
+      parts: {},
+      logEvery: 10,
+      stream: null,
+      maxRecoveries: 0,
+    });
+    await guard.onStepEnd(trainer, nanStep(5));
+    assert.equal(stops.length, 1);
+    assert.match(stops[0][1], /0 recoveries used/);
+    assert.deepEqual(c.switched, []);
   });
 });
