@@ -22,6 +22,7 @@ import { loadData, subset } from '../src/data/index.js';
 import { buildModel, embedDataset } from '../src/models/index.js';
 import { embedDatasetParallel } from '../src/training/parallel/index.js';
 import { option } from './option.js';
+import { formatBuild, referenceBuild, referenceEnv, referencePython } from './reference-python.js';
 
 const MODELS = option('models', 'convnet,convnet:16,32,128,mlp:256,128').split(/,(?=[a-z])/);
 const SIZE = Number(option('size', '10000'));
@@ -52,7 +53,9 @@ function runReference(dir: string, spec: string, threads: number): Reference {
       reps: 1,
     }),
   );
-  return JSON.parse(execFileSync('/usr/bin/python3', [script, configPath], { encoding: 'utf8' })) as Reference;
+  return JSON.parse(
+    execFileSync(referencePython(), [script, configPath], { encoding: 'utf8', env: referenceEnv() }),
+  ) as Reference;
 }
 
 async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
@@ -62,6 +65,9 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: 
 }
 
 async function main(): Promise<void> {
+  // The reference's build goes beside the ratios; a reference on the netlib BLAS is refused here.
+  const referenceLine = formatBuild(referenceBuild());
+  console.log(`reference: ${referenceLine}`);
   const backend = await initBackend('wasm');
   const { train } = await loadData('fashion-mnist');
   const data = subset(
@@ -129,6 +135,7 @@ async function main(): Promise<void> {
   }
   rmSync(dir, { recursive: true, force: true });
   console.log(`ratio = deepmetric / torch images per second (at least 1: deepmetric is as fast or faster)`);
+  console.log(`  against ${referenceLine}`);
   console.log(
     `load average at the end: ${loadavg()
       .map((v) => v.toFixed(2))

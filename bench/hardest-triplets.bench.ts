@@ -16,6 +16,7 @@ import { initBackend } from '../src/backend/index.js';
 import { hardestTriplets } from '../src/miners/index.js';
 import { Random } from '../src/random.js';
 import { option } from './option.js';
+import { formatBuild, referenceBuild, referenceEnv, referencePython } from './reference-python.js';
 
 const N = option('n', 60000);
 const D = option('dim', 128);
@@ -34,7 +35,9 @@ function runReference(dir: string): { ms: number; numpy: string; triplets: Int32
   const script = fileURLToPath(new URL('./reference/hardest_triplets.py', import.meta.url));
   const out = join(dir, 'out.i32');
   const args = [script, join(dir, 'emb.f32'), join(dir, 'labels.i32'), N, D, CHUNK, out].map(String);
-  const report = JSON.parse(execFileSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 20 })) as {
+  const report = JSON.parse(
+    execFileSync(referencePython(), args, { encoding: 'utf8', env: referenceEnv(), maxBuffer: 1 << 20 }),
+  ) as {
     ms: number;
     numpy: string;
   };
@@ -43,6 +46,9 @@ function runReference(dir: string): { ms: number; numpy: string; triplets: Int32
 }
 
 async function main(): Promise<void> {
+  // The reference's build goes beside the ratios; a reference on the netlib BLAS is refused here.
+  const referenceLine = formatBuild(referenceBuild());
+  console.log(`reference: ${referenceLine}`);
   const backend = await initBackend('wasm');
   const { embeddings, labels } = makeSet();
   const dir = mkdtempSync(join(tmpdir(), 'dm-hardest-'));

@@ -20,6 +20,7 @@ import { pairwiseStatistics } from '../src/health/pairwise-statistics.js';
 import { Random } from '../src/random.js';
 import { median } from './median.js';
 import { option } from './option.js';
+import { formatBuild, referenceBuild, referenceEnv, referencePython } from './reference-python.js';
 
 const SIZES: Array<[number, number]> = [
   [512, 128],
@@ -31,7 +32,8 @@ const MARGIN = 0.05;
 const BACKEND = option('backend', 'wasm') as BackendName;
 const REPS = Number(option('reps', '10'));
 const WARMUP = Number(option('warmup', '2'));
-const THREADS = Number(option('threads', '1'));
+// torch with one thread and with every core: a user has both.
+const THREADS = option('threads', '1,2').split(',').map(Number);
 
 /** Clustered embeddings (a center per class plus noise): separation numbers that mean something. */
 function makeSet(rows: number, dim: number): { data: Float32Array; labels: Int32Array } {
@@ -83,12 +85,12 @@ interface Reference {
   metrics: Record<string, number>;
 }
 
-function runReference(dir: string, rows: number, dim: number, reps: number): Reference {
+function runReference(dir: string, rows: number, dim: number, reps: number, threads: number): Reference {
   const script = fileURLToPath(new URL('./reference/health.py', import.meta.url));
-  const args = [script, join(dir, 'emb.f32'), join(dir, 'labels.i32'), rows, dim, MARGIN, WARMUP, reps, THREADS].map(
+  const args = [script, join(dir, 'emb.f32'), join(dir, 'labels.i32'), rows, dim, MARGIN, WARMUP, reps, threads].map(
     String,
   );
-  return JSON.parse(execFileSync('/usr/bin/python3', args, { encoding: 'utf8' })) as Reference;
+  return JSON.parse(execFileSync(referencePython(), args, { encoding: 'utf8', env: referenceEnv() })) as Reference;
 }
 
 function pairs(h: HealthMetrics): Array<[string, number, string]> {
@@ -107,17 +109,22 @@ function pairs(h: HealthMetrics): Array<[string, number, string]> {
 }
 
 async function main(): Promise<void> {
+  // The reference's build goes beside the ratios; a reference on the netlib BLAS is refused here.
+  const referenceLine = formatBuild(referenceBuild());
+  console.log(`reference: ${referenceLine}`);
   await initBackend(BACKEND);
-  console.log(`backend ${tf.getBackend()}, warmup ${WARMUP}, reps ${REPS} (3 for 2000 rows), torch threads ${THREADS}`);
+  console.log(
+    `backend ${tf.getBackend()}, warmup ${WARMUP}, reps ${REPS} (3 for 2000 rows), torch threads ${THREADS.join(', ')}`,
+  );
   for (const [rows, dim] of SIZES) {
     const reps = rows > 1000 ? Math.min(REPS, 3) : REPS;
     const { data, labels } = makeSet(rows, dim);
     const dir = mkdtempSync(join(tmpdir(), 'deepmetric-health-'));
-    let reference: Reference;
+    let references: Reference[];
     try {
       writeFileSync(join(dir, 'emb.f32'), data);
       writeFileSync(join(dir, 'labels.i32'), labels);
-      reference = runReference(dir, rows, dim, reps);
+      references = THREADS.map((threads) => runReference(dir, rows, dim, reps, threads));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -142,15 +149,17 @@ async function main(): Promise<void> {
     console.log(`  deepmetric embeddingHealth, no labels ${show(noLabels)}`);
     console.log(`    distance matrices + separation    ${show(matrices)}`);
     console.log(`    float64 moments + 2 eigen-solves  ${show(js)}`);
-    console.log(
-      `  torch ${reference.torch}, ${reference.threads} thread        ${show({ wall: reference.ms, cpu: reference.cpu_ms })}`,
-    );
-    console.log(
-      `  ratio deepmetric / torch            ${(total.wall / reference.ms).toFixed(2)} wall ${(total.cpu / reference.cpu_ms).toFixed(2)} cpu`,
-    );
+    for (const reference of references) {
+      console.log(
+        `  torch ${reference.torch}, ${reference.threads} thread(s)     ${show({ wall: reference.ms, cpu: reference.cpu_ms })}`,
+      );
+      console.log(
+        `  ratio deepmetric / torch ${reference.threads} thread(s) ${(total.wall / reference.ms).toFixed(2)} wall ${(total.cpu / reference.cpu_ms).toFixed(2)} cpu`,
+      );
+    }
     console.log(`  tensors leaked                      ${leaked}`);
     for (const [name, value, key] of pairs(metrics)) {
-      const want = reference.metrics[key];
+      const want = references[0].metrics[key];
       console.log(
         `    ${name.padEnd(24)} ${value.toPrecision(7).padStart(12)}  torch ${want.toPrecision(7).padStart(12)}`,
       );

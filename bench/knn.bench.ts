@@ -18,6 +18,7 @@ import { retrievalMetrics, type RetrievalMetrics } from '../src/evaluation/index
 import { Random } from '../src/random.js';
 import { median } from './median.js';
 import { option } from './option.js';
+import { formatBuild, referenceBuild, referenceEnv, referencePython } from './reference-python.js';
 
 const REPS = option('reps', 3);
 const NUMPY_REPS = option('numpy-reps', 1);
@@ -50,10 +51,13 @@ function runNumpy(dir: string, distance: string, k: string): NumpyResult {
   const script = fileURLToPath(new URL('./reference/knn.py', import.meta.url));
   const files = ['q.f32', 'ql.i32', 'r.f32', 'rl.i32'].map((f) => join(dir, f));
   const args = [script, ...files, N, N, D, distance, k, NUMPY_CHUNK, NUMPY_REPS].map(String);
-  return JSON.parse(execFileSync('/usr/bin/python3', args, { encoding: 'utf8' })) as NumpyResult;
+  return JSON.parse(execFileSync(referencePython(), args, { encoding: 'utf8', env: referenceEnv() })) as NumpyResult;
 }
 
 async function main(): Promise<void> {
+  // The reference's build goes beside the ratios; a reference on the netlib BLAS is refused here.
+  const referenceLine = formatBuild(referenceBuild());
+  console.log(`reference: ${referenceLine}`);
   const backend = await initBackend('wasm');
   const rng = new Random(0);
   const centers = Array.from({ length: CLASSES }, () => Array.from({ length: D }, () => 0.7 * rng.normal()));

@@ -38,6 +38,7 @@ import { Trainer, type TrainerOptions } from '../src/training/trainer.js';
 import { ParallelTrainer } from '../src/training/parallel/index.js';
 import { median } from './median.js';
 import { option } from './option.js';
+import { formatBuild, referenceBuild, referenceEnv, referencePython } from './reference-python.js';
 
 const MODELS = option('models', 'convnet,convnet:16,32,128,mlp:256,128').split(/,(?=[a-z])/);
 const CLASSES = Number(option('classes', '8'));
@@ -137,7 +138,9 @@ async function torchSide(dir: string, spec: string, threads: number): Promise<Si
       threads,
     }),
   );
-  const python: ChildProcessWithoutNullStreams = spawn('/usr/bin/python3', [script, configPath]);
+  const python: ChildProcessWithoutNullStreams = spawn(referencePython(), [script, configPath], {
+    env: referenceEnv(),
+  });
   const lines = createInterface({ input: python.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<unknown> => {
     const { value, done } = await lines.next();
@@ -161,6 +164,9 @@ async function torchSide(dir: string, spec: string, threads: number): Promise<Si
 }
 
 async function main(): Promise<void> {
+  // The reference's build goes beside the ratios; a reference on the netlib BLAS is refused here.
+  const referenceLine = formatBuild(referenceBuild());
+  console.log(`reference: ${referenceLine}`);
   const originals = new Map(WITHOUT.map((name) => [name, tf.getKernel(name, 'wasm')]));
   const backend = await initBackend('wasm');
   for (const [name, config] of originals) {
@@ -245,6 +251,7 @@ async function main(): Promise<void> {
   }
   rmSync(dir, { recursive: true, force: true });
   console.log(`\nx = deepmetric / torch images per second (at least 1: deepmetric is as fast or faster)`);
+  console.log(`  against ${referenceLine}`);
   console.log(
     `load average at the end: ${loadavg()
       .map((v) => v.toFixed(2))

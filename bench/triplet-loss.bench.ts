@@ -22,6 +22,7 @@ import { BatchHardMiner } from '../src/miners/index.js';
 import { Random } from '../src/random.js';
 import { median } from './median.js';
 import { option } from './option.js';
+import { formatBuild, referenceBuild, referenceEnv, referencePython } from './reference-python.js';
 
 const P = 64;
 const K = 8;
@@ -75,10 +76,13 @@ interface Reference {
 function runReference(dir: string, threads: number): Reference {
   const script = fileURLToPath(new URL('./reference/triplet_loss.py', import.meta.url));
   const args = [script, join(dir, 'emb.f32'), join(dir, 'labels.i32'), N, D, MARGIN, WARMUP, REPS, threads].map(String);
-  return JSON.parse(execFileSync('/usr/bin/python3', args, { encoding: 'utf8' })) as Reference;
+  return JSON.parse(execFileSync(referencePython(), args, { encoding: 'utf8', env: referenceEnv() })) as Reference;
 }
 
 async function main(): Promise<void> {
+  // The reference's build goes beside the ratios; a reference on the netlib BLAS is refused here.
+  const referenceLine = formatBuild(referenceBuild());
+  console.log(`reference: ${referenceLine}`);
   const backend = await initBackend('wasm');
   const { embeddings, labels } = makeBatch();
   const dir = mkdtempSync(join(tmpdir(), 'deepmetric-bench-'));
@@ -170,6 +174,7 @@ async function main(): Promise<void> {
       .join(', ')} (${cpus().length} cores)`,
   );
   console.log(`ratio = deepmetric / torch (above 1: deepmetric is slower)`);
+  console.log(`  against ${referenceLine}`);
   console.log(
     `check: batch-hard loss ${ours.loss.toFixed(6)} vs torch ${t1.hard_loss.toFixed(6)} (${ours.triplets} vs ${t1.num_hard_triplets} triplets), ` +
       `|grad| ${ours.gradNorm.toExponential(4)} vs ${t1.hard_grad_norm.toExponential(4)}`,
