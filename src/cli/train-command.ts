@@ -5,14 +5,22 @@ import { withDataSourceFlags } from './data-source-flags.js';
 import { invalidArgument } from '../errors.js';
 import { readJsonObject } from '../io/index.js';
 import { backendOption } from './backend-option.js';
-import { DISTANCES, LOSSES, OPTIMIZERS, SCHEDULES, resolveConfig, type TrainConfig } from '../run/index.js';
+import {
+  DISTANCES,
+  LOSSES,
+  OPTIMIZERS,
+  SCHEDULES,
+  resolveConfig,
+  type TrainConfig,
+  type TrainSettings,
+} from '../run/index.js';
 import { GUARDS } from '../training/index.js';
 import { MINERS } from '../miners/index.js';
 import { CONFIG_JSON, runTraining, type TrainSummary } from '../run/index.js';
 import type { CommandContext } from './command-context.js';
 
 /** The flags of `deepmetric train` as commander parses them. */
-export interface TrainFlags extends Partial<Omit<TrainConfig, 'classesPerBatch' | 'samplesPerClass'>> {
+export interface TrainFlags extends Partial<Omit<TrainSettings, 'classesPerBatch' | 'samplesPerClass'>> {
   batch?: [number, number];
   config?: string;
   resume?: string;
@@ -27,11 +35,11 @@ const SETTINGS_OBJECT = 'a JSON object of settings, e.g. {"lr": 0.001}';
 
 export async function trainCommand(flags: TrainFlags, context: CommandContext): Promise<TrainSummary> {
   const { batch, config: configFile, resume, ...rest } = flags;
-  const fromFlags: Partial<TrainConfig> = { ...rest };
+  const fromFlags: Partial<TrainSettings> = { ...rest };
   if (batch) [fromFlags.classesPerBatch, fromFlags.samplesPerClass] = batch;
   let config: TrainConfig;
   if (resume !== undefined) {
-    const given = Object.keys(fromFlags).filter((k) => fromFlags[k as keyof TrainConfig] !== undefined);
+    const given = Object.keys(fromFlags).filter((k) => fromFlags[k as keyof TrainSettings] !== undefined);
     if (given.length > 0 || configFile !== undefined) {
       throw invalidArgument(
         `--resume continues a run with its own settings (${join(resume, CONFIG_JSON)}); drop the other flags: ${given.map((k) => `--${kebab(k)}`).join(', ') || '--config'}`,
@@ -67,9 +75,29 @@ export function trainCommandSpec(run: (flags: TrainFlags) => Promise<void>): Com
     .option('--embedding-dim <n>', 'size of the embedding', int)
     .option('--normalize', 'end the model with an L2-normalize layer (the default)')
     .option('--no-normalize', 'do not end the model with an L2-normalize layer')
-    .addOption(choice('--loss <name>', 'triplet loss: hinge or soft margin', LOSSES))
-    .option('--margin <m>', 'triplet margin', float)
-    .addOption(choice('--distance <name>', 'distance the loss and miner use', DISTANCES))
+    .addOption(choice('--loss <name>', "the loss, as PML's (triplet: hinge, soft-triplet: soft margin)", LOSSES))
+    .option('--margin <m>', 'margin of the triplet losses and of the margin loss', float)
+    .option('--pos-margin <m>', 'contrastive: positive pairs closer than this cost nothing (PML 0)', float)
+    .option('--neg-margin <m>', 'contrastive: negative pairs farther than this cost nothing (PML 1)', float)
+    .option('--ms-alpha <a>', 'multi-similarity: alpha (PML 2)', float)
+    .option('--ms-beta <b>', 'multi-similarity: beta (PML 50)', float)
+    .option('--ms-base <b>', 'multi-similarity: base (PML 0.5)', float)
+    .option('--temperature <t>', 'ntxent / supcon: temperature (PML 0.07 / 0.1)', float)
+    .option('--circle-m <m>', 'circle: relaxation m (PML 0.4)', float)
+    .option('--circle-gamma <g>', 'circle: scale gamma (PML 80)', float)
+    .option('--margin-beta <b>', 'margin loss: initial boundary beta (PML 1.2)', float)
+    .option('--margin-nu <nu>', 'margin loss: regularization of beta (PML 0)', float)
+    .option('--learn-beta', "margin loss: learn beta with the model (PML's learn_beta)")
+    .option('--arcface-margin <deg>', 'arcface: angular margin in degrees (PML 28.6)', float)
+    .option('--arcface-scale <s>', 'arcface: scale (PML 64)', float)
+    .option('--proxy-margin <m>', 'proxy-anchor: margin (PML 0.1)', float)
+    .option('--proxy-alpha <a>', 'proxy-anchor: alpha (PML 32)', float)
+    .addOption(
+      choice('--distance <name>', "distance the loss and miner use; auto: the loss's PML default", [
+        ...DISTANCES,
+        'auto',
+      ]),
+    )
     .option('--normalize-embeddings', 'the distance L2-normalizes embeddings first (the default)')
     .option('--no-normalize-embeddings', 'the distance measures raw embeddings')
     .addOption(choice('--miner <name>', 'how triplets are chosen in a batch', MINERS))

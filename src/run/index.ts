@@ -14,12 +14,21 @@ export {
   totalSteps,
   DEFAULT_CONFIG,
   LOSSES,
+  COSINE_LOSSES,
   DISTANCES,
   OPTIMIZERS,
   SCHEDULES,
   COLORS,
 } from './train-config.js';
-export type { TrainConfig, LossName, DistanceName, OptimizerName, ScheduleName } from './train-config.js';
+export type {
+  TrainConfig,
+  TrainSettings,
+  LossName,
+  DistanceName,
+  DistanceChoice,
+  OptimizerName,
+  ScheduleName,
+} from './train-config.js';
 export { runTraining } from './run-training.js';
 export type { RunTrainingOptions, TrainSummary } from './run-training.js';
 export { RunLog, readRunLog } from './run-log.js';

@@ -1,6 +1,17 @@
 import { invalidArgument } from '../errors.js';
 import { CosineSimilarity, LpDistance, type BaseDistance } from '../distances/index.js';
-import { TripletMarginLoss } from '../losses/index.js';
+import {
+  ArcFaceLoss,
+  CircleLoss,
+  ContrastiveLoss,
+  MarginLoss,
+  MultiSimilarityLoss,
+  NTXentLoss,
+  ProxyAnchorLoss,
+  SupConLoss,
+  TripletMarginLoss,
+  type BaseMetricLossFunction,
+} from '../losses/index.js';
 import {
   BatchEasyHardMiner,
   BatchHardMiner,
@@ -37,12 +48,43 @@ export function distanceFor(name: DistanceName, normalizeEmbeddings: boolean): B
   }
 }
 
-export function lossFor(config: TrainConfig): TripletMarginLoss {
-  return new TripletMarginLoss({
-    margin: config.margin,
-    smoothLoss: config.loss === 'soft-triplet',
-    distance: distanceFor(config.distance, config.normalizeEmbeddings),
-  });
+/**
+ * The loss of a run, with PML's semantics and the run's distance; `numClasses` sizes the class
+ * weights of ArcFaceLoss and the proxies of ProxyAnchorLoss (seeded from the run's seed).
+ */
+export function lossFor(config: TrainConfig, numClasses: number): BaseMetricLossFunction<unknown> {
+  const distance = distanceFor(config.distance, config.normalizeEmbeddings);
+  const rng = new Random(config.seed + 2);
+  const classes = { numClasses, embeddingSize: config.embeddingDim, rng };
+  switch (config.loss) {
+    case 'triplet':
+    case 'soft-triplet':
+      return new TripletMarginLoss({ margin: config.margin, smoothLoss: config.loss === 'soft-triplet', distance });
+    case 'contrastive':
+      return new ContrastiveLoss({ posMargin: config.posMargin, negMargin: config.negMargin, distance });
+    case 'multi-similarity':
+      return new MultiSimilarityLoss({ alpha: config.msAlpha, beta: config.msBeta, base: config.msBase, distance });
+    case 'ntxent':
+      return new NTXentLoss({ ...(config.temperature === null ? {} : { temperature: config.temperature }), distance });
+    case 'supcon':
+      return new SupConLoss({ ...(config.temperature === null ? {} : { temperature: config.temperature }), distance });
+    case 'circle':
+      return new CircleLoss({ m: config.circleM, gamma: config.circleGamma, distance });
+    case 'margin':
+      return new MarginLoss({
+        margin: config.margin,
+        beta: config.marginBeta,
+        nu: config.marginNu,
+        learnBeta: config.learnBeta,
+        distance,
+      });
+    case 'arcface':
+      return new ArcFaceLoss({ ...classes, margin: config.arcfaceMargin, scale: config.arcfaceScale, distance });
+    case 'proxy-anchor':
+      return new ProxyAnchorLoss({ ...classes, margin: config.proxyMargin, alpha: config.proxyAlpha, distance });
+    default:
+      return unreachable(config.loss);
+  }
 }
 
 /** The miner for a run; null for `none` (every triplet of the batch). Seeded from the run's seed. */

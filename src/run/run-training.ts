@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { tf } from '../tf.js';
 import { DeepmetricError, invalidArgument } from '../errors.js';
 import { initBackend, type BackendName } from '../backend/index.js';
 import { loadData, type Dataset } from '../data/index.js';
@@ -90,7 +91,7 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     config.optimizer === 'adam'
       ? createOptimizer({ name: 'adam', lr: config.lr, weightDecay: config.weightDecay })
       : createOptimizer({ name: 'sgd', lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay });
-  const loss = lossFor(config);
+  const loss = lossFor(config, train.classNames.length);
   const miner = minerFor(config.miner, config);
   const batchSize = config.classesPerBatch * config.samplesPerClass;
   const sampler = new MPerClassSampler(train.labels, {
@@ -105,7 +106,8 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
   const parts: Record<string, Stateful> = {
     sampler: sampler as Stateful,
     schedule: schedule as Stateful,
-    lossRng: rngPart(loss.rng),
+    ...('rng' in loss && loss.rng instanceof Random ? { lossRng: rngPart(loss.rng) } : {}),
+    ...(loss.trainableWeights().length > 0 ? { lossWeights: variablesPart(loss.trainableWeights()) } : {}),
     ...(miner !== null && 'rng' in miner && miner.rng instanceof Random ? { minerRng: rngPart(miner.rng) } : {}),
   };
 
@@ -153,7 +155,11 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     callbacks,
     startStep,
   };
-  const workers = resolveWorkers(config.workers, { model: config.model, backend, batchSize });
+  // ParallelTrainer's workers train the model's weights only: a loss with its own trains in this thread.
+  const workers =
+    loss.trainableWeights().length > 0
+      ? 1
+      : resolveWorkers(config.workers, { model: config.model, backend, batchSize });
   const trainer = workers > 1 ? new ParallelTrainer({ ...trainerOptions, workers }) : new Trainer(trainerOptions);
   trainer.seconds = seconds;
   const stop = () => trainer.requestStop('interrupted', 'Ctrl-C');
@@ -185,6 +191,7 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
   if (finished) await writeFileAtomic(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
   model.dispose();
   optimizer.dispose();
+  loss.dispose();
   return summary;
 }
 
@@ -196,6 +203,21 @@ function testRetrieval(model: tfl.LayersModel, test: Dataset): ReturnType<typeof
   } finally {
     embeddings.dispose();
   }
+}
+
+/** The loss's own parameters (class weights, proxies, beta) as a checkpointed part. */
+function variablesPart(variables: tf.Variable[]): Stateful {
+  return {
+    state: () => variables.map((v) => Array.from(v.dataSync())),
+    loadState: (state) => {
+      if (state === undefined || state === null) return;
+      (state as number[][]).forEach((values, i) => {
+        const value = tf.tensor(values, variables[i].shape, 'float32');
+        variables[i].assign(value);
+        value.dispose();
+      });
+    },
+  };
 }
 
 function rngPart(rng: Random): Stateful {

@@ -4,7 +4,27 @@ import { BACKENDS, type BackendChoice } from '../backend/index.js';
 import { MINERS, type MinerName } from '../miners/index.js';
 import { GUARDS, type GuardMode } from '../training/index.js';
 
-export const LOSSES = ['triplet', 'soft-triplet'] as const;
+export const LOSSES = [
+  'triplet',
+  'soft-triplet',
+  'contrastive',
+  'multi-similarity',
+  'ntxent',
+  'supcon',
+  'circle',
+  'margin',
+  'arcface',
+  'proxy-anchor',
+] as const;
+/** The losses whose PML default distance is CosineSimilarity (`--distance auto` picks it for them). */
+export const COSINE_LOSSES: readonly LossName[] = [
+  'multi-similarity',
+  'ntxent',
+  'supcon',
+  'circle',
+  'arcface',
+  'proxy-anchor',
+];
 export const DISTANCES = ['euclidean', 'squared-euclidean', 'cosine'] as const;
 export const OPTIMIZERS = ['adam', 'sgd'] as const;
 export const SCHEDULES = ['none', 'step', 'cosine', 'plateau'] as const;
@@ -12,6 +32,8 @@ export const COLORS = ['grey', 'rgb'] as const;
 
 export type LossName = (typeof LOSSES)[number];
 export type DistanceName = (typeof DISTANCES)[number];
+/** `auto`: the loss's PML default (cosine for the COSINE_LOSSES, else Euclidean); resolved in `resolveConfig`. */
+export type DistanceChoice = DistanceName | 'auto';
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export type ScheduleName = (typeof SCHEDULES)[number];
 
@@ -39,7 +61,31 @@ export interface TrainConfig {
   /** End the model with an L2-normalize layer. */
   normalize: boolean;
   loss: LossName;
+  /** The margin of the triplet losses and of MarginLoss. */
   margin: number;
+  /** ContrastiveLoss: positive pairs closer than this, negative pairs farther than `negMargin` cost nothing. */
+  posMargin: number;
+  negMargin: number;
+  /** MultiSimilarityLoss's alpha, beta and base. */
+  msAlpha: number;
+  msBeta: number;
+  msBase: number;
+  /** NTXentLoss / SupConLoss; null: the loss's PML default (0.07 / 0.1). */
+  temperature: number | null;
+  /** CircleLoss's relaxation m and scale gamma. */
+  circleM: number;
+  circleGamma: number;
+  /** MarginLoss's initial boundary beta, the regularization nu of beta, and whether beta is learned. */
+  marginBeta: number;
+  marginNu: number;
+  learnBeta: boolean;
+  /** ArcFaceLoss's angular margin (degrees) and scale. */
+  arcfaceMargin: number;
+  arcfaceScale: number;
+  /** ProxyAnchorLoss's margin and alpha. */
+  proxyMargin: number;
+  proxyAlpha: number;
+  /** Resolved: `auto` in a config file or flag becomes the loss's default. */
   distance: DistanceName;
   /** The distance L2-normalizes embeddings before measuring (PML's `normalize_embeddings`). */
   normalizeEmbeddings: boolean;
@@ -75,7 +121,10 @@ export interface TrainConfig {
   workers: number | 'auto';
 }
 
-export const DEFAULT_CONFIG: TrainConfig = {
+/** The settings before `resolveConfig`: the distance may still be `auto`. */
+export type TrainSettings = Omit<TrainConfig, 'distance'> & { distance: DistanceChoice };
+
+export const DEFAULT_CONFIG: TrainSettings = {
   data: 'fashion-mnist',
   holdoutClasses: null,
   testFraction: null,
@@ -89,7 +138,22 @@ export const DEFAULT_CONFIG: TrainConfig = {
   normalize: true,
   loss: 'triplet',
   margin: 0.2,
-  distance: 'euclidean',
+  posMargin: 0,
+  negMargin: 1,
+  msAlpha: 2,
+  msBeta: 50,
+  msBase: 0.5,
+  temperature: null,
+  circleM: 0.4,
+  circleGamma: 80,
+  marginBeta: 1.2,
+  marginNu: 0,
+  learnBeta: false,
+  arcfaceMargin: 28.6,
+  arcfaceScale: 64,
+  proxyMargin: 0.1,
+  proxyAlpha: 32,
+  distance: 'auto',
   normalizeEmbeddings: true,
   miner: 'semihard',
   minerMargin: 0.2,
@@ -153,7 +217,22 @@ const CHECKS: { [K in keyof TrainConfig]: Check } = {
   normalize: bool,
   loss: oneOf(LOSSES),
   margin: nonNegativeNumber,
-  distance: oneOf(DISTANCES),
+  posMargin: bounded({}),
+  negMargin: bounded({}),
+  msAlpha: positiveNumber,
+  msBeta: positiveNumber,
+  msBase: bounded({}),
+  temperature: orNull(positiveNumber),
+  circleM: bounded({ min: 0, max: 1 }),
+  circleGamma: positiveNumber,
+  marginBeta: bounded({}),
+  marginNu: nonNegativeNumber,
+  learnBeta: bool,
+  arcfaceMargin: bounded({ min: 0, max: 180 }),
+  arcfaceScale: positiveNumber,
+  proxyMargin: bounded({}),
+  proxyAlpha: positiveNumber,
+  distance: oneOf([...DISTANCES, 'auto']),
   normalizeEmbeddings: bool,
   miner: oneOf(MINERS),
   minerMargin: nonNegativeNumber,
@@ -183,7 +262,7 @@ const CHECKS: { [K in keyof TrainConfig]: Check } = {
  */
 export function resolveConfig(
   file: Record<string, unknown> = {},
-  flags: Partial<TrainConfig> = {},
+  flags: Partial<TrainSettings> = {},
   source = 'config file',
 ): TrainConfig {
   for (const key of Object.keys(file)) {
@@ -199,11 +278,14 @@ export function resolveConfig(
     const problem = check(merged[key]);
     if (problem !== null) {
       const from =
-        key in flags && flags[key as keyof TrainConfig] !== undefined ? 'flag' : key in file ? source : 'default';
+        key in flags && flags[key as keyof TrainSettings] !== undefined ? 'flag' : key in file ? source : 'default';
       throw invalidArgument(
         `Setting \`${key}\` must be ${problem}. Received: ${key}=${JSON.stringify(merged[key])} (from ${from})`,
       );
     }
+  }
+  if (merged.distance === 'auto') {
+    merged.distance = COSINE_LOSSES.includes(merged.loss as LossName) ? 'cosine' : 'euclidean';
   }
   return merged as unknown as TrainConfig;
 }

@@ -4,10 +4,11 @@ import { checkNumber } from '../validation.js';
 import { batchTensor, type Dataset } from '../data/index.js';
 import type { BaseDistance } from '../distances/index.js';
 import type { BaseMiner } from '../miners/index.js';
-import type { TripletMarginLoss } from '../losses/index.js';
+import type { BaseMetricLossFunction } from '../losses/index.js';
 import { gradientNorm, type Optimizer } from '../optimizers/index.js';
 import type { MPerClassSampler } from '../samplers/index.js';
 import type { Callback } from './callback.js';
+import { lossStepStats } from './loss-step-stats.js';
 import type { StepRecord } from './step-record.js';
 
 /** Why a run ends before its last step: Ctrl-C (resume it), or the collapse guard (diagnose it). */
@@ -22,7 +23,8 @@ export interface StopRequest {
 export interface TrainerOptions {
   model: tfl.LayersModel;
   optimizer: Optimizer;
-  loss: TripletMarginLoss;
+  /** Any metric loss; the parameters it owns (`trainableWeights()`) are optimized with the model's. */
+  loss: BaseMetricLossFunction<unknown>;
   /** Chooses the tuples the loss sees; null means every triplet of the batch. */
   miner: BaseMiner | null;
   /** Draws the P x K batches; its state is part of every checkpoint. */
@@ -61,7 +63,7 @@ export class Trainer {
   readonly callbacks: Array<Callback<Trainer>>;
   /** Steps completed so far (the index of the next step). */
   step: number;
-  private currentLoss: TripletMarginLoss;
+  private currentLoss: BaseMetricLossFunction<unknown>;
   private currentMiner: BaseMiner | null;
   private stopRequest: StopRequest | null = null;
   private secondsBefore = 0;
@@ -85,7 +87,7 @@ export class Trainer {
   }
 
   /** The loss in force. */
-  get loss(): TripletMarginLoss {
+  get loss(): BaseMetricLossFunction<unknown> {
     return this.currentLoss;
   }
 
@@ -155,7 +157,10 @@ export class Trainer {
     rows.forEach((row, i) => (labels[i] = this.train.labels[row]));
     const measureUpdate = this.step % this.logEvery === 0;
     const lr = this.optimizer.learningRate;
-    const variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const variables = [
+      ...this.model.trainableWeights.map((w) => w.read() as tf.Variable),
+      ...this.loss.trainableWeights(),
+    ];
     const { value, grads } = this.lossAndGradients(rows, labels, variables);
     const norms = tf.tidy(() => {
       const gradNorm = gradientNorm(grads);
@@ -180,16 +185,12 @@ export class Trainer {
       tf.dispose(before);
     }
     tf.dispose([value, grads, norms]);
-    const stats = this.loss.lastStats;
     return {
       step: this.step,
       epoch: this.epoch,
       loss,
       lr,
-      numTriplets: stats?.numTriplets ?? 0,
-      activeFraction: stats && stats.numTriplets > 0 ? stats.numNonZero / stats.numTriplets : 0,
-      meanAP: stats?.meanAP ?? NaN,
-      meanAN: stats?.meanAN ?? NaN,
+      ...lossStepStats(this.loss.lastStats),
       gradNorm,
       updateRatio,
       ...(nonFiniteUpdate ? { nonFiniteUpdate: true as const } : {}),

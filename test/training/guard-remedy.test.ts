@@ -7,7 +7,7 @@ import {
   REMEDY_WARMUP_STEPS,
   type LiveRun,
 } from '../../src/training/guard-remedy.js';
-import { DEFAULT_CONFIG, type TrainConfig } from '../../src/run/index.js';
+import { resolveConfig, type TrainConfig } from '../../src/run/index.js';
 import type { MinerName } from '../../src/miners/index.js';
 
 /** An unhealthy report naming `causes` (id and confidence), with the largest update ratio seen. */
@@ -22,7 +22,7 @@ function report(causes: Array<[CauseId, number]>, maxUpdateRatio = NaN): HealthR
 }
 
 const config = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({
-  ...DEFAULT_CONFIG,
+  ...resolveConfig(),
   lr: 0.01,
   normalize: false,
   ...overrides,

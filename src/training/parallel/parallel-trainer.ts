@@ -35,6 +35,12 @@ export class ParallelTrainer extends Trainer {
     if (!(Number.isInteger(options.workers) && options.workers >= 1)) {
       throw invalidArgument(`Option \`workers\` must be an integer >= 1. Received: workers=${String(options.workers)}`);
     }
+    if (options.loss.trainableWeights().length > 0) {
+      // The workers backpropagate into the model's weights only; the loss's own would get no gradient.
+      throw invalidArgument(
+        `Option \`loss\` owns trainable parameters (${options.loss.constructor.name}), which ParallelTrainer does not train: use Trainer (workers: 1).`,
+      );
+    }
     this.workers = options.workers;
   }
 
