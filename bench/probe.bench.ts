@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     const options: TrainerOptions = {
       model,
       optimizer,
-      loss: lossFor(config),
+      loss: lossFor(config, train.classNames.length),
       miner: minerFor(config.miner, config),
       sampler,
       train,

@@ -87,7 +87,7 @@ async function deepmetricSide(spec: string, train: Dataset, initial: tf.Tensor[]
   const options: TrainerOptions = {
     model,
     optimizer,
-    loss: lossFor(config),
+    loss: lossFor(config, train.classNames.length),
     miner: minerFor('batch-hard', config),
     sampler: newSampler(train.labels),
     train,
