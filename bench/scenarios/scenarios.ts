@@ -105,6 +105,31 @@ export const SCENARIOS: Scenario[] = [
     alsoAcceptable: ['lr-too-high', 'mining-too-easy'],
   },
   {
+    name: 'healthy-contrastive',
+    about: "PML's ContrastiveLoss (pos margin 0, neg margin 1) on the semi-hard triplets' pairs",
+    settings: { loss: 'contrastive' },
+    expectedCause: null,
+  },
+  {
+    name: 'contrastive-batch-hard',
+    about: 'ContrastiveLoss on the batch-hard pairs from the first step: everything is pulled to one point',
+    settings: { loss: 'contrastive', miner: 'batch-hard' },
+    expectedCause: 'mining-too-hard',
+  },
+  {
+    name: 'healthy-multi-similarity',
+    about: "PML's MultiSimilarityLoss with its MultiSimilarityMiner (cosine, alpha 2, beta 50, base 0.5)",
+    settings: { loss: 'multi-similarity', miner: 'multi-similarity' },
+    expectedCause: null,
+  },
+  {
+    name: 'multi-similarity-lr-too-high',
+    about: 'MultiSimilarityLoss with SGD at lr 200',
+    settings: { loss: 'multi-similarity', miner: 'multi-similarity', optimizer: 'sgd', lr: 200 },
+    expectedCause: 'lr-too-high',
+    alsoAcceptable: ['dead-units'],
+  },
+  {
     name: 'lr-too-high+recover',
     about: 'lr-too-high with --guard recover',
     settings: { optimizer: 'sgd', lr: 200, guard: 'recover' },

@@ -110,6 +110,8 @@ async function diagnoseRun(dir: string, flags: DiagnoseFlags): Promise<Omit<Diag
   const run = await readRun(dir);
   const probes = run.log.filter((r) => r.health !== undefined && r.health !== null);
   const test = await testHealth(run, flags.backend);
+  // The verdict measures a non-triplet loss's value on collapsed embeddings: that needs a backend.
+  if (run.config.loss !== 'triplet' && run.config.loss !== 'soft-triplet') await initBackend(flags.backend);
   const verdict = runVerdict(run.config, run.log, test?.health ?? null);
   if (verdict === null) {
     throw invalidInput(

@@ -158,7 +158,8 @@ function collectEvidence(
   run: RunSettings | null,
 ): Record<string, number> {
   const evidence: Record<string, number> = { ...health };
-  const margin = run?.margin ?? health.margin;
+  // What the loss reads on a collapse: the margin for the triplet loss, measured for the others.
+  const margin = run?.collapseLoss ?? run?.margin ?? health.margin;
   const classes = health.numClasses;
   evidence.requiredRank = classes >= 2 ? Math.min(classes - 1, health.dim) : NaN;
   evidence.normalizedSpreadOfPeak = fractionOfPeak(

@@ -224,6 +224,18 @@ function miningTooEasy(context: CauseContext, add: Add): void {
   );
 }
 
+/** What the loss is compared with: the margin of a triplet loss, or another loss's value on a collapse. */
+function atCollapse(run: RunSettings | null): string {
+  return run?.collapseLoss !== undefined
+    ? `its value on collapsed embeddings (${fmt(run.collapseLoss)})`
+    : 'the margin';
+}
+
+/** What a loss is trained on, for messages. */
+function tuples(run: RunSettings | null): string {
+  return run?.collapseLoss !== undefined ? 'pairs or triplets' : 'triplets';
+}
+
 function miningTooHard(context: CauseContext, add: Add, note: Note): void {
   const { features, run, evidence, verdict } = context;
   if (features === null) return;
@@ -244,7 +256,7 @@ function miningTooHard(context: CauseContext, add: Add, note: Note): void {
     add(
       'mining-too-hard',
       atMargin && spreadDown ? 0.9 : atMargin ? 0.7 : 0.4,
-      `--miner ${run.miner} trains on the hardest triplets of each batch from the start; the loss sits at ${fmt(evidence.lossOverMargin)} x the margin while the distances shrink (mean d(a,n) of the mined triplets ${fmt(features.startMeanAN)} -> ${fmt(features.recentMeanAN)}): the cheapest way to lower it is to pull everything together (Hermans et al. 2017; Xuan et al. 2020).`,
+      `--miner ${run.miner} trains on the hardest ${tuples(run)} of each batch from the start; the loss sits at ${fmt(evidence.lossOverMargin)} x ${atCollapse(run)} while the distances shrink${Number.isFinite(features.startMeanAN) ? ` (mean d(a,n) of the mined triplets ${fmt(features.startMeanAN)} -> ${fmt(features.recentMeanAN)})` : ''}: the cheapest way to lower it is to pull everything together (Hermans et al. 2017; Xuan et al. 2020).`,
       remedy,
     );
     return;

@@ -93,6 +93,13 @@ export interface TrainingStep {
 /** The settings of the run, when known (a `TrainConfig` has them all): they sharpen the causes. */
 export interface RunSettings {
   margin?: number;
+  /** The loss (`triplet`, `contrastive`, ...). */
+  loss?: string;
+  /**
+   * The loss's value on collapsed embeddings (all equal), for a loss other than the triplet loss: a
+   * loss that stays near it "sits at the margin" (`lossOverMargin` is the loss over it). NaN: not judged.
+   */
+  collapseLoss?: number;
   miner?: string;
   /** The model ends with an L2-normalize layer. */
   normalize?: boolean;

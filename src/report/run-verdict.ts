@@ -1,6 +1,6 @@
 import { VERDICTS, diagnose, parseHealthSnapshot, type HealthReport, type HealthSnapshot } from '../health/index.js';
 import type { StepRecord } from '../training/index.js';
-import type { TrainConfig } from '../run/index.js';
+import { runSettings, type TrainConfig } from '../run/index.js';
 
 /** A run's verdict and what it was read from. */
 export interface RunVerdict {
@@ -27,19 +27,20 @@ export function runVerdict(
   testHealth: HealthSnapshot | null,
 ): RunVerdict | null {
   const candidates: RunVerdict[] = [];
+  const run = runSettings(config);
   const probes = log.filter((r) => r.health !== undefined && r.health !== null);
   if (probes.length > 0) {
     const last = probes[probes.length - 1];
     const health = parseHealthSnapshot(last.health, `log.jsonl step ${last.step}`);
     candidates.push({
-      report: diagnose({ health, history: log, run: config }),
+      report: diagnose({ health, history: log, run }),
       basis: `the last training probe (step ${last.step}, ${health.rows} training samples)`,
       reading: 'probe',
     });
   }
   if (testHealth !== null) {
     candidates.push({
-      report: diagnose({ health: testHealth, history: log, run: config }),
+      report: diagnose({ health: testHealth, history: log, run }),
       basis: `the final embeddings of the ${testHealth.rows} test samples`,
       reading: 'test',
     });

@@ -10,6 +10,7 @@ import type { Trainer } from '../training/trainer.js';
 import { modelHealth } from '../training/model-health.js';
 import { distanceFor, minerFor } from './run-parts.js';
 import { readRunLog } from './run-log.js';
+import { runSettings } from './collapse-loss.js';
 import { runPaths } from './run-layout.js';
 import type { TrainConfig } from './train-config.js';
 
@@ -63,7 +64,7 @@ export function collapseWatch(config: TrainConfig, train: Dataset, options: Coll
 /** The guard's port to a CLI run: its settings, its miners and distances by name, its log. */
 export function guardRun(config: TrainConfig, logPath: string): GuardRun<Trainer> {
   return {
-    settings: config,
+    settings: runSettings(config),
     switchTo: (trainer, mining) => {
       const settings = { ...config, ...mining };
       trainer.useMining({

@@ -39,3 +39,4 @@ export { collapseWatch, finalHealth, guardRun } from './collapse-watch.js';
 export type { CollapseWatch, CollapseWatchOptions } from './collapse-watch.js';
 export { readRun } from './read-run.js';
 export type { RunFiles } from './read-run.js';
+export { collapseLoss, runSettings } from './collapse-loss.js';
