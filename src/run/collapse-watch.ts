@@ -14,6 +14,9 @@ import { runSettings } from './collapse-loss.js';
 import { runPaths } from './run-layout.js';
 import type { TrainConfig } from './train-config.js';
 
+/** The checkpoint part that holds a loss's own parameters: a guard's rollback restores it with the model. */
+export const LOSS_WEIGHTS_PART = 'lossWeights';
+
 export interface CollapseWatch {
   probe: HealthProbeCallback<Trainer>;
   guard: GuardCallback;
@@ -55,6 +58,7 @@ export function collapseWatch(config: TrainConfig, train: Dataset, options: Coll
     schedule: options.schedule,
     healthyDir: paths.healthyCheckpoint,
     parts: options.parts,
+    rollback: LOSS_WEIGHTS_PART in options.parts ? [LOSS_WEIGHTS_PART] : [],
     logEvery: config.logEvery,
     stream: options.stream,
   });

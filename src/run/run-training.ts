@@ -28,7 +28,7 @@ import {
 import { RunLog } from './run-log.js';
 import { lossFor, minerFor, scheduleFor } from './run-parts.js';
 import { totalSteps, type TrainConfig } from './train-config.js';
-import { collapseWatch, finalHealth } from './collapse-watch.js';
+import { LOSS_WEIGHTS_PART, collapseWatch, finalHealth } from './collapse-watch.js';
 import { CHECKPOINT_DIR, runPaths } from './run-layout.js';
 import type { HealthSnapshot } from '../health/index.js';
 
@@ -107,7 +107,7 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     sampler: sampler as Stateful,
     schedule: schedule as Stateful,
     ...('rng' in loss && loss.rng instanceof Random ? { lossRng: rngPart(loss.rng) } : {}),
-    ...(loss.trainableWeights().length > 0 ? { lossWeights: variablesPart(loss.trainableWeights()) } : {}),
+    ...(loss.trainableWeights().length > 0 ? { [LOSS_WEIGHTS_PART]: variablesPart(loss.trainableWeights()) } : {}),
     ...(miner !== null && 'rng' in miner && miner.rng instanceof Random ? { minerRng: rngPart(miner.rng) } : {}),
   };
 

@@ -69,6 +69,11 @@ export interface GuardOptions<T extends GuardedTrainer = GuardedTrainer> {
   healthyDir: string;
   /** The run's stateful parts, saved with the healthy checkpoint. */
   parts: Record<string, Stateful>;
+  /**
+   * The parts (of `parts`) a rollback restores with the model and the optimizer: a loss's own
+   * parameters (`lossWeights`), which belong to the weights. The others (sampler, schedule) go on.
+   */
+  rollback?: readonly string[];
   /** Steps the log keeps besides probe and guard steps (the guard keeps the same history). */
   logEvery: number;
   /** Where `warn` and the other modes print (null: nowhere; the log records it anyway). */
@@ -258,6 +263,7 @@ export class GuardCallback<T extends GuardedTrainer = Trainer> implements Callba
       return `stopped: ${why}`;
     }
     const state = await loadCheckpoint(this.options.healthyDir, trainer.model, trainer.optimizer);
+    for (const name of this.options.rollback ?? []) this.options.parts[name]?.loadState(state.parts[name]);
     this.s.recoveries += 1;
     if (plan.miner !== null) this.s.miner = plan.miner;
     if (plan.normalizeEmbeddings) this.s.normalizeEmbeddings = true;

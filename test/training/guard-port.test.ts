@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { initBackend } from '../../src/backend/index.js';
+import { buildModel } from '../../src/models/index.js';
+import { createOptimizer } from '../../src/optimizers/index.js';
 import {
   GuardCallback,
   type GuardedTrainer,
@@ -166,5 +172,62 @@ describe('GuardCallback acting on a non-finite step (a fake trainer)', () => {
     assert.equal(stops.length, 1);
     assert.match(stops[0][1], /0 recoveries used/);
     assert.deepEqual(c.switched, []);
+  });
+});
+
+describe("GuardCallback rollback of a loss's own parameters", () => {
+  it('recover restores the parts named in `rollback` from the healthy checkpoint, and leaves the others', async () => {
+    await initBackend('cpu');
+    const dir = await mkdtemp(join(tmpdir(), 'dm-guard-rollback-'));
+    const model = buildModel('mlp:4', { inputShape: [3], embeddingDim: 2, seed: 0 });
+    const optimizer = createOptimizer({ name: 'adam', lr: 0.01 });
+    let weights = [1, 2];
+    let sampler = 7;
+    const parts = {
+      lossWeights: { state: () => [...weights], loadState: (s: unknown) => void (weights = s as number[]) },
+      sampler: { state: () => sampler, loadState: (s: unknown) => void (sampler = s as number) },
+    };
+    const stops: string[] = [];
+    const trainer = {
+      model,
+      optimizer,
+      startStep: 0,
+      step: 0,
+      totalSteps: 100,
+      seconds: 0,
+      requestStop: (_k: string, reason: string) => void stops.push(reason),
+    } as unknown as GuardedTrainer;
+    const guard = new GuardCallback({
+      mode: 'recover',
+      run: fakeRun({ switched: [], history: [] }),
+      schedule,
+      healthyDir: join(dir, 'healthy'),
+      parts,
+      rollback: ['lossWeights'],
+      logEvery: 10,
+      stream: null,
+    });
+    await guard.onTrainBegin(trainer);
+    weights = [5, 6];
+    sampler = 9;
+    (trainer as { step: number }).step = 3;
+    await guard.onStepEnd(trainer, {
+      step: 3,
+      epoch: 0,
+      loss: NaN,
+      lr: 0.01,
+      numTriplets: 10,
+      activeFraction: 1,
+      meanAP: NaN,
+      meanAN: NaN,
+      gradNorm: NaN,
+      updateRatio: NaN,
+      seconds: 1,
+    });
+    assert.deepEqual(stops, []);
+    assert.deepEqual(weights, [1, 2]);
+    assert.equal(sampler, 9);
+    model.dispose();
+    optimizer.dispose();
   });
 });
