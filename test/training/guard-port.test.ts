@@ -36,6 +36,21 @@ function fakeRun(calls: { switched: Mining[]; history: number[] }): GuardRun {
   };
 }
 
+/** A step whose loss and gradient are NaN: the guard acts on it at once. */
+const nanStep = (step: number): StepRecord => ({
+  step,
+  epoch: 0,
+  loss: NaN,
+  lr: 1e-3,
+  numTriplets: 10,
+  activeFraction: 1,
+  meanAP: NaN,
+  meanAN: NaN,
+  gradNorm: NaN,
+  updateRatio: NaN,
+  seconds: 1,
+});
+
 const schedule = {
   lrAdjustment: { scale: 1, floor: 0, warmupStart: 0, warmupSteps: 0, warmupFrom: 1 },
   adjust: () => {},
@@ -93,19 +108,6 @@ describe('GuardCallback through its port (a fake trainer)', () => {
 });
 
 describe('GuardCallback acting on a non-finite step (a fake trainer)', () => {
-  const nanStep = (step: number) => ({
-    step,
-    epoch: 0,
-    loss: NaN,
-    lr: 1e-3,
-    numTriplets: 10,
-    activeFraction: 1,
-    meanAP: NaN,
-    meanAN: NaN,
-    gradNorm: NaN,
-    updateRatio: NaN,
-    seconds: 1,
-  });
   const stopping = () => {
     const stops: Array<[string, string]> = [];
     const trainer = {
@@ -211,19 +213,7 @@ describe("GuardCallback rollback of a loss's own parameters", () => {
     weights = [5, 6];
     sampler = 9;
     (trainer as { step: number }).step = 3;
-    await guard.onStepEnd(trainer, {
-      step: 3,
-      epoch: 0,
-      loss: NaN,
-      lr: 0.01,
-      numTriplets: 10,
-      activeFraction: 1,
-      meanAP: NaN,
-      meanAN: NaN,
-      gradNorm: NaN,
-      updateRatio: NaN,
-      seconds: 1,
-    });
+    await guard.onStepEnd(trainer, nanStep(3));
     assert.deepEqual(stops, []);
     assert.deepEqual(weights, [1, 2]);
     assert.equal(sampler, 9);
