@@ -1,5 +1,6 @@
-/** The numpy element types deepmetric reads from `.npy` files (little-endian or single-byte). */
+/** The numpy element types deepmetric reads from `.npy` files, in either byte order. */
 export type NpyDtype =
+  | 'float16'
   | 'float32'
   | 'float64'
   | 'uint8'
@@ -11,7 +12,7 @@ export type NpyDtype =
   | 'int64'
   | 'uint64';
 
-/** The typed array that holds each `NpyDtype`. */
+/** The typed array that holds each `NpyDtype` (float16 is widened to a Float32Array: JavaScript has no half floats). */
 export type NpyData =
   | Float32Array
   | Float64Array
@@ -33,6 +34,7 @@ export interface NpyDtypeInfo {
 
 /** The numpy array-protocol type codes (`descr` without byte order) of each supported type. */
 export const NPY_DTYPES: readonly NpyDtypeInfo[] = [
+  { dtype: 'float16', code: 'f2', bytes: 2 },
   { dtype: 'float32', code: 'f4', bytes: 4 },
   { dtype: 'float64', code: 'f8', bytes: 8 },
   { dtype: 'uint8', code: 'u1', bytes: 1 },

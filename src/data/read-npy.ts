@@ -14,9 +14,10 @@ export interface NpyArray {
  * version, the header length (uint16 little-endian in 1.0, uint32 after), a Python-literal header
  * `{'descr': '<f4', 'fortran_order': False, 'shape': (n, d), }`, then the raw values.
  *
- * Reads little-endian (or single-byte) floats and integers: float32, float64, uint8, int8,
- * int16, uint16, int32, uint32, int64, uint64 (64-bit integers come back as BigInt arrays).
- * Big-endian data, Fortran order, object arrays, structured and other types are refused with an
+ * Reads floats and integers in either byte order: float16 (mixed precision; widened to float32),
+ * float32, float64, uint8, int8, int16, uint16, int32, uint32, int64, uint64 (64-bit integers come
+ * back as BigInt arrays). A Fortran-ordered (column-major) array is reordered to C order, as
+ * `np.ascontiguousarray` would. Object arrays, structured and other types are refused with an
  * error that says how to convert the array in numpy.
  *
  * @example
@@ -54,7 +55,7 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
     throw invalidInput(file, `is truncated at offset ${bytes.length}: its header says the data starts at offset ${dataStart}`);
   }
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
-  const { info, shape } = parseHeader(header, file, headerStart);
+  const { info, shape, fortran, bigEndian } = parseHeader(header, file, headerStart);
   const count = shape.reduce((a, b) => a * b, 1);
   const expected = dataStart + count * info.bytes;
   const what = `a [${shape.join(', ')}] ${info.dtype} array needs ${count * info.bytes} data bytes from offset ${dataStart} (${expected} in all)`;
@@ -64,10 +65,18 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   }
   // Copy into a fresh buffer: it is aligned for any typed array, and the file's bytes are not kept alive.
   const raw = new Uint8Array(bytes.subarray(dataStart, expected)).buffer;
-  return { dtype: info.dtype, shape, data: littleEndian(raw, info.dtype) };
+  const data = decode(raw, info.dtype, !bigEndian);
+  return { dtype: info.dtype, shape, data: fortran && shape.length > 1 ? toCOrder(data, shape) : data };
 }
 
-function parseHeader(header: string, file: string, offset: number): { info: NpyDtypeInfo; shape: number[] } {
+interface NpyHeader {
+  info: NpyDtypeInfo;
+  shape: number[];
+  fortran: boolean;
+  bigEndian: boolean;
+}
+
+function parseHeader(header: string, file: string, offset: number): NpyHeader {
   const where = `the .npy header at offset ${offset}`;
   const descrMatch = /['"]descr['"]\s*:\s*(['"])(.*?)\1/.exec(header);
   if (descrMatch === null) {
@@ -80,12 +89,6 @@ function parseHeader(header: string, file: string, offset: number): { info: NpyD
   const fortranMatch = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(header);
   if (fortranMatch === null) {
     throw invalidInput(file, `${where} has no 'fortran_order' entry: ${JSON.stringify(header.trim())}`);
-  }
-  if (fortranMatch[1] === 'True') {
-    throw invalidInput(
-      file,
-      `holds a Fortran-ordered (column-major) array; only C order is read. In numpy: np.save(path, np.ascontiguousarray(x))`,
-    );
   }
   const shapeMatch = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(header);
   if (shapeMatch === null) {
@@ -100,7 +103,7 @@ function parseHeader(header: string, file: string, offset: number): { info: NpyD
     if (m === null) throw invalidInput(file, `${where} has a shape entry that is not a dimension: '${s}'`);
     return Number(m[1]);
   });
-  return { info: dtypeOf(descr, file), shape };
+  return { info: dtypeOf(descr, file), shape, fortran: fortranMatch[1] === 'True', bigEndian: descr[0] === '>' };
 }
 
 function dtypeOf(descr: string, file: string): NpyDtypeInfo {
@@ -114,56 +117,56 @@ function dtypeOf(descr: string, file: string): NpyDtypeInfo {
   if (info === undefined) {
     throw invalidInput(file, `has dtype '${descr}', which is not supported; supported: ${supported}`);
   }
-  if (order === '>' && info.bytes > 1) {
-    throw invalidInput(
-      file,
-      `has big-endian dtype '${descr}'; only little-endian is read. In numpy: np.save(path, x.astype('${npyDescr(info)}'))`,
-    );
-  }
   return info;
 }
 
-function littleEndian(raw: ArrayBuffer, dtype: NpyDtype): NpyData {
+/** The values of `raw` in the file's byte order (`little`), as a typed array in the host's. */
+function decode(raw: ArrayBuffer, dtype: NpyDtype, little: boolean): NpyData {
   const count = (n: number): number => raw.byteLength / n;
   const view = new DataView(raw);
-  // DataView reads little-endian on any host; the typed array is then filled in native order.
+  // DataView reads either byte order on any host; the typed array is then filled in native order.
   switch (dtype) {
+    case 'float16': {
+      const out = new Float32Array(count(2));
+      for (let i = 0; i < out.length; i++) out[i] = halfToFloat(view.getUint16(2 * i, little));
+      return out;
+    }
     case 'uint8':
       return new Uint8Array(raw);
     case 'int8':
       return new Int8Array(raw);
     case 'int16':
-      return Int16Array.from({ length: count(2) }, (_, i) => view.getInt16(2 * i, true));
+      return Int16Array.from({ length: count(2) }, (_, i) => view.getInt16(2 * i, little));
     case 'uint16':
-      return Uint16Array.from({ length: count(2) }, (_, i) => view.getUint16(2 * i, true));
+      return Uint16Array.from({ length: count(2) }, (_, i) => view.getUint16(2 * i, little));
     case 'int32': {
       const out = new Int32Array(count(4));
-      for (let i = 0; i < out.length; i++) out[i] = view.getInt32(4 * i, true);
+      for (let i = 0; i < out.length; i++) out[i] = view.getInt32(4 * i, little);
       return out;
     }
     case 'uint32': {
       const out = new Uint32Array(count(4));
-      for (let i = 0; i < out.length; i++) out[i] = view.getUint32(4 * i, true);
+      for (let i = 0; i < out.length; i++) out[i] = view.getUint32(4 * i, little);
       return out;
     }
     case 'float32': {
       const out = new Float32Array(count(4));
-      for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
+      for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, little);
       return out;
     }
     case 'float64': {
       const out = new Float64Array(count(8));
-      for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, true);
+      for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, little);
       return out;
     }
     case 'int64': {
       const out = new BigInt64Array(count(8));
-      for (let i = 0; i < out.length; i++) out[i] = view.getBigInt64(8 * i, true);
+      for (let i = 0; i < out.length; i++) out[i] = view.getBigInt64(8 * i, little);
       return out;
     }
     case 'uint64': {
       const out = new BigUint64Array(count(8));
-      for (let i = 0; i < out.length; i++) out[i] = view.getBigUint64(8 * i, true);
+      for (let i = 0; i < out.length; i++) out[i] = view.getBigUint64(8 * i, little);
       return out;
     }
     default: {
@@ -171,4 +174,38 @@ function littleEndian(raw: ArrayBuffer, dtype: NpyDtype): NpyData {
       throw new Error(`unreachable npy dtype ${String(never)}`);
     }
   }
+}
+
+/** An IEEE 754 half (1 sign, 5 exponent, 10 fraction bits) as a number: subnormals, infinities and NaN included. */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+/** A column-major array's values in row-major order (the same array, as np.ascontiguousarray gives it). */
+function toCOrder<T extends NpyData>(data: T, shape: readonly number[]): T {
+  const out = new (data.constructor as new (n: number) => T)(data.length);
+  const rank = shape.length;
+  // Fortran strides: the first axis varies fastest.
+  const fStride = new Array<number>(rank);
+  let stride = 1;
+  for (let k = 0; k < rank; k++) {
+    fStride[k] = stride;
+    stride *= shape[k];
+  }
+  const index = new Array<number>(rank).fill(0);
+  for (let c = 0; c < data.length; c++) {
+    let f = 0;
+    for (let k = 0; k < rank; k++) f += index[k] * fStride[k];
+    (out as unknown as ArrayLike<unknown> & { [i: number]: unknown })[c] = data[f];
+    for (let k = rank - 1; k >= 0; k--) {
+      if (++index[k] < shape[k]) break;
+      index[k] = 0;
+    }
+  }
+  return out;
 }

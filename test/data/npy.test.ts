@@ -109,11 +109,9 @@ describe('.npy', () => {
     it('wrong magic', () => {
       throwsInput(() => parseNpy(Uint8Array.from(ascii('PK\x03\x04 not numpy')), 'a.npy'), 'a.npy', /bytes 0-5 \(offset 0\) must be 93 4e 55 4d 50 59.*found 50 4b 03 04 20 6e/);
     });
-    it('unsupported dtypes, big-endian, Fortran order, objects, records', () => {
+    it('unsupported dtypes, objects, records (big-endian and Fortran order are read: npy-numpy.test.ts)', () => {
       const f = (dict: string): Uint8Array => npyWith(dict, [0, 0, 0, 0, 0, 0, 0, 0]);
-      throwsInput(() => parseNpy(f("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }"), 'c.npy'), 'c.npy', /dtype '<c8', which is not supported; supported: float32 \('<f4'\)/);
-      throwsInput(() => parseNpy(f("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }"), 'b.npy'), 'b.npy', /big-endian dtype '>f4'.*astype\('<f4'\)/);
-      throwsInput(() => parseNpy(f("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }"), 'o.npy'), 'o.npy', /Fortran-ordered/);
+      throwsInput(() => parseNpy(f("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }"), 'c.npy'), 'c.npy', /dtype '<c8', which is not supported; supported: float16 \('<f2'\), float32 \('<f4'\)/);
       throwsInput(() => parseNpy(f("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }"), 'p.npy'), 'p.npy', /object array/);
       throwsInput(() => parseNpy(f("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }"), 'r.npy'), 'r.npy', /structured/);
       throwsInput(() => parseNpy(f("{'descr': '<U3', 'fortran_order': False, 'shape': (1,), }"), 'u.npy'), 'u.npy', /'<U3', which is not supported/);
