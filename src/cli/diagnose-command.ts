@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { initBackend, type BackendChoice } from '../backend/index.js';
 import { invalidArgument, invalidInput } from '../errors.js';
-import { loadData, readEmbeddings, readLabelsFile } from '../data/index.js';
+import { EMBEDDING_FORMATS, loadData, readEmbeddings, readLabelsFile } from '../data/index.js';
 import {
   diagnose,
   embeddingHealth,
@@ -27,8 +27,12 @@ export interface DiagnoseFlags {
   labels?: string;
   /** Embeddings of the same rows from the start of training (or an earlier model), to measure the fall. */
   reference?: string;
-  /** The CSV column holding the labels (index or header name); without it every column is a dimension. */
+  /** The CSV or Parquet column holding the labels (index or header name); without it every CSV column is a dimension. */
   labelColumn?: string;
+  /** The embeddings array of an .npz / safetensors file, or the Parquet embedding column. */
+  key?: string;
+  /** The labels array of an .npz / safetensors file. */
+  labelsKey?: string;
   /** The embeddings are compared raw (no normalization) downstream. */
   raw?: boolean;
   json?: boolean;
@@ -61,7 +65,10 @@ export interface DiagnoseResult {
  */
 export async function diagnoseCommand(input: string, flags: DiagnoseFlags): Promise<DiagnoseResult> {
   if (!existsSync(input))
-    throw invalidInput(input, 'no such file or folder (expected a run directory, or embeddings as .npy or .csv)');
+    throw invalidInput(
+      input,
+      `no such file or folder (expected a run directory, or embeddings: ${EMBEDDING_FORMATS.join(', ')})`,
+    );
   const report = statSync(input).isDirectory()
     ? await diagnoseRun(input, flags)
     : await diagnoseEmbeddings(input, flags);
@@ -95,6 +102,8 @@ async function diagnoseRun(dir: string, flags: DiagnoseFlags): Promise<Omit<Diag
     ['--labels', flags.labels],
     ['--reference', flags.reference],
     ['--label-column', flags.labelColumn],
+    ['--key', flags.key],
+    ['--labels-key', flags.labelsKey],
   ] as const) {
     if (value !== undefined)
       throw invalidArgument(
@@ -157,14 +166,15 @@ async function testHealth(
 
 async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<Omit<DiagnoseResult, 'exitCode'>> {
   await initBackend(flags.backend);
-  const { matrix, labels: csvLabels } = await readEmbeddings(
-    path,
-    flags.labelColumn === undefined ? null : parseLabelColumn(flags.labelColumn),
-  );
-  let labels = csvLabels;
+  const { matrix, labels: fileLabels } = await readEmbeddings(path, {
+    labelColumn: flags.labelColumn === undefined ? null : parseLabelColumn(flags.labelColumn),
+    key: flags.key ?? null,
+    labelsKey: flags.labelsKey ?? null,
+  });
+  let labels = fileLabels;
   if (flags.labels !== undefined) {
-    if (labels !== null)
-      throw invalidArgument('Give the labels either with --labels or with --label-column, not both.');
+    if (flags.labelColumn !== undefined || flags.labelsKey !== undefined)
+      throw invalidArgument('Give the labels either with --labels or with --label-column / --labels-key, not both.');
     labels = (await readLabelsFile(flags.labels)).labels;
     if (labels.length !== matrix.rows) {
       throw invalidInput(
@@ -204,11 +214,16 @@ async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<O
 export function diagnoseCommandSpec(run: (input: string, flags: DiagnoseFlags) => Promise<void>): Command {
   return new Command('diagnose')
     .description(
-      `Diagnose embedding collapse in a run directory or an embeddings file (.npy, .csv): verdict (${VERDICTS.join(', ')}), evidence, likely causes and remedies. Exit 0 healthy, 1 not, 2 bad input.`,
+      `Diagnose embedding collapse in a run directory or an embeddings file (${EMBEDDING_FORMATS.join(', ')}): verdict (${VERDICTS.join(', ')}), evidence, likely causes and remedies. Exit 0 healthy, 1 not, 2 bad input.`,
     )
-    .argument('<input>', 'a run directory written by `deepmetric train`, or embeddings (.npy n x d, or .csv)')
+    .argument(
+      '<input>',
+      `a run directory written by \`deepmetric train\`, or embeddings (${EMBEDDING_FORMATS.join(', ')})`,
+    )
     .option('--labels <file>', 'labels of an embeddings file: .npy of integers, or text with one label per line')
-    .option('--label-column <col>', 'the .csv column holding the labels (index, or header name)')
+    .option('--label-column <col>', 'the .csv or Parquet column holding the labels (index, or header name)')
+    .option('--key <name>', 'the embeddings array of an .npz / safetensors file, or the Parquet embedding column')
+    .option('--labels-key <name>', 'the labels array of an .npz / safetensors file')
     .option(
       '--reference <file>',
       'embeddings of the same rows from an earlier model (e.g. the start of training), to measure the fall',

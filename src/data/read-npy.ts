@@ -1,5 +1,6 @@
 import { invalidInput } from '../errors.js';
 import { NPY_DTYPES, NPY_MAGIC, npyDescr, type NpyData, type NpyDtype, type NpyDtypeInfo } from './npy-dtype.js';
+import { halfToFloat } from './half-float.js';
 import { readFileBytes } from './read-file-bytes.js';
 
 /** The contents of a `.npy` file: element type, shape and values in row-major (C) order. */
@@ -174,16 +175,6 @@ function decode(raw: ArrayBuffer, dtype: NpyDtype, little: boolean): NpyData {
       throw new Error(`unreachable npy dtype ${String(never)}`);
     }
   }
-}
-
-/** An IEEE 754 half (1 sign, 5 exponent, 10 fraction bits) as a number: subnormals, infinities and NaN included. */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
 /** A column-major array's values in row-major order (the same array, as np.ascontiguousarray gives it). */

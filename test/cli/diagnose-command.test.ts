@@ -161,7 +161,7 @@ describe('deepmetric diagnose EMBEDDINGS', () => {
       ],
       [join(dir, 'bad.csv'), FLAGS, /bad\.csv: line 2, column 1: expected a decimal number, found "x"/],
       [join(dir, 'e.txt'), FLAGS, /e\.txt: is neither a run directory nor an embeddings file/],
-      [join(dir, 'e.npy'), { ...FLAGS, labelColumn: '0' }, /--label-column applies to a \.csv file/],
+      [join(dir, 'e.npy'), { ...FLAGS, labelColumn: '0' }, /--label-column applies to a \.csv or Parquet file/],
     ];
     for (const [input, flags, message] of cases) {
       await assert.rejects(diagnoseCommand(input, flags), message);
