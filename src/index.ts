@@ -195,6 +195,10 @@ export {
   encodeNpy,
   readNpyDataset,
   readCsvDataset,
+  readEmbeddings,
+  readNpz,
+  readSafetensors,
+  readParquetEmbeddings,
   readImageFolder,
   readLabelsFile,
   stratifiedSplit,
@@ -205,7 +209,15 @@ export {
   createDataset,
   sampleSize,
 } from './data/index.js';
-export type { Dataset, DatasetSplit, LoadDataOptions } from './data/index.js';
+export type {
+  Dataset,
+  DatasetSplit,
+  LoadDataOptions,
+  EmbeddingsFile,
+  ReadEmbeddingsOptions,
+  TensorArray,
+  ParquetEmbeddings,
+} from './data/index.js';
 export { buildModel, parseModelSpec, L2Normalize, saveModel, loadModel, embedDataset } from './models/index.js';
 export type { BuildModelOptions, ModelSpec, L2NormalizeArgs } from './models/index.js';
 export {
