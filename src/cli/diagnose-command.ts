@@ -16,7 +16,7 @@ import {
 } from '../health/index.js';
 import { loadModel } from '../models/index.js';
 import { readRun, type RunFiles } from '../run/index.js';
-import { runVerdict } from '../report/index.js';
+import { runVerdict } from '../run/index.js';
 import { finalHealth } from '../run/index.js';
 import { dataOptions, parseLabelColumn } from '../run/index.js';
 import { CONFIG_JSON, LOG_JSONL, SUMMARY_JSON } from '../run/index.js';
@@ -33,6 +33,8 @@ export interface DiagnoseFlags {
   key?: string;
   /** The labels array of an .npz / safetensors file. */
   labelsKey?: string;
+  /** The CSV's first line is a header (without it: when a field of it is not a number). */
+  csvHeader?: boolean;
   /** The embeddings are compared raw (no normalization) downstream. */
   raw?: boolean;
   json?: boolean;
@@ -104,6 +106,7 @@ async function diagnoseRun(dir: string, flags: DiagnoseFlags): Promise<Omit<Diag
     ['--label-column', flags.labelColumn],
     ['--key', flags.key],
     ['--labels-key', flags.labelsKey],
+    ['--csv-header', flags.csvHeader],
   ] as const) {
     if (value !== undefined)
       throw invalidArgument(
@@ -170,6 +173,7 @@ async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<O
     labelColumn: flags.labelColumn === undefined ? null : parseLabelColumn(flags.labelColumn),
     key: flags.key ?? null,
     labelsKey: flags.labelsKey ?? null,
+    csvHeader: flags.csvHeader ?? false,
   });
   let labels = fileLabels;
   if (flags.labels !== undefined) {
@@ -224,6 +228,7 @@ export function diagnoseCommandSpec(run: (input: string, flags: DiagnoseFlags) =
     .option('--label-column <col>', 'the .csv or Parquet column holding the labels (index, or header name)')
     .option('--key <name>', 'the embeddings array of an .npz / safetensors file, or the Parquet embedding column')
     .option('--labels-key <name>', 'the labels array of an .npz / safetensors file')
+    .option('--csv-header', "the .csv's first line is a header (default: when a field of it is not a number)")
     .option(
       '--reference <file>',
       'embeddings of the same rows from an earlier model (e.g. the start of training), to measure the fall',

@@ -23,5 +23,13 @@ export function formatTrainSummary(summary: TrainSummary): string {
     `held-out precision@1 (leave-one-out 1-NN, ${summary.testSize} test samples): ${p(summary.test?.precisionAt1)}  (raw input: ${p(summary.rawTest?.precisionAt1)})`,
     `held-out MAP@R: ${p(summary.test?.meanAveragePrecisionAtR)}  (raw input: ${p(summary.rawTest?.meanAveragePrecisionAtR)})`,
   );
+  if (summary.verdict !== null) lines.push(verdictLine(summary.verdict, summary.runDir));
   return `${lines.join('\n')}\n`;
+}
+
+/** `health: healthy`, or the verdict with its causes and where the details are. */
+function verdictLine(verdict: NonNullable<TrainSummary['verdict']>, runDir: string): string {
+  if (verdict.verdict === 'healthy') return 'health: healthy';
+  const causes = verdict.causes.map((c) => `${c.id} ${c.confidence.toFixed(2)}`).join(', ');
+  return `health: ${verdict.verdict}${causes === '' ? '' : ` (${causes})`}; evidence and remedies: deepmetric diagnose ${runDir}`;
 }

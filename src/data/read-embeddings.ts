@@ -21,6 +21,8 @@ export interface ReadEmbeddingsOptions {
   key?: string | null;
   /** The labels array of an `.npz` or safetensors file; default: found by its usual names. */
   labelsKey?: string | null;
+  /** A CSV's first line is a header (as `train --csv-header`); default: it is when a field of it is not a number. */
+  csvHeader?: boolean;
 }
 
 /** The names an archive's embeddings and labels usually have, in the order they are tried. */
@@ -52,6 +54,7 @@ export async function readEmbeddings(path: string, options: ReadEmbeddingsOption
     }
   };
   if (!lower.endsWith('.csv') && !lower.endsWith('.parquet')) only('--label-column', labelColumn, 'a .csv or Parquet file');
+  if (!lower.endsWith('.csv')) only('--csv-header', options.csvHeader || null, 'a .csv file');
   if (!/\.(npz|safetensors)$/.test(lower)) only('--labels-key', options.labelsKey, 'an .npz or safetensors file');
   if (!/\.(npz|safetensors|parquet)$/.test(lower)) only('--key', options.key, 'an .npz, safetensors or Parquet file');
   if (lower.endsWith('.npy')) {
@@ -68,7 +71,7 @@ export async function readEmbeddings(path: string, options: ReadEmbeddingsOption
   }
   if (lower.endsWith('.csv') || lower.endsWith('.tsv')) {
     const tsv = lower.endsWith('.tsv');
-    const table = await readCsvTable(path, { header: tsv ? false : 'auto', labelColumn, nonFinite: true, delimiter: tsv ? '\t' : ',' });
+    const table = await readCsvTable(path, { header: tsv ? false : options.csvHeader ? true : 'auto', labelColumn, nonFinite: true, delimiter: tsv ? '\t' : ',' });
     const { labelIndex, rows } = table;
     const hint = labelIndex === null && !tsv ? ' (for a label column, pass --label-column)' : '';
     const data = csvFeatures(path, table, true, hint);

@@ -26,7 +26,7 @@ import { pcaProjection, type Projection2D } from './pca-projection.js';
 import { readRun, type RunFiles } from '../run/index.js';
 import { renderSvg } from './render-svg.js';
 import type { ReportPage, SectionBody, SectionId } from './report-page.js';
-import { runVerdict } from './run-verdict.js';
+import { runVerdict } from '../run/index.js';
 import { settingsHtml } from './settings-html.js';
 import { trainingChartSpec } from './training-chart.js';
 import { umapProjection } from './umap-projection.js';

@@ -11,8 +11,6 @@ export type { HealthChartOptions, HealthThreshold } from './health-chart.js';
 export { healthChartMetrics, healthThresholds } from './health-thresholds.js';
 export { verdictHtml, KEY_EVIDENCE } from './verdict-html.js';
 export type { VerdictHtmlOptions } from './verdict-html.js';
-export { runVerdict } from './run-verdict.js';
-export type { RunVerdict } from './run-verdict.js';
 export { distanceHistogramChartSpec } from './distance-histogram-chart.js';
 export type { DistanceHistogramChartOptions } from './distance-histogram-chart.js';
 export { embeddingMapChartSpec } from './embedding-map-chart.js';

@@ -40,3 +40,5 @@ export type { CollapseWatch, CollapseWatchOptions } from './collapse-watch.js';
 export { readRun } from './read-run.js';
 export type { RunFiles } from './read-run.js';
 export { collapseLoss, runSettings } from './collapse-loss.js';
+export { runVerdict } from './run-verdict.js';
+export type { RunVerdict } from './run-verdict.js';

@@ -24,13 +24,15 @@ import {
   ParallelTrainer,
   resolveWorkers,
   type GuardSummary,
+  type StepRecord,
 } from '../training/index.js';
-import { RunLog } from './run-log.js';
+import { RunLog, readRunLog } from './run-log.js';
+import { runVerdict } from './run-verdict.js';
 import { lossFor, minerFor, scheduleFor } from './run-parts.js';
 import { totalSteps, type TrainConfig } from './train-config.js';
 import { LOSS_WEIGHTS_PART, collapseWatch, finalHealth } from './collapse-watch.js';
 import { CHECKPOINT_DIR, runPaths } from './run-layout.js';
-import type { HealthSnapshot } from '../health/index.js';
+import type { HealthSnapshot, Verdict } from '../health/index.js';
 
 export interface RunTrainingOptions {
   /** Continue the run in `config.out` from its last checkpoint. */
@@ -62,6 +64,11 @@ export interface TrainSummary {
   health: HealthSnapshot | null;
   /** What the collapse guard concluded and did. */
   guard: GuardSummary;
+  /**
+   * The run's collapse verdict as `deepmetric diagnose RUN_DIR` gives it (the worse of the last probe
+   * and the test split's health, with the log), its causes with confidence >= 0.5; null if stopped.
+   */
+  verdict: { verdict: Verdict; causes: Array<{ id: string; confidence: number }> } | null;
 }
 
 /**
@@ -187,12 +194,24 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     testSize: test.labels.length,
     health: finished ? finalHealth(model, test, config) : null,
     guard: watch.guard.summary(),
+    verdict: null,
   };
+  if (finished) summary.verdict = finalVerdict(config, await readRunLog(paths.log), summary.health);
   if (finished) await writeFileAtomic(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
   model.dispose();
   optimizer.dispose();
   loss.dispose();
   return summary;
+}
+
+/** The verdict `deepmetric diagnose` would give the finished run, in short. */
+function finalVerdict(config: TrainConfig, log: StepRecord[], health: HealthSnapshot | null): TrainSummary['verdict'] {
+  const verdict = runVerdict(config, log, health);
+  if (verdict === null) return null;
+  const causes = verdict.report.causes
+    .filter((c) => c.confidence >= 0.5)
+    .map(({ id, confidence }) => ({ id, confidence }));
+  return { verdict: verdict.report.verdict, causes };
 }
 
 /** Held-out retrieval of the trained embeddings and of the raw input. */

@@ -51,6 +51,14 @@ describe('diagnose reads the files numpy, torch, safetensors and pandas users sa
     );
   });
 
+  it('--csv-header reads a header whose names are numbers, which the automatic rule would take for data', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dm-formats-'));
+    await writeFile(join(dir, 'e.csv'), '0,1,2\n0.5,1,2\n3,4,5\n6,7,8\n');
+    assert.equal((await readEmbeddings(join(dir, 'e.csv'))).matrix.rows, 4);
+    assert.equal((await readEmbeddings(join(dir, 'e.csv'), { csvHeader: true })).matrix.rows, 3);
+    await assert.rejects(readEmbeddings(at('emb.npz'), { csvHeader: true }), /--csv-header applies to a \.csv file/);
+  });
+
   it('a Parquet file without a list column of numbers is refused, naming its columns', async () => {
     await assert.rejects(
       readEmbeddings(at('emb_fixed.parquet'), { key: 'label' }),

@@ -1,6 +1,7 @@
 import { VERDICTS, diagnose, parseHealthSnapshot, type HealthReport, type HealthSnapshot } from '../health/index.js';
 import type { StepRecord } from '../training/index.js';
-import { runSettings, type TrainConfig } from '../run/index.js';
+import { runSettings } from './collapse-loss.js';
+import type { TrainConfig } from './train-config.js';
 
 /** A run's verdict and what it was read from. */
 export interface RunVerdict {
