@@ -13,6 +13,7 @@ import {
   VERDICTS,
   type HealthReport,
   type HealthSnapshot,
+  type PairSample,
 } from '../health/index.js';
 import { loadModel } from '../models/index.js';
 import { readRun, type RunFiles } from '../run/index.js';
@@ -201,12 +202,23 @@ async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<O
   const metrics = embeddingHealth(matrix, labels, reference === null ? {} : { reference });
   const run = flags.raw ? { normalize: false, normalizeEmbeddings: false } : null;
   const report = diagnose({ health: healthSnapshot(metrics, labels, reference), run });
+  if (metrics.pairSample !== undefined) report.limits.push(sampleLimit(metrics.pairSample));
   const unit = Math.abs(metrics.norms.min - 1) < 1e-3 && Math.abs(metrics.norms.max - 1) < 1e-3;
   const description =
     `diagnose: ${path}: ${matrix.rows} embeddings x ${matrix.dim} dimensions, ${labels === null ? 'no labels' : `${new Set(labels).size} classes`}, ` +
     `${metrics.nonFinite.count > 0 ? `${metrics.nonFinite.count} NaN or infinite values in ${metrics.nonFinite.rows} rows` : unit ? 'unit norms (normalized)' : `norms ${metrics.norms.min.toPrecision(3)}-${metrics.norms.max.toPrecision(3)} (raw)`}` +
     `${reference === null ? '' : `, reference ${flags.reference}`}; no training log`;
   return { report, description };
+}
+
+/** What a sampled measurement of the pairs means for the numbers, in the report's `limits`. */
+function sampleLimit(sample: PairSample): string {
+  const se = (v: number) => v.toPrecision(2);
+  return (
+    `The spread and the separation were measured on every pair of a seeded sample of ${sample.rows} of the ${sample.of} rows (seed ${sample.seed}): ` +
+    `standard error of the mean normalized distance ${se(sample.standardErrors.meanNormalizedDistance)}, of the mean distance ${se(sample.standardErrors.meanDistance)}. ` +
+    'The norms, moments, effective rank and dead dimensions use every row.'
+  );
 }
 
 /**

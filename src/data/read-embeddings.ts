@@ -123,7 +123,8 @@ function matrixOf(path: string, array: TensorArray): EmbeddingsFile['matrix'] {
     throw invalidInput(path, `embeddings must be a 2-D array (rows x dimensions); found shape [${array.shape.join(', ')}]`);
   }
   const [rows, dim] = array.shape;
-  const data = Float32Array.from(array.data as ArrayLike<number | bigint>, (v) => Number(v));
+  const data =
+    array.data instanceof Float32Array ? array.data : Float32Array.from(array.data as ArrayLike<number | bigint>, Number);
   return checkMatrix(path, { data, rows, dim });
 }
 

@@ -121,8 +121,24 @@ function dtypeOf(descr: string, file: string): NpyDtypeInfo {
   return info;
 }
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The typed arrays that can view a file's bytes directly when its byte order is the host's. */
+const VIEWS = {
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+} as const;
+
 /** The values of `raw` in the file's byte order (`little`), as a typed array in the host's. */
 function decode(raw: ArrayBuffer, dtype: NpyDtype, little: boolean): NpyData {
+  // The file's bytes are already the host's numbers: view them (51 M floats in a fraction of a second).
+  if (little === HOST_LITTLE_ENDIAN && dtype in VIEWS) return new VIEWS[dtype as keyof typeof VIEWS](raw);
   const count = (n: number): number => raw.byteLength / n;
   const view = new DataView(raw);
   // DataView reads either byte order on any host; the typed array is then filled in native order.

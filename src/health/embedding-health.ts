@@ -9,6 +9,7 @@ import type {
   HealthOptions,
   NonFiniteCount,
   NormMetrics,
+  PairSample,
   SeparationMetrics,
   ShapeMetrics,
 } from './health-metrics.js';
@@ -16,10 +17,14 @@ import { effectiveRank } from './effective-rank.js';
 import { normalizedMoments, type NormalizedMoments } from './normalized-moments.js';
 import { defaultChunkRows, pairwiseStatistics, type PairwiseStatistics } from './pairwise-statistics.js';
 import { symmetricEigen } from '../linalg/index.js';
+import { Random } from '../random.js';
+import { sampleWithoutReplacement } from '../samplers/index.js';
 
 const DEFAULT_MARGIN = 0.05;
 const DEFAULT_DEAD_TOLERANCE = 1e-8;
 const DEFAULT_ZERO_NORM_TOLERANCE = 1e-6;
+/** Rows whose every pair is measured; a larger set is sampled to this many (pairs cost n^2). */
+export const DEFAULT_PAIR_SAMPLE = 4096;
 
 /**
  * Measures how healthy a set of embeddings is: how far apart they are (spread), how many
@@ -63,13 +68,20 @@ export function embeddingHealth(
   if (nonFinite.count > 0) return notComputable(rows, dim, nonFinite, labelArray, opts);
 
   const moments = normalizedMoments(data, rows, dim);
-  const x = tensor ?? tf.tensor2d(data, [rows, dim], 'float32');
+  // Pairs cost n^2: a large set is represented by a seeded sample of rows, every pair of which is measured.
+  const sample = rows > opts.pairSample ? sampledRows(rows, opts.pairSample, opts.sampleSeed) : null;
+  const x =
+    sample === null
+      ? (tensor ?? tf.tensor2d(data, [rows, dim], 'float32'))
+      : tf.tensor2d(gatherRows(data, dim, sample), [sample.length, dim], 'float32');
+  const pairLabels =
+    labelArray === null || sample === null ? labelArray : Int32Array.from(sample, (i) => labelArray[i]);
   let pairs: PairwiseStatistics;
   try {
-    pairs = pairwiseStatistics(x, labelArray, {
+    pairs = pairwiseStatistics(x, pairLabels, {
       distance: opts.distance,
       margin: opts.margin,
-      chunkRows: opts.chunkRows,
+      chunkRows: sample === null ? opts.chunkRows : defaultChunkRows(sample.length),
     });
   } finally {
     if (x !== tensor) x.dispose();
@@ -97,6 +109,40 @@ export function embeddingHealth(
     ),
     shape: shapeMetrics(moments, rows, dim, opts.deadTolerance),
     separation: pairs.separation,
+    ...(sample === null ? {} : { pairSample: pairSampleOf(pairs, rows, opts.sampleSeed) }),
+  };
+}
+
+/** `k` distinct rows of `n`, drawn uniformly with `seed`, in increasing order. */
+function sampledRows(n: number, k: number, seed: number): Int32Array {
+  return sampleWithoutReplacement(n, k, new Random(seed)).sort();
+}
+
+function gatherRows(data: Float32Array, dim: number, rows: Int32Array): Float32Array {
+  const out = new Float32Array(rows.length * dim);
+  rows.forEach((row, i) => out.set(data.subarray(row * dim, (row + 1) * dim), i * dim));
+  return out;
+}
+
+/** The sample's size and the standard errors of its mean distances (2 sd of the row means / sqrt(m)). */
+function pairSampleOf(pairs: PairwiseStatistics, of: number, seed: number): PairSample {
+  const standardError = (means: Float64Array) => {
+    const m = means.length;
+    let mean = 0;
+    for (const v of means) mean += v;
+    mean /= m;
+    let variance = 0;
+    for (const v of means) variance += (v - mean) ** 2;
+    return (2 * Math.sqrt(variance / (m - 1))) / Math.sqrt(m);
+  };
+  return {
+    rows: pairs.rowMeans.raw.length,
+    of,
+    seed,
+    standardErrors: {
+      meanDistance: standardError(pairs.rowMeans.raw),
+      meanNormalizedDistance: standardError(pairs.rowMeans.normalized),
+    },
   };
 }
 
@@ -162,6 +208,8 @@ interface CheckedOptions {
   zeroNormTolerance: number;
   chunkRows: number;
   preNormalization: ReadEmbeddings | null;
+  pairSample: number;
+  sampleSeed: number;
 }
 
 function checkOptions(options: HealthOptions, rows: number): CheckedOptions {
@@ -200,7 +248,24 @@ function checkOptions(options: HealthOptions, rows: number): CheckedOptions {
       `Option \`preNormalization\` must hold the same ${rows} rows as the embeddings. Received: ${preNormalization.rows} rows`,
     );
   }
-  return { reference, margin, distance, deadTolerance, zeroNormTolerance, chunkRows, preNormalization };
+  const pairSample = options.pairSample ?? DEFAULT_PAIR_SAMPLE;
+  if (!(pairSample === Infinity || (Number.isInteger(pairSample) && pairSample >= 2))) {
+    throw invalidArgument(
+      `Option \`pairSample\` must be an integer >= 2 or Infinity. Received: pairSample=${String(options.pairSample)}`,
+    );
+  }
+  const sampleSeed = checkNumber('sampleSeed', options.sampleSeed ?? 0, { integer: true });
+  return {
+    reference,
+    margin,
+    distance,
+    deadTolerance,
+    zeroNormTolerance,
+    chunkRows,
+    preNormalization,
+    pairSample,
+    sampleSeed,
+  };
 }
 
 function isMetrics(v: unknown): v is HealthMetrics {

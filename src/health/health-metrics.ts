@@ -40,6 +40,28 @@ export interface HealthOptions {
    * Default: all rows when n <= 2048, else floor(2^22 / n) (16 MB per block).
    */
   chunkRows?: number;
+  /**
+   * Rows the pair statistics (spread, separation) are measured on: a larger set is represented by
+   * a seeded uniform sample of this many rows (their every pair), so that the cost stays
+   * pairSample^2 whatever the size; the sums (norms, moments, shape) always use every row.
+   * Default 4096; `Infinity`: every pair of every row.
+   */
+  pairSample?: number;
+  /** The seed of that sample. Default 0. */
+  sampleSeed?: number;
+}
+
+/** How the pair statistics of a large set were estimated, and how precisely. */
+export interface PairSample {
+  /** Rows sampled, of `of`. */
+  rows: number;
+  of: number;
+  seed: number;
+  /**
+   * Standard errors of the sampled means (the first-order U-statistic estimate, 2 sd(row means) /
+   * sqrt(rows)): the spread of a resampling is within about 2 of them.
+   */
+  standardErrors: { meanDistance: number; meanNormalizedDistance: number };
 }
 
 /** Non-finite entries of the input. */
@@ -136,4 +158,6 @@ export interface HealthMetrics {
   shape: ShapeMetrics;
   /** null when no labels were given. */
   separation: SeparationMetrics | null;
+  /** Present when the spread and separation were measured on a sample of the rows (see `pairSample`). */
+  pairSample?: PairSample;
 }

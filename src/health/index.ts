@@ -1,10 +1,11 @@
-export { embeddingHealth } from './embedding-health.js';
+export { embeddingHealth, DEFAULT_PAIR_SAMPLE } from './embedding-health.js';
 export type {
   EmbeddingMatrix,
   EmbeddingsInput,
   HealthMetrics,
   HealthOptions,
   NonFiniteCount,
+  PairSample,
   NormMetrics,
   SeparationMetrics,
   ShapeMetrics,

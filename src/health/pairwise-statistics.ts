@@ -22,6 +22,8 @@ export interface PairwiseStatistics {
   meanDistance: number;
   meanNormalizedDistance: number;
   separation: SeparationMetrics | null;
+  /** Each row's mean raw and normalized distance to the other rows (for standard errors). */
+  rowMeans: { raw: Float64Array; normalized: Float64Array };
 }
 
 export interface PairwiseOptions {
@@ -51,8 +53,8 @@ export function pairwiseStatistics(
   const separationDistance = options.distance ?? normalized;
   const separation =
     labels === null ? null : new SeparationAccumulator(labels, separationDistance.isInverted, options.margin);
-  let rawSum = 0;
-  let normalizedSum = 0;
+  const rawRows = new Float64Array(n);
+  const normalizedRows = new Float64Array(n);
   for (let start = 0; start < n; start += options.chunkRows) {
     const rows = Math.min(options.chunkRows, n - start);
     const whole = rows === n;
@@ -61,9 +63,9 @@ export function pairwiseStatistics(
     const ref = whole ? undefined : x;
     try {
       const rawBlock = download(raw.pairwise(query, ref));
-      rawSum += offDiagonalSum(rawBlock, start, rows, n);
+      offDiagonalRowSums(rawBlock, start, rows, n, rawRows);
       const normalizedBlock = download(normalized.pairwise(query, ref));
-      normalizedSum += offDiagonalSum(normalizedBlock, start, rows, n);
+      offDiagonalRowSums(normalizedBlock, start, rows, n, normalizedRows);
       if (separation !== null) {
         const block =
           separationDistance === normalized ? normalizedBlock : download(separationDistance.pairwise(query, ref));
@@ -74,10 +76,18 @@ export function pairwiseStatistics(
     }
   }
   const pairs = n * (n - 1);
+  const total = (a: Float64Array) => a.reduce((sum, v) => sum + v, 0);
+  const meanDistance = total(rawRows) / pairs;
+  const meanNormalizedDistance = total(normalizedRows) / pairs;
+  for (let i = 0; i < n; i++) {
+    rawRows[i] /= n - 1;
+    normalizedRows[i] /= n - 1;
+  }
   return {
-    meanDistance: rawSum / pairs,
-    meanNormalizedDistance: normalizedSum / pairs,
+    meanDistance,
+    meanNormalizedDistance,
     separation: separation === null ? null : separation.result(),
+    rowMeans: { raw: rawRows, normalized: normalizedRows },
   };
 }
 
@@ -89,15 +99,13 @@ function download(t: tf.Tensor): Float32Array {
   }
 }
 
-/** The sum of a block of rows start .. start + rows - 1 of an n x n matrix, without its diagonal entries. */
-function offDiagonalSum(block: Float32Array, start: number, rows: number, n: number): number {
-  let sum = 0;
+/** The sum of each row start .. start + rows - 1 of an n x n matrix without its diagonal entry, into `out`. */
+function offDiagonalRowSums(block: Float32Array, start: number, rows: number, n: number, out: Float64Array): void {
   for (let r = 0; r < rows; r++) {
     const o = r * n;
     const diagonal = start + r;
     let rowSum = 0;
     for (let j = 0; j < n; j++) if (j !== diagonal) rowSum += block[o + j];
-    sum += rowSum;
+    out[start + r] = rowSum;
   }
-  return sum;
 }
