@@ -3,17 +3,26 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { initBackend, type BackendChoice } from '../backend/index.js';
 import { invalidArgument, invalidInput } from '../errors.js';
-import { EMBEDDING_FORMATS, loadData, readEmbeddings, readLabelsFile } from '../data/index.js';
+import {
+  EMBEDDING_FORMATS,
+  isTrainingLogDir,
+  loadData,
+  readEmbeddings,
+  readLabelsFile,
+  readTrainingLog,
+} from '../data/index.js';
 import {
   diagnose,
   embeddingHealth,
   formatHealthReport,
   healthSnapshot,
+  logHistory,
   parseHealthSnapshot,
   VERDICTS,
   type HealthReport,
   type HealthSnapshot,
   type PairSample,
+  type RunSettings,
 } from '../health/index.js';
 import { loadModel } from '../models/index.js';
 import { readRun, type RunFiles } from '../run/index.js';
@@ -38,6 +47,16 @@ export interface DiagnoseFlags {
   csvHeader?: boolean;
   /** The embeddings are compared raw (no normalization) downstream. */
   raw?: boolean;
+  /** A log directory's run (relative path), when it holds several. */
+  run?: string;
+  /** The projector's embedding tag, when a run has several. */
+  embeddingTag?: string;
+  /** A log's loss, lr and mined-count series, when not found by their usual names. */
+  lossTag?: string;
+  lrTag?: string;
+  minedTag?: string;
+  /** A log's loss margin (default: TripletMarginLoss's 0.05). */
+  margin?: number;
   json?: boolean;
   backend: BackendChoice;
 }
@@ -72,9 +91,14 @@ export async function diagnoseCommand(input: string, flags: DiagnoseFlags): Prom
       input,
       `no such file or folder (expected a run directory, or embeddings: ${EMBEDDING_FORMATS.join(', ')})`,
     );
-  const report = statSync(input).isDirectory()
-    ? await diagnoseRun(input, flags)
-    : await diagnoseEmbeddings(input, flags);
+  const folder = statSync(input).isDirectory();
+  const log = folder && !existsSync(join(input, CONFIG_JSON)) && isTrainingLogDir(input);
+  if (!log) refuse(LOG_FLAGS, flags, `a training log directory (TensorBoard, or step-<n> snapshots), not to ${input}`);
+  const report = log
+    ? await diagnoseLog(input, flags)
+    : folder
+      ? await diagnoseRun(input, flags)
+      : await diagnoseEmbeddings(input, flags);
   return { ...report, exitCode: report.report.verdict === 'healthy' ? 0 : 1 };
 }
 
@@ -89,31 +113,44 @@ export function formatDiagnoseResult(result: DiagnoseResult): string {
 }
 
 /**
- * The one JSON object `deepmetric diagnose --json` prints: { verdict, evidence, causes, findings,
- * limits } (NaN, which JSON lacks, as null).
+ * The one JSON object `deepmetric diagnose --json` prints: { verdict, onsetStep, causes, evidence,
+ * findings, limits } (NaN, which JSON lacks, as null).
  *
  * @example
  * const { verdict } = JSON.parse(diagnoseJson(result));
  */
 export function diagnoseJson(result: DiagnoseResult): string {
-  const { verdict, evidence, causes, findings, limits } = result.report;
-  return `${JSON.stringify({ verdict, evidence, causes, findings, limits }, null, 2)}\n`;
+  const { verdict, onsetStep, causes, evidence, findings, limits } = result.report;
+  return `${JSON.stringify({ verdict, onsetStep, causes, evidence, findings, limits }, null, 2)}\n`;
+}
+
+/** The flags of an embeddings file, and of a training log directory, by their command-line names. */
+const FILE_FLAGS = {
+  '--labels': 'labels',
+  '--reference': 'reference',
+  '--label-column': 'labelColumn',
+  '--key': 'key',
+  '--labels-key': 'labelsKey',
+  '--csv-header': 'csvHeader',
+} as const;
+const LOG_FLAGS = {
+  '--run': 'run',
+  '--embedding-tag': 'embeddingTag',
+  '--loss-tag': 'lossTag',
+  '--lr-tag': 'lrTag',
+  '--mined-tag': 'minedTag',
+  '--margin': 'margin',
+} as const;
+
+/** Throws for the first of `names` given: "<flag> applies to <where>." */
+function refuse(names: Record<string, keyof DiagnoseFlags>, flags: DiagnoseFlags, where: string): void {
+  for (const [flag, key] of Object.entries(names)) {
+    if (flags[key] !== undefined) throw invalidArgument(`${flag} applies to ${where}.`);
+  }
 }
 
 async function diagnoseRun(dir: string, flags: DiagnoseFlags): Promise<Omit<DiagnoseResult, 'exitCode'>> {
-  for (const [flag, value] of [
-    ['--labels', flags.labels],
-    ['--reference', flags.reference],
-    ['--label-column', flags.labelColumn],
-    ['--key', flags.key],
-    ['--labels-key', flags.labelsKey],
-    ['--csv-header', flags.csvHeader],
-  ] as const) {
-    if (value !== undefined)
-      throw invalidArgument(
-        `${flag} applies to an embeddings file, not to a run directory (${dir}): a run has its own labels and log.`,
-      );
-  }
+  refuse(FILE_FLAGS, flags, `an embeddings file, not to a run directory (${dir}): a run has its own labels and log`);
   if (!existsSync(join(dir, CONFIG_JSON))) {
     throw invalidInput(
       dir,
@@ -168,6 +205,63 @@ async function testHealth(
   }
 }
 
+/**
+ * A training log from another framework: a TensorBoard log directory (torch's SummaryWriter,
+ * Lightning's TensorBoardLogger) or a folder of step-<n> snapshots; the verdict is about the last
+ * snapshot, with the trajectory for the onset and the causes, and the remedies in PyTorch's terms.
+ */
+async function diagnoseLog(dir: string, flags: DiagnoseFlags): Promise<Omit<DiagnoseResult, 'exitCode'>> {
+  refuse(FILE_FLAGS, flags, `an embeddings file, not to a training log directory (${dir}): the log has its own labels`);
+  if (flags.margin !== undefined && !(Number.isFinite(flags.margin) && flags.margin > 0)) {
+    throw invalidArgument(`--margin must be a finite number > 0. Received: ${String(flags.margin)}`);
+  }
+  await initBackend(flags.backend);
+  const log = await readTrainingLog(dir, { run: flags.run ?? null, embeddingTag: flags.embeddingTag ?? null });
+  const { history, health, tags, probeSteps, recorded } = logHistory(log, {
+    lossTag: flags.lossTag ?? null,
+    lrTag: flags.lrTag ?? null,
+    minedTag: flags.minedTag ?? null,
+  });
+  const run: RunSettings = {
+    ...(flags.margin === undefined ? {} : { margin: flags.margin }),
+    ...(flags.raw ? { normalize: false, normalizeEmbeddings: false } : {}),
+  };
+  const report = diagnose({
+    health,
+    history,
+    recorded,
+    run: Object.keys(run).length === 0 ? null : run,
+    remedyTerms: 'pytorch',
+  });
+  report.limits.push(...logLimits(tags, flags.margin));
+  const series = (what: string, tag: string | null) => `${what} ${tag === null ? 'not found' : `'${tag}'`}`;
+  const description =
+    `diagnose: ${dir}: ${log.format === 'tensorboard' ? 'TensorBoard log' : 'snapshot folder'}${log.run === '.' ? '' : ` run ${log.run}`}` +
+    `${log.runs.length > 1 ? ` (of ${log.runs.join(', ')})` : ''}: ${history.length} steps, ` +
+    `${[series('loss', tags.loss), series('lr', tags.lr), series('mined', tags.mined)].join(', ')}; ` +
+    `${probeSteps.length} embedding snapshots (steps ${probeSteps.join(', ')}), ${health.rows} x ${health.dim}, ` +
+    `${health.numClasses === 0 ? 'no labels' : `${health.numClasses} classes`}`;
+  return { report, description };
+}
+
+/** What a log from another framework does not say, in the report's `limits`. */
+function logLimits(tags: { loss: string | null; lr: string | null; mined: string | null }, margin?: number): string[] {
+  const limits = [
+    'The log records no gradient norm and no weight-update ratio: lr-too-high is read from loss spikes and NaN steps, dead units from dead dimensions.',
+  ];
+  if (tags.loss === null) limits.push('No loss series found (give --loss-tag): the loss-based causes cannot be told.');
+  if (tags.lr === null)
+    limits.push('No learning-rate series found (give --lr-tag): lr-decayed-too-fast cannot be told.');
+  if (tags.mined === null)
+    limits.push('No mined-count series found (give --mined-tag): a miner that finds nothing cannot be told.');
+  if (margin === undefined && tags.loss !== null) {
+    limits.push(
+      "No --margin: the loss is compared with 0.05, the default margin of PML's TripletMarginLoss; give the run's margin (or the loss's value on collapsed embeddings for another loss).",
+    );
+  }
+  return limits;
+}
+
 async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<Omit<DiagnoseResult, 'exitCode'>> {
   await initBackend(flags.backend);
   const { matrix, labels: fileLabels } = await readEmbeddings(path, {
@@ -201,7 +295,7 @@ async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<O
   }
   const metrics = embeddingHealth(matrix, labels, reference === null ? {} : { reference });
   const run = flags.raw ? { normalize: false, normalizeEmbeddings: false } : null;
-  const report = diagnose({ health: healthSnapshot(metrics, labels, reference), run });
+  const report = diagnose({ health: healthSnapshot(metrics, labels, reference), run, remedyTerms: 'pytorch' });
   if (metrics.pairSample !== undefined) report.limits.push(sampleLimit(metrics.pairSample));
   const unit = Math.abs(metrics.norms.min - 1) < 1e-3 && Math.abs(metrics.norms.max - 1) < 1e-3;
   const description =
@@ -249,7 +343,13 @@ export function diagnoseCommandSpec(run: (input: string, flags: DiagnoseFlags) =
       '--raw',
       'the embeddings are compared raw downstream (no normalization): judge their scale, not only their directions',
     )
-    .option('--json', 'print one JSON object: { verdict, evidence, causes, findings, limits }')
+    .option('--run <name>', 'a log directory with several runs: the one to read (its relative path, as listed)')
+    .option('--embedding-tag <tag>', "a run with several projector embeddings: the one to read (add_embedding's tag)")
+    .option('--loss-tag <tag>', 'the loss series of a log (default: found by its usual names: train/loss, loss, ...)')
+    .option('--lr-tag <tag>', 'the learning-rate series of a log (default: lr, learning_rate, lr-Adam, ...)')
+    .option('--mined-tag <tag>', 'the mined-count series of a log (default: mined_triplets, num_triplets, ...)')
+    .option('--margin <m>', "a log's loss margin (default 0.05, PML's TripletMarginLoss)", parseFloat)
+    .option('--json', 'print one JSON object: { verdict, onsetStep, causes, evidence, findings, limits }')
     .addOption(backendOption())
     .action(async (input: string, flags: DiagnoseFlags) => run(input, flags));
 }

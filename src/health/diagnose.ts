@@ -12,6 +12,7 @@ import {
   COLLAPSING_RAW_SPREAD_RATIO,
   COLLAPSING_SPREAD_RATIO,
   DIMENSIONAL_FIRST_COMPONENT_SHARE,
+  DIMENSIONAL_FLOOR_RANK,
   DIMENSIONAL_MIN_RANK,
   DIMENSIONAL_RANK_FRACTION,
   STALLED_ACTIVE_FRACTION,
@@ -32,8 +33,11 @@ import {
  *    raw embeddings, instead: raw spread < COLLAPSED_RAW_SPREAD_RATIO of its start, or most norms ~0);
  * 2. `collapsing`: the spread below COLLAPSING_SPREAD_RATIO (raw runs: COLLAPSING_RAW_SPREAD_RATIO)
  *    of the larger of its start and its peak over the probes;
- * 3. `dimensional-collapse`: first-PC share > DIMENSIONAL_FIRST_COMPONENT_SHARE (one line), or effective
- *    rank < DIMENSIONAL_RANK_FRACTION x min(classes - 1, dim) (without labels: < DIMENSIONAL_MIN_RANK);
+ * 3. `dimensional-collapse`: first-PC share > DIMENSIONAL_FIRST_COMPONENT_SHARE (one line); or an
+ *    effective rank below min(DIMENSIONAL_FLOOR_RANK, DIMENSIONAL_RANK_FRACTION x min(classes - 1, dim))
+ *    (a few directions); or below DIMENSIONAL_RANK_FRACTION x min(classes - 1, dim) while the classes
+ *    overlap (violation fraction > UNSEPARATED_VIOLATION_FRACTION): what the missing directions cost.
+ *    Without labels: an effective rank < DIMENSIONAL_MIN_RANK;
  * 4. `collapsing`: training stalled (active-triplet fraction < STALLED_ACTIVE_FRACTION over the
  *    recent steps, or a gradient below VANISHED_GRADIENT_RATIO of the first step's) while the
  *    embeddings are unseparated (violation fraction > UNSEPARATED_VIOLATION_FRACTION) or the spread
@@ -55,15 +59,16 @@ export function diagnose(input: DiagnoseInput): HealthReport {
   const history = checkHistory(input.history);
   const run = input.run ?? null;
   const health = currentSnapshot(input);
-  const features = history.length > 0 ? historyFeatures(history) : null;
+  const features = history.length > 0 ? historyFeatures(history, input.recorded) : null;
   const raw = usesRawDistance(run, health);
   const findings: Finding[] = [];
   const evidence = collectEvidence(health, features, run);
   const verdict = decideVerdict(health, features, raw, evidence, findings);
-  if (features !== null && verdict !== 'healthy') evidence.onsetStep = onsetStep(features, run, raw);
-  const context: CauseContext = { verdict, health, features, run, raw, evidence };
+  const onset = features !== null && verdict !== 'healthy' ? onsetStep(features, run, raw) : null;
+  if (onset !== null) evidence.onsetStep = onset;
+  const context: CauseContext = { verdict, health, features, run, raw, evidence, terms: input.remedyTerms };
   const causes = verdict === 'healthy' ? [] : findCauses(context, findings);
-  return { verdict, evidence, findings, causes, limits: limitsOf(input, health, features, run, raw) };
+  return { verdict, onsetStep: onset, evidence, findings, causes, limits: limitsOf(input, health, features, run, raw) };
 }
 
 function checkHistory(history: readonly TrainingStep[] | null | undefined): TrainingStep[] {
@@ -297,14 +302,38 @@ function decideVerdict(
   );
   let thin: boolean;
   if (health.numClasses >= 2) {
+    // Few directions are a collapse when they are very few, or when the classes pay for them:
+    // many-class embeddings routinely use far fewer than classes - 1 directions and separate well.
+    evidence.rankFloor = Math.min(DIMENSIONAL_FLOOR_RANK, DIMENSIONAL_RANK_FRACTION * evidence.requiredRank);
     evidence.rankThreshold = DIMENSIONAL_RANK_FRACTION * evidence.requiredRank;
-    thin = check(
+    const few = check(
       'effectiveRank',
       '<',
-      'DIMENSIONAL_RANK_FRACTION x min(classes - 1, dim)',
-      evidence.rankThreshold,
-      'the embeddings use far fewer directions than the classes need',
+      'min(DIMENSIONAL_FLOOR_RANK, DIMENSIONAL_RANK_FRACTION x min(classes - 1, dim))',
+      evidence.rankFloor,
+      'the embeddings use only a few directions',
     );
+    const costly =
+      !few &&
+      evidence.effectiveRank < evidence.rankThreshold &&
+      health.violationFraction > UNSEPARATED_VIOLATION_FRACTION;
+    if (costly) {
+      check(
+        'effectiveRank',
+        '<',
+        'DIMENSIONAL_RANK_FRACTION x min(classes - 1, dim)',
+        evidence.rankThreshold,
+        'the embeddings use far fewer directions than the classes need',
+      );
+      check(
+        'violationFraction',
+        '>',
+        'UNSEPARATED_VIOLATION_FRACTION',
+        UNSEPARATED_VIOLATION_FRACTION,
+        'and the classes overlap: the missing directions cost separation',
+      );
+    }
+    thin = few || costly;
   } else {
     thin = check(
       'effectiveRank',
@@ -318,13 +347,16 @@ function decideVerdict(
   // 4. Stalled training: nothing to learn from, or no gradient getting through, yet nothing learned.
   if (features !== null) {
     evidence.vanishedGradientLimit = VANISHED_GRADIENT_RATIO * features.startGradNorm;
-    const idle = evidence.activeFraction < STALLED_ACTIVE_FRACTION;
+    // A miner that found nothing in most recent steps trained on nothing (a log may record only that count).
+    const idle = evidence.activeFraction < STALLED_ACTIVE_FRACTION || features.noTripletShare > 0.5;
     const vanished = !idle && evidence.gradNorm < evidence.vanishedGradientLimit;
     const unseparated = health.violationFraction > UNSEPARATED_VIOLATION_FRACTION;
     const shrinking = evidence.normalizedSpreadOfPeak < 0.8 || (raw === true && evidence.rawSpreadOfPeak < 0.8);
     // Converged runs (separated, steady) also stop moving: a stall counts only on unseparated or shrinking embeddings.
     if ((idle || vanished) && (unseparated || shrinking)) {
-      if (idle)
+      if (idle && features.noTripletShare > 0.5)
+        check('noTripletShare', '>', 'most recent steps', 0.5, 'the miner found no triplet in most recent steps');
+      else if (idle)
         check(
           'activeFraction',
           '<',

@@ -1,4 +1,4 @@
-import type { Cause, CauseId, Finding, RunSettings, Verdict } from './health-report.js';
+import type { Cause, CauseId, Finding, RemedyTerms, RunSettings, Verdict } from './health-report.js';
 import type { HealthSnapshot } from './health-snapshot.js';
 import type { HistoryFeatures } from './history-features.js';
 import {
@@ -15,6 +15,12 @@ import {
   UPDATE_RATIO_TOO_HIGH,
 } from './thresholds.js';
 
+/** One remedy in both vocabularies. */
+interface Remedy {
+  flags: string;
+  torch: string;
+}
+
 /** What the cause rules read. */
 export interface CauseContext {
   verdict: Verdict;
@@ -24,6 +30,8 @@ export interface CauseContext {
   /** The loss measures raw embeddings (true), normalized ones (false), or unknown (null). */
   raw: boolean | null;
   evidence: Record<string, number>;
+  /** Default 'deepmetric'. */
+  terms?: RemedyTerms;
 }
 
 /** Miners that pick the hardest triplets: from scratch they pull everything together. */
@@ -45,19 +53,20 @@ export function suggestedLr(lr: number, maxUpdateRatio: number): number {
 
 /**
  * The likely causes of an unhealthy verdict, most likely first: every rule of docs/collapse.md that
- * holds adds a cause with a confidence, an explanation with the numbers, and a remedy in
- * deepmetric's flags; the comparisons behind them are appended to `findings`. `unknown` when no
- * rule holds.
+ * holds adds a cause with a confidence, its evidence with the numbers, and a remedy in
+ * deepmetric's flags (with `terms: 'pytorch'`, in PyTorch's and PML's names first); the comparisons
+ * behind them are appended to `findings`. `unknown` when no rule holds.
  *
  * @example
  * const causes = findCauses({ verdict: 'collapsed', health, features, run, raw: false, evidence }, findings);
  */
 export function findCauses(context: CauseContext, findings: Finding[]): Cause[] {
   const causes: Cause[] = [];
-  const add = (id: CauseId, confidence: number, explanation: string, remedy: string) => {
+  const add = (id: CauseId, confidence: number, evidence: string, both: Remedy) => {
+    const remedy = context.terms === 'pytorch' ? `PyTorch: ${both.torch} With deepmetric: ${both.flags}` : both.flags;
     const existing = causes.find((c) => c.id === id);
-    if (existing === undefined) causes.push({ id, confidence, explanation, remedy });
-    else if (confidence > existing.confidence) Object.assign(existing, { confidence, explanation, remedy });
+    if (existing === undefined) causes.push({ id, confidence, evidence, remedy });
+    else if (confidence > existing.confidence) Object.assign(existing, { confidence, evidence, remedy });
   };
   const note = (
     metric: string,
@@ -83,13 +92,18 @@ export function findCauses(context: CauseContext, findings: Finding[]): Cause[] 
       'None of the known causes matches the numbers' +
         (context.features === null ? ' (without a training log, most cannot be checked)' : '') +
         '.',
-      'Lower the learning rate (--lr a tenth of it) and mine semi-hard triplets (--miner semihard); run `deepmetric diagnose RUN_DIR` on the run directory for the log-based causes.',
+      {
+        flags:
+          'Lower the learning rate (--lr a tenth of it) and mine semi-hard triplets (--miner semihard); run `deepmetric diagnose RUN_DIR` on the run directory for the log-based causes.',
+        torch:
+          'a tenth of the optimizer\'s lr and miners.TripletMarginMiner(type_of_triplets="semihard"); give `deepmetric diagnose` the TensorBoard log directory for the log-based causes.',
+      },
     );
   }
   return causes.sort((a, b) => b.confidence - a.confidence);
 }
 
-type Add = (id: CauseId, confidence: number, explanation: string, remedy: string) => void;
+type Add = (id: CauseId, confidence: number, evidence: string, remedy: Remedy) => void;
 type Note = (
   metric: string,
   value: number,
@@ -103,14 +117,22 @@ function runLr({ run, features }: CauseContext): number {
   return run?.lr ?? features?.peakLr ?? NaN;
 }
 
-function lrRemedy(context: CauseContext): string {
+function lrRemedy(context: CauseContext): Remedy {
   const lr = runLr(context);
-  const next = Number.isFinite(lr)
-    ? `--lr ${suggestedLr(lr, context.features?.maxUpdateRatio ?? NaN)}`
-    : '--lr (a tenth of the current one)';
-  const warmup =
-    (context.run?.warmupSteps ?? 0) === 0 ? ' and --warmup-steps 100 (ramp the lr up over the first steps)' : '';
-  return `${next}${warmup}`;
+  const next = Number.isFinite(lr) ? String(suggestedLr(lr, context.features?.maxUpdateRatio ?? NaN)) : null;
+  const optimizer = context.run?.optimizer === 'sgd' ? 'SGD' : 'Adam';
+  const noWarmup = (context.run?.warmupSteps ?? 0) === 0;
+  return {
+    flags: `--lr ${next ?? '(a tenth of the current one)'}${noWarmup ? ' and --warmup-steps 100 (ramp the lr up over the first steps)' : ''}`,
+    torch:
+      `torch.optim.${optimizer}(model.parameters(), lr=${next ?? 'a tenth of the current one'})` +
+      `${noWarmup ? ' with a warmup, torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.01, total_iters=100) stepped every batch' : ''}.`,
+  };
+}
+
+/** A remedy with more said after it, in both vocabularies. */
+function extend(remedy: Remedy, flags: string, torch: string): Remedy {
+  return { flags: `${remedy.flags}${flags}`, torch: `${remedy.torch}${torch}` };
 }
 
 function nonFinite(context: CauseContext, add: Add): void {
@@ -125,7 +147,11 @@ function nonFinite(context: CauseContext, add: Add): void {
     'non-finite',
     0.95,
     `${what}: the numbers overflowed, usually from a learning rate too high for the loss scale.`,
-    `${lrRemedy(context)}${raw === true ? '; --normalize (unit-norm embeddings cannot overflow)' : ''}; check the input data for extreme values.`,
+    extend(
+      lrRemedy(context),
+      `${raw === true ? '; --normalize (unit-norm embeddings cannot overflow)' : ''}; check the input data for extreme values.`,
+      `${raw === true ? ' End the model with torch.nn.functional.normalize(embeddings, dim=1) (unit-norm embeddings cannot overflow).' : ''} Clip with torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0) and check the input data for extreme values.`,
+    ),
   );
 }
 
@@ -191,24 +217,36 @@ function lrDecayedTooFast(context: CauseContext, add: Add, note: Note): void {
     'lr-decayed-too-fast',
     0.6,
     `the lr reached ${fmt(features.lr)} (${fmt(100 * evidence.lrOfPeak)}% of its peak ${fmt(features.peakLr)}) by step ${features.lrFloorStep}, ${Math.round((100 * features.lrFloorStep) / Math.max(1, features.lastStep))}% into the run, while the loss still sits at ${fmt(evidence.lossOverMargin)} x the margin: the run can no longer move out of the collapse.`,
-    `${schedule === 'cosine' ? '' : '--schedule cosine (decays smoothly to the end of the run) or '}more --steps, so the lr stays up while the loss is at the margin; or resume from a checkpoint with --lr set again.`,
+    {
+      flags: `${schedule === 'cosine' ? '' : '--schedule cosine (decays smoothly to the end of the run) or '}more --steps, so the lr stays up while the loss is at the margin; or resume from a checkpoint with --lr set again.`,
+      torch:
+        'torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=<total steps>) stepped once per batch (not a StepLR/ExponentialLR that reaches its floor early), or more steps; or reload a checkpoint and set the lr again.',
+    },
   );
 }
 
 function miningTooEasy(context: CauseContext, add: Add): void {
   const { features, run, health, evidence, verdict } = context;
   if (features === null) return;
-  const stalled = features.recentActiveFraction < STALLED_ACTIVE_FRACTION;
   const none = features.noTripletShare > 0.5;
+  const stalled = features.recentActiveFraction < STALLED_ACTIVE_FRACTION || none;
   const miner = run?.miner;
   const poor = health.violationFraction > UNSEPARATED_VIOLATION_FRACTION;
-  const facts = `the active-triplet fraction is ${fmt(features.recentActiveFraction)} over the last steps${none ? ` (the miner found no triplet at all in ${fmt(100 * features.noTripletShare)}% of them)` : ''}`;
+  const noneShare = `${fmt(100 * features.noTripletShare)}%`;
+  const facts = Number.isFinite(features.recentActiveFraction)
+    ? `the active-triplet fraction is ${fmt(features.recentActiveFraction)} over the last steps${none ? ` (the miner found no triplet at all in ${noneShare} of them)` : ''}`
+    : `the miner found no triplet at all in ${noneShare} of the last steps`;
   if (miner === 'easy') {
     add(
       'mining-too-easy',
       stalled ? 0.9 : 0.6,
       `the easy miner keeps only triplets that already satisfy the margin: ${facts}, so the loss reads ${fmt(features.recentLoss)} and looks converged while ${fmt(100 * health.violationFraction)}% of the probe's triplets violate the margin.`,
-      '--miner semihard (triplets inside the margin: they carry a gradient without pulling everything together).',
+      {
+        flags:
+          '--miner semihard (triplets inside the margin: they carry a gradient without pulling everything together).',
+        torch:
+          'miners.TripletMarginMiner(margin=0.2, type_of_triplets="semihard") (triplets inside the margin: they carry a gradient without pulling everything together).',
+      },
     );
     return;
   }
@@ -219,8 +257,17 @@ function miningTooEasy(context: CauseContext, add: Add): void {
     shrinking ? 0.8 : poor ? 0.75 : 0.5,
     `${facts}${miner !== undefined ? ` with --miner ${miner}` : ''}, while ${shrinking ? `the spread fell to ${fmt(evidence.normalizedSpreadOfPeak)} of its peak` : `${fmt(100 * health.violationFraction)}% of the probe's triplets violate the margin`}: a miner that finds nothing on a shrinking or unseparated set is a collapse sign, not a converged run.`,
     miner === 'semihard'
-      ? '--miner all (every triplet that violates the margin, so hard triplets of a shrinking set still give a gradient).'
-      : '--miner semihard, or --miner all when semi-hard triplets run out.',
+      ? {
+          flags:
+            '--miner all (every triplet that violates the margin, so hard triplets of a shrinking set still give a gradient).',
+          torch:
+            'miners.TripletMarginMiner(type_of_triplets="all") (every triplet that violates the margin, so hard triplets of a shrinking set still give a gradient).',
+        }
+      : {
+          flags: '--miner semihard, or --miner all when semi-hard triplets run out.',
+          torch:
+            'miners.TripletMarginMiner(type_of_triplets="semihard"), or type_of_triplets="all" when semi-hard triplets run out.',
+        },
   );
 }
 
@@ -240,8 +287,12 @@ function miningTooHard(context: CauseContext, add: Add, note: Note): void {
   const { features, run, evidence, verdict } = context;
   if (features === null) return;
   const atMargin = evidence.lossOverMargin >= LOSS_AT_MARGIN;
-  const remedy =
-    '--miner semihard (start from semi-hard triplets; switch to batch-hard only once the embeddings are spread out), and --warmup-steps 100.';
+  const remedy: Remedy = {
+    flags:
+      '--miner semihard (start from semi-hard triplets; switch to batch-hard only once the embeddings are spread out), and --warmup-steps 100.',
+    torch:
+      'miners.TripletMarginMiner(margin=0.2, type_of_triplets="semihard") instead of miners.BatchHardMiner() or type_of_triplets="hard" (switch to the hardest only once the embeddings are spread out), and a warmup: torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.01, total_iters=100).',
+  };
   const spreadDown = verdict === 'collapsed' || verdict === 'collapsing';
   if (run?.miner !== undefined && HARD_MINERS.includes(run.miner)) {
     if (atMargin)
@@ -262,6 +313,18 @@ function miningTooHard(context: CauseContext, add: Add, note: Note): void {
     return;
   }
   if (run?.miner !== undefined) return;
+  if (!Number.isFinite(features.startMeanAN)) {
+    // A log without the mined distances (another framework's): the loss pinned at the margin while the spread falls.
+    if (atMargin && spreadDown) {
+      add(
+        'mining-too-hard',
+        0.5,
+        `the loss sits at ${fmt(evidence.lossOverMargin)} x ${atCollapse(run)} while the spread fell to ${fmt(evidence.normalizedSpreadOfPeak)} of its peak: the signature of hardest-triplet mining from scratch (the log does not say which miner ran).`,
+        remedy,
+      );
+    }
+    return;
+  }
   const anShrunk = features.recentMeanAN < 0.5 * features.startMeanAN && features.recentMeanAP < features.startMeanAP;
   if (atMargin && anShrunk) {
     add(
@@ -275,8 +338,12 @@ function miningTooHard(context: CauseContext, add: Add, note: Note): void {
 
 function noNormalization(context: CauseContext, add: Add, note: Note): void {
   const { raw, health } = context;
-  const remedy =
-    '--normalize (end the model with an L2-normalize layer, the default) or --normalize-embeddings (the distance normalizes).';
+  const remedy: Remedy = {
+    flags:
+      '--normalize (end the model with an L2-normalize layer, the default) or --normalize-embeddings (the distance normalizes).',
+    torch:
+      "distances.LpDistance(normalize_embeddings=True) (PML's default) or distances.CosineSimilarity() in the loss, or torch.nn.functional.normalize(embeddings, dim=1) at the model's end.",
+  };
   const norms = `mean norm ${fmt(health.normMean)} (${fmt(health.normMeanRatio)} x its start)`;
   if (raw === false) return;
   const shrunk =
@@ -331,9 +398,15 @@ function lowCapacity(context: CauseContext, add: Add): void {
   const needed = evidence.requiredRank;
   const widths = [narrowestLayer(run?.model), run?.embeddingDim ?? NaN].filter((w) => Number.isFinite(w));
   const narrowest = widths.length === 0 ? NaN : Math.min(...widths);
-  const wantDim = Math.max(64, Number.isFinite(needed) ? 2 * needed : 64);
-  const dimAdvice = (run?.embeddingDim ?? health.dim) < wantDim ? ` and --embedding-dim ${wantDim}` : '';
-  const remedy = `a model whose layers are all wider than the ${Number.isFinite(needed) ? needed : 'needed'} directions: --model mlp:256,128 (or convnet)${dimAdvice}.`;
+  // A larger embedding helps only when the embedding is small or its directions are used up.
+  const dim = run?.embeddingDim ?? health.dim;
+  const wantDim = Math.max(64, 2 * dim);
+  const dimAdvice = dim < 64 || health.effectiveRank >= 0.5 * dim ? ` and --embedding-dim ${wantDim}` : '';
+  const directions = Number.isFinite(needed) ? needed : 'needed';
+  const remedy: Remedy = {
+    flags: `a model whose layers are all wider than the ${directions} directions: --model mlp:256,128 (or convnet)${dimAdvice}.`,
+    torch: `a model whose layers are all wider than the ${directions} directions (no narrow bottleneck before the embedding)${dimAdvice === '' ? '' : `, and an embedding of ${wantDim} dimensions (the last torch.nn.Linear(..., ${wantDim}))`}.`,
+  };
   const rank = `effective rank ${fmt(health.effectiveRank)} of ${health.dim} dimensions${Number.isFinite(needed) ? `, where ${health.numClasses} classes need ~${needed}` : ''}`;
   if (Number.isFinite(narrowest) && Number.isFinite(needed) && narrowest < needed) {
     add(
@@ -354,7 +427,11 @@ function lowCapacity(context: CauseContext, add: Add): void {
 
 function deadUnits(context: CauseContext, add: Add, note: Note): void {
   const { verdict, health, features, evidence } = context;
-  const remedy = `${lrRemedy(context)} (dead ReLUs stay dead: restart or roll back, with a lower lr); --weight-decay 0 if it is set.`;
+  const remedy = extend(
+    lrRemedy(context),
+    ' (dead ReLUs stay dead: restart or roll back, with a lower lr); --weight-decay 0 if it is set.',
+    ' Dead ReLUs stay dead: restart or reload an earlier checkpoint, with weight_decay=0 if it is set, or use torch.nn.LeakyReLU.',
+  );
   if (verdict !== 'collapsed' && health.deadDimensions >= Math.max(1, DEAD_DIMENSION_SHARE * health.dim)) {
     note(
       'deadDimensions',

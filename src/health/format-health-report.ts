@@ -9,7 +9,7 @@ export interface FormatHealthReportOptions {
 
 /**
  * A `HealthReport` as text for a terminal: the verdict, the findings (number, comparison, named
- * threshold, meaning), the causes with confidence, explanation and remedy, and — verbose — what
+ * threshold, meaning), the causes with confidence, evidence and remedy, and — verbose — what
  * could not be told.
  *
  * @example
@@ -20,7 +20,8 @@ export interface FormatHealthReportOptions {
  */
 export function formatHealthReport(report: HealthReport, options: FormatHealthReportOptions = {}): string {
   const indent = options.indent ?? '';
-  const lines = [`verdict: ${report.verdict}`];
+  const since = report.onsetStep === null ? '' : ` (first seen at step ${report.onsetStep})`;
+  const lines = [`verdict: ${report.verdict}${since}`];
   const findings = options.verbose ? report.findings : report.findings.slice(0, 3);
   if (findings.length > 0) lines.push('evidence:');
   for (const f of findings) {
@@ -33,7 +34,7 @@ export function formatHealthReport(report: HealthReport, options: FormatHealthRe
   }
   if (report.causes.length > 0) lines.push('likely causes:');
   for (const c of report.causes) {
-    lines.push(`  ${c.id} (confidence ${c.confidence.toFixed(2)}): ${c.explanation}`, `    remedy: ${c.remedy}`);
+    lines.push(`  ${c.id} (confidence ${c.confidence.toFixed(2)}): ${c.evidence}`, `    remedy: ${c.remedy}`);
   }
   if (options.verbose && report.limits.length > 0) {
     lines.push('limits:');

@@ -1,5 +1,6 @@
 import type { HealthMetrics } from './health-metrics.js';
 import type { HealthSnapshot } from './health-snapshot.js';
+import type { Recorded } from './history-features.js';
 
 /** The four verdicts of the collapse detector, from good to bad. */
 export const VERDICTS = ['healthy', 'collapsing', 'dimensional-collapse', 'collapsed'] as const;
@@ -29,14 +30,21 @@ export const CAUSE_IDS = [
 
 export type CauseId = (typeof CAUSE_IDS)[number];
 
+/**
+ * Whose terms a remedy is written in: deepmetric's flags (a deepmetric run), or PyTorch's and
+ * pytorch-metric-learning's classes and arguments next to deepmetric's flags (anything else: an
+ * embeddings file, a TensorBoard log).
+ */
+export type RemedyTerms = 'deepmetric' | 'pytorch';
+
 /** A likely cause of an unhealthy verdict, with what to change. */
 export interface Cause {
   id: CauseId;
   /** How sure the detector is, in (0, 1]: 0.9 when the run's own settings and log confirm it, lower when only the geometry suggests it. */
   confidence: number;
   /** What in the numbers points at this cause, with the numbers. */
-  explanation: string;
-  /** What to change, in deepmetric's own flags. */
+  evidence: string;
+  /** What to change: deepmetric's flags, after PyTorch's and PML's names when `remedyTerms` is 'pytorch'. */
   remedy: string;
 }
 
@@ -56,6 +64,11 @@ export interface Finding {
 /** What `diagnose` concludes. */
 export interface HealthReport {
   verdict: Verdict;
+  /**
+   * The first probe step whose embeddings alone were unhealthy (the last logged step when only the
+   * log shows it); null when healthy or without a trajectory.
+   */
+  onsetStep: number | null;
   /** The numbers the verdict and causes were read from, by metric name (NaN: not available). */
   evidence: Record<string, number>;
   /** The comparisons that held: which number crossed which threshold. */
@@ -129,4 +142,14 @@ export interface DiagnoseInput {
   history?: readonly TrainingStep[] | null;
   /** The run's settings. */
   run?: RunSettings | null;
+  /**
+   * Whose terms the remedies are in: 'deepmetric' (default: its flags) or 'pytorch' (PyTorch's and
+   * pytorch-metric-learning's classes and arguments, then deepmetric's flags), for a run trained elsewhere.
+   */
+  remedyTerms?: RemedyTerms;
+  /**
+   * Which of the history's loss and gradient norm the log records (default: both, as deepmetric's
+   * log does); a NaN in a field it does not record is not counted as an overflow.
+   */
+  recorded?: Recorded;
 }

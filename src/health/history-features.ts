@@ -49,14 +49,20 @@ export interface HistoryFeatures {
 
 /**
  * The features of a run's history the detector uses. Records need not be contiguous (a log keeps
- * every n-th step); they must be in step order.
+ * every n-th step); they must be in step order. `recorded` says which of the loss and gradient norm
+ * the log records (a log from another framework may record no gradient): a NaN in a field it does
+ * not record is no overflow.
  *
  * @example
  * const features = historyFeatures(records); // records: StepRecord[] read from log.jsonl
  * features.maxUpdateRatio; // > 0.1: a step moved the weights by over 10% of their norm
  */
-export function historyFeatures(history: readonly TrainingStep[]): HistoryFeatures {
+export function historyFeatures(
+  history: readonly TrainingStep[],
+  recorded: Recorded = { loss: true, gradNorm: true },
+): HistoryFeatures {
   const recent = history.slice(-RECENT_STEPS);
+  const overflowed = (r: TrainingStep) => nonFiniteStep(r, recorded);
   const finite = (values: number[]) => values.filter((v) => Number.isFinite(v));
   const first = (value: (r: TrainingStep) => number) => finite(history.map(value))[0] ?? NaN;
   let maxUpdateRatio = NaN;
@@ -68,7 +74,7 @@ export function historyFeatures(history: readonly TrainingStep[]): HistoryFeatur
       maxUpdateRatio = r.updateRatio;
       maxUpdateRatioStep = r.step;
     }
-    if (nonFiniteStep(r)) {
+    if (overflowed(r)) {
       nonFiniteSteps += 1;
       if (firstNonFiniteStep < 0) firstNonFiniteStep = r.step;
     }
@@ -97,9 +103,27 @@ export function historyFeatures(history: readonly TrainingStep[]): HistoryFeatur
     recentMeanAP: median(finite(recent.map((r) => r.meanAP))),
     nonFiniteSteps,
     firstNonFiniteStep,
-    lastStepNonFinite: last !== undefined && nonFiniteStep(last),
+    lastStepNonFinite: last !== undefined && overflowed(last),
     probes: history.flatMap((r) => (r.health === undefined ? [] : [{ step: r.step, health: r.health }])),
   };
+}
+
+/** Which of a step's loss and gradient norm a log records (deepmetric's records both). */
+export interface Recorded {
+  loss: boolean;
+  gradNorm: boolean;
+}
+
+/**
+ * A step whose loss, gradient or update was NaN or infinite (none of them changed the weights);
+ * `recorded` leaves out what the log does not record (default: a deepmetric log records both).
+ */
+export function nonFiniteStep(r: TrainingStep, recorded: Recorded = { loss: true, gradNorm: true }): boolean {
+  return (
+    (recorded.loss && !Number.isFinite(r.loss)) ||
+    (recorded.gradNorm && !Number.isFinite(r.gradNorm)) ||
+    r.nonFiniteUpdate === true
+  );
 }
 
 /**
@@ -107,11 +131,6 @@ export function historyFeatures(history: readonly TrainingStep[]): HistoryFeatur
  * values before it, once at least three came before; -1 if none. A non-finite value is not a spike
  * (it is counted apart).
  */
-/** A step whose loss, gradient or update was NaN or infinite (none of them changed the weights). */
-export function nonFiniteStep(r: TrainingStep): boolean {
-  return !Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm) || r.nonFiniteUpdate === true;
-}
-
 function spikeStep(history: readonly TrainingStep[], value: (r: TrainingStep) => number): number {
   const before: number[] = [];
   for (const r of history) {

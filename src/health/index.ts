@@ -17,7 +17,7 @@ export type { HealthSnapshot } from './health-snapshot.js';
 export { diagnose } from './diagnose.js';
 export { suggestedLr } from './find-causes.js';
 export { historyFeatures, nonFiniteStep } from './history-features.js';
-export type { HistoryFeatures } from './history-features.js';
+export type { HistoryFeatures, Recorded } from './history-features.js';
 export { VERDICTS, CAUSE_IDS } from './health-report.js';
 export type {
   Cause,
@@ -25,6 +25,7 @@ export type {
   DiagnoseInput,
   Finding,
   HealthReport,
+  RemedyTerms,
   RunSettings,
   TrainingStep,
   Verdict,
@@ -33,3 +34,5 @@ export type {
 export * from './thresholds.js';
 export { formatHealthReport } from './format-health-report.js';
 export type { FormatHealthReportOptions } from './format-health-report.js';
+export { logHistory, LOSS_TAGS, LR_TAGS, MINED_TAGS } from './log-history.js';
+export type { LogHistory, LogTagOptions } from './log-history.js';

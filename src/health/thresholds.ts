@@ -40,12 +40,23 @@ export const COLLAPSING_SPREAD_RATIO = 0.5;
 export const COLLAPSING_RAW_SPREAD_RATIO = 0.2;
 
 /**
- * Effective rank (RankMe) below this share of the directions the classes need, min(classes - 1,
- * dim), is dimensional collapse: C classes can be placed as a regular simplex in C - 1 dimensions.
- * Healthy runs on 10 classes read 16.7-26.4 of 64 on the test split (recovered runs 14.7-15.7);
- * the lr-too-high run 2.3-3.9, a 2-unit bottleneck 1.0-2.0.
+ * Effective rank (RankMe) below this share of the directions the classes could use, min(classes - 1,
+ * dim) (C classes fit as a regular simplex in C - 1 dimensions), is dimensional collapse when the
+ * classes also overlap (violation fraction > UNSEPARATED_VIOLATION_FRACTION): the missing
+ * directions cost separation. Alone it is no collapse: healthy retrieval embeddings of hundreds of
+ * classes use far fewer than classes - 1 directions (the zoo in docs/collapse.md). Healthy runs on
+ * 10 classes read 16.7-26.4 of 64 on the test split (recovered runs 14.7-15.7).
  */
 export const DIMENSIONAL_RANK_FRACTION = 0.5;
+
+/**
+ * An effective rank below min(this, DIMENSIONAL_RANK_FRACTION x min(classes - 1, dim)) is
+ * dimensional collapse whatever the separation: a few directions for many classes. The lr-too-high
+ * run on 10 classes read 2.3-3.9, a 2-unit bottleneck 1.0-2.0; healthy 10-class runs 14.7-36 and
+ * healthy many-class runs of the zoo more (docs/collapse.md). For 10 classes the floor is 4.5, the
+ * rule before many classes were judged.
+ */
+export const DIMENSIONAL_FLOOR_RANK = 5;
 
 /**
  * The first principal component holding more than this share of the variance is dimensional

@@ -31,7 +31,7 @@ export interface VerdictHtmlOptions {
 
 /**
  * The collapse detector's report as the top of the page: the verdict in its colour, the likely
- * causes (most likely first) with their confidence, explanation and remedy, the thresholds that
+ * causes (most likely first) with their confidence, evidence and remedy, the thresholds that
  * were crossed, the key evidence numbers (`KEY_EVIDENCE`, with a second column for another
  * reading's `prefix.` evidence when the report carries one) and what could not be told. `where`
  * says what was diagnosed. Every number of the report stays in `deepmetric diagnose --json`.
@@ -53,7 +53,7 @@ export function verdictHtml(report: HealthReport, where: string, options: Verdic
       '<ol class="causes">',
       ...report.causes.map(
         (c) =>
-          `<li><strong>${escapeHtml(c.id)}</strong> (confidence ${Math.round(100 * c.confidence)}%): ${escapeHtml(c.explanation)}<br><em>Remedy:</em> ${escapeHtml(c.remedy)}</li>`,
+          `<li><strong>${escapeHtml(c.id)}</strong> (confidence ${Math.round(100 * c.confidence)}%): ${escapeHtml(c.evidence)}<br><em>Remedy:</em> ${escapeHtml(c.remedy)}</li>`,
       ),
       '</ol>',
     );

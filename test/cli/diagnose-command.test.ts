@@ -68,13 +68,13 @@ describe('deepmetric diagnose EMBEDDINGS', () => {
     assert.equal(tf.memory().numTensors, 0);
   });
 
-  it('--json prints one JSON object { verdict, evidence, causes, ... }, NaN as null', async () => {
+  it('--json prints one JSON object { verdict, onsetStep, causes, ... }, NaN as null, remedies in PyTorch terms first', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dm-diag-'));
     await writeNpy(join(dir, 'c.npy'), collapsed(), [300, 16], 'float32');
     const result = await diagnoseCommand(join(dir, 'c.npy'), FLAGS);
     assert.equal(result.exitCode, 1);
     const json = JSON.parse(diagnoseJson(result));
-    assert.deepEqual(Object.keys(json), ['verdict', 'evidence', 'causes', 'findings', 'limits']);
+    assert.deepEqual(Object.keys(json), ['verdict', 'onsetStep', 'causes', 'evidence', 'findings', 'limits']);
     assert.equal(json.verdict, 'collapsed');
     assert.ok(VERDICTS.includes(json.verdict));
     assert.equal(json.evidence.gap, null); // no labels: not computable
@@ -83,7 +83,13 @@ describe('deepmetric diagnose EMBEDDINGS', () => {
       json.causes.map((c: { id: string }) => c.id),
       ['unknown'],
     );
-    for (const c of json.causes) assert.deepEqual(Object.keys(c), ['id', 'confidence', 'explanation', 'remedy']);
+    for (const c of json.causes) assert.deepEqual(Object.keys(c), ['id', 'confidence', 'evidence', 'remedy']);
+    assert.equal(json.onsetStep, null); // no trajectory
+    // An embeddings file is not a deepmetric run: PML's names, then deepmetric's flags.
+    assert.match(
+      json.causes[0].remedy,
+      /^PyTorch: .*TripletMarginMiner\(type_of_triplets="semihard"\).* With deepmetric: .*--miner semihard/,
+    );
     assert.ok(json.limits.some((l: string) => l.startsWith('No training log')));
   });
 
@@ -226,8 +232,9 @@ function unitRows(data: Float32Array, dim: number): Float32Array {
 
 interface DiagnoseJson {
   verdict: string;
+  onsetStep: number | null;
   evidence: Record<string, number | null>;
-  causes: Array<{ id: string; confidence: number; explanation: string; remedy: string }>;
+  causes: Array<{ id: string; confidence: number; evidence: string; remedy: string }>;
   findings: Array<{ metric: string }>;
   limits: string[];
 }
@@ -236,11 +243,11 @@ interface DiagnoseJson {
 function oneReport(stdout: string): DiagnoseJson {
   const json = JSON.parse(stdout);
   assert.ok(json !== null && typeof json === 'object' && !Array.isArray(json), stdout);
-  assert.deepEqual(Object.keys(json), ['verdict', 'evidence', 'causes', 'findings', 'limits']);
+  assert.deepEqual(Object.keys(json), ['verdict', 'onsetStep', 'causes', 'evidence', 'findings', 'limits']);
   assert.ok(VERDICTS.includes(json.verdict), json.verdict);
   for (const c of json.causes) {
     assert.ok(CAUSE_IDS.includes(c.id), c.id);
-    assert.deepEqual(Object.keys(c), ['id', 'confidence', 'explanation', 'remedy']);
+    assert.deepEqual(Object.keys(c), ['id', 'confidence', 'evidence', 'remedy']);
     assert.ok(c.confidence > 0 && c.confidence <= 1, String(c.confidence));
   }
   return json;

@@ -215,7 +215,7 @@ describe('diagnose: verdicts', () => {
     const report = diagnose({ health: log[39].health as HealthSnapshot, history: log, run: RUN });
     assert.equal(report.verdict, 'collapsing');
     assert.deepEqual(strong(report), ['mining-too-easy']);
-    assert.match(report.causes[0].explanation, /found no triplet at all in 100% of them/);
+    assert.match(report.causes[0].evidence, /found no triplet at all in 100% of them/);
     assert.match(report.causes[0].remedy, /^--miner all/);
     // The same log with a steady spread is a converged run.
     const steady = log.map((r) => (r.health === undefined ? r : { ...r, health: healthy({ violationFraction: 0.2 }) }));
@@ -278,7 +278,7 @@ describe('diagnose: verdicts', () => {
     assert.equal(step.verdict, 'collapsed');
     assert.deepEqual(strong(step), ['non-finite', 'lr-too-high']);
     assert.match(
-      step.causes[0].explanation,
+      step.causes[0].evidence,
       /1 logged step\(s\) had a NaN or infinite loss, gradient or update \(the first at step 20\)/,
     );
     // A finite loss and gradient whose update overflowed (the trainer kept the weights): the same.
@@ -447,7 +447,7 @@ describe('diagnose: causes (each constructed situation names its cause, and no o
     });
     assert.equal(report.verdict, 'dimensional-collapse');
     assert.deepEqual(strong(report), ['low-capacity']);
-    assert.match(report.causes[0].explanation, /narrowest layer has 2 units/);
+    assert.match(report.causes[0].evidence, /narrowest layer has 2 units/);
   });
 
   it('dead-units: embedding dimensions without variance', () => {
@@ -463,7 +463,7 @@ describe('diagnose: causes (each constructed situation names its cause, and no o
     });
     assert.equal(report.verdict, 'dimensional-collapse');
     assert.deepEqual(strong(report), ['dead-units']);
-    assert.match(report.causes[0].explanation, /^20 of 64 embedding dimensions have no variance/);
+    assert.match(report.causes[0].evidence, /^20 of 64 embedding dimensions have no variance/);
   });
 
   it('unknown, with the limits of embeddings that come without a training log', () => {

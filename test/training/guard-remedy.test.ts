@@ -14,9 +14,10 @@ import type { MinerName } from '../../src/miners/index.js';
 function report(causes: Array<[CauseId, number]>, maxUpdateRatio = NaN): HealthReport {
   return {
     verdict: 'collapsing',
+    onsetStep: null,
     evidence: { maxUpdateRatio },
     findings: [],
-    causes: causes.map(([id, confidence]) => ({ id, confidence, explanation: '', remedy: '' })),
+    causes: causes.map(([id, confidence]) => ({ id, confidence, evidence: '', remedy: '' })),
     limits: [],
   };
 }
