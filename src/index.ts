@@ -118,6 +118,10 @@ export {
   healthSnapshot,
   suggestedLr,
   formatHealthReport,
+  logHistory,
+  LOSS_TAGS,
+  LR_TAGS,
+  MINED_TAGS,
   VERDICTS,
   CAUSE_IDS,
 } from './health/index.js';
@@ -160,6 +164,8 @@ export type {
   HealthSnapshot,
   HistoryFeatures,
   Recorded,
+  LogHistory,
+  LogTagOptions,
   Cause,
   CauseId,
   Finding,
@@ -202,6 +208,8 @@ export {
   readNpz,
   readSafetensors,
   readParquetEmbeddings,
+  readTrainingLog,
+  isTrainingLogDir,
   readImageFolder,
   readLabelsFile,
   stratifiedSplit,
@@ -220,6 +228,10 @@ export type {
   ReadEmbeddingsOptions,
   TensorArray,
   ParquetEmbeddings,
+  TrainingLog,
+  ScalarSeries,
+  EmbeddingSnapshot,
+  ReadTrainingLogOptions,
 } from './data/index.js';
 export { buildModel, parseModelSpec, L2Normalize, saveModel, loadModel, embedDataset } from './models/index.js';
 export type { BuildModelOptions, ModelSpec, L2NormalizeArgs } from './models/index.js';
