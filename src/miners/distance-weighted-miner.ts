@@ -5,6 +5,7 @@ import { BaseMiner, type MiningBatch } from './base-miner.js';
 import { distanceWeights } from './distance-weights.js';
 import type { TripletIndices } from './indices.js';
 import { IntList } from './int-list.js';
+import { sampleIndex } from './sample-index.js';
 
 export interface DistanceWeightedMinerOptions {
   /** Distances below this are raised to it before weighting, which bounds the weights. Default 0.5. */
@@ -97,21 +98,4 @@ function rowsByLabel(labels: Int32Array): number[][] {
     else group.push(row);
   });
   return [...groups.keys()].sort((x, y) => x - y).map((label) => groups.get(label) as number[]);
-}
-
-/** The first index whose cumulative weight exceeds u: index j with probability w_j / total. */
-function sampleIndex(cumulative: Float64Array, u: number): number {
-  let lo = 0;
-  let hi = cumulative.length - 1;
-  // u < total, barring rounding; if it rounds up to total the last weighted index is the answer.
-  if (!(u < cumulative[hi])) {
-    while (hi > 0 && cumulative[hi - 1] === cumulative[hi]) hi--;
-    return hi;
-  }
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cumulative[mid] > u) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }

@@ -1,7 +1,7 @@
 export { isPairIndices, isTripletIndices } from './indices.js';
 export type { PairIndices, TripletIndices } from './indices.js';
 export { BaseMiner } from './base-miner.js';
-export { MINERS } from './miner-name.js';
+export { MINERS, HARD_MINERS } from './miner-name.js';
 export type { MinerName } from './miner-name.js';
 export type { MiningBatch } from './base-miner.js';
 export { minerStats } from './miner-stats.js';
@@ -20,5 +20,9 @@ export type { DistanceWeightedMinerOptions } from './distance-weighted-miner.js'
 export { distanceWeights } from './distance-weights.js';
 export { hardestTriplets } from './hardest-triplets.js';
 export type { HardestTripletsOptions } from './hardest-triplets.js';
+export { SoftmaxHardMiner } from './softmax-hard-miner.js';
+export type { SoftmaxHardMinerOptions } from './softmax-hard-miner.js';
+export { BatchHardRandomMiner } from './batch-hard-random-miner.js';
+export type { BatchHardRandomMinerOptions } from './batch-hard-random-miner.js';
 export { PairMarginMiner } from './pair-margin-miner.js';
 export type { PairMarginMinerOptions } from './pair-margin-miner.js';

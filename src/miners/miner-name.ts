@@ -15,3 +15,6 @@ export const MINERS = [
 ] as const;
 
 export type MinerName = (typeof MINERS)[number];
+
+/** The miners of the hardest triplets, which collapse an embedding trained from scratch (docs/collapse.md). */
+export const HARD_MINERS: readonly MinerName[] = ['batch-hard', 'hard'];

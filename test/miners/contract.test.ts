@@ -5,8 +5,10 @@ import { CosineSimilarity, LpDistance, type BaseDistance } from '../../src/dista
 import {
   BatchEasyHardMiner,
   BatchHardMiner,
+  BatchHardRandomMiner,
   DistanceWeightedMiner,
   MultiSimilarityMiner,
+  SoftmaxHardMiner,
   TripletMarginMiner,
   isPairIndices,
   isTripletIndices,
@@ -28,6 +30,8 @@ const MINERS: Array<[string, () => BaseMiner]> = [
   ['BatchEasyHardMiner all/hard', () => new BatchEasyHardMiner({ posStrategy: 'all', negStrategy: 'hard' })],
   ['MultiSimilarityMiner', () => new MultiSimilarityMiner()],
   ['DistanceWeightedMiner', () => new DistanceWeightedMiner()],
+  ['SoftmaxHardMiner', () => new SoftmaxHardMiner()],
+  ['BatchHardRandomMiner', () => new BatchHardRandomMiner()],
 ];
 
 function rows(n: number, dim: number): number[][] {

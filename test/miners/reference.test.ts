@@ -14,20 +14,9 @@ import {
   type TripletType,
 } from '../../src/miners/index.js';
 import { describeBackends, matrix } from '../helpers/tensors.js';
+import { randomBatch, type Batch } from '../helpers/mining-batch.js';
 import { dotMatrix, lpMatrix, normalizeRows } from '../reference/distances.js';
 import { batchEasyHardRef, multiSimilarityRef, tripletMarginRef, type Range, type Tuple } from '../reference/miners.js';
-
-interface Batch {
-  data: number[][];
-  labels: number[];
-}
-
-/** Random normal rows (exact float32 values) with labels drawn from `classes`. */
-export function randomBatch(rng: Random, n: number, dim: number, classes: number): Batch {
-  const data = Array.from({ length: n }, () => Array.from({ length: dim }, () => Math.fround(rng.normal())));
-  const labels = Array.from({ length: n }, () => rng.int(classes));
-  return { data, labels };
-}
 
 /** The distance's matrix in doubles, from the plain-loop reference. */
 function referenceMatrix(distance: BaseDistance, data: number[][]): number[][] {

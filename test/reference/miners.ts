@@ -176,3 +176,63 @@ export function distanceWeightsRef(
     return sum > 0 ? w.map((v) => v / sum) : w;
   });
 }
+
+/**
+ * Softmax-sampled hardest triplets from their definition: for each anchor with a positive and a
+ * negative, a positive drawn with probability exp(d(a,p)/T) / sum and then a negative with
+ * exp(-d(a,n)/T) / sum (signs flipped for a similarity), each by inverting the running sum at
+ * u * total with u = `draw()` (the miner's generator).
+ */
+export function softmaxHardRef(
+  mat: number[][],
+  labels: number[],
+  temperature: number,
+  inverted: boolean,
+  draw: () => number,
+): Tuple[] {
+  const out: Tuple[] = [];
+  const sign = inverted ? -1 : 1;
+  const sample = (a: number, cands: number[], s: number): number => {
+    const weights = cands.map((j) =>
+      Math.exp((s * mat[a][j] - Math.max(...cands.map((k) => s * mat[a][k]))) / temperature),
+    );
+    const total = weights.reduce((x, y) => x + y, 0);
+    const u = draw() * total;
+    let running = 0;
+    for (let k = 0; k < cands.length; k++) {
+      running += weights[k];
+      if (running > u) return cands[k];
+    }
+    return cands[cands.length - 1];
+  };
+  for (let a = 0; a < labels.length; a++) {
+    const P = labels.map((_, j) => j).filter((j) => j !== a && labels[j] === labels[a]);
+    const N = labels.map((_, j) => j).filter((j) => labels[j] !== labels[a]);
+    if (P.length === 0) continue;
+    const p = sample(a, P, sign);
+    if (N.length === 0) continue;
+    out.push([a, p, sample(a, N, -sign)]);
+  }
+  return out;
+}
+
+/**
+ * Each anchor's hardest triplet (as `hardestRef`) followed by `k` random ones: positive
+ * `P[int(|P|)]`, then negative `N[int(|N|)]`, from the miner's generator.
+ */
+export function hardRandomRef(
+  mat: number[][],
+  labels: number[],
+  k: number,
+  inverted: boolean,
+  int: (n: number) => number,
+): Tuple[] {
+  const out: Tuple[] = [];
+  for (const [a, p, n] of hardestRef(mat, labels, inverted)) {
+    out.push([a, p, n]);
+    const P = labels.map((_, j) => j).filter((j) => j !== a && labels[j] === labels[a]);
+    const N = labels.map((_, j) => j).filter((j) => labels[j] !== labels[a]);
+    for (let r = 0; r < k; r++) out.push([a, P[int(P.length)], N[int(N.length)]]);
+  }
+  return out;
+}
