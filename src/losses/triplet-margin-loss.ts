@@ -1,7 +1,9 @@
 import { tf } from '../tf.js';
 import { invalidArgument } from '../errors.js';
 import { Random } from '../random.js';
+import type { BaseDistance } from '../distances/index.js';
 import { gatherFlat } from '../ops/gather-flat.js';
+import { noGradient } from '../ops/no-gradient.js';
 import { AvgNonZeroReducer } from '../reducers/index.js';
 import type { PairIndices, TripletIndices } from '../miners/index.js';
 import { BaseMetricLossFunction, type BaseMetricLossOptions, type LossTerms } from './base-metric-loss-function.js';
@@ -14,6 +16,11 @@ export interface TripletMarginLossOptions extends BaseMetricLossOptions {
   swap?: boolean;
   /** Soft margin: softplus instead of the hinge. Default false. */
   smoothLoss?: boolean;
+  /**
+   * Selectively contrastive triplets (Xuan et al. 2020): a triplet whose negative is closer than its
+   * positive only pushes the negative away (no gradient through d(a, p)). Not in PML. Default false.
+   */
+  selectivelyContrastive?: boolean;
   /** 'all' (default): every triplet of the batch; a number k: k random triplets per anchor. */
   tripletsPerAnchor?: 'all' | number;
   /** Draws the random triplets when `tripletsPerAnchor` is a number. Default `new Random(0)`. */
@@ -34,7 +41,16 @@ export interface TripletLossStats {
   meanViolation: number;
 }
 
-const OPTION_KEYS = ['margin', 'swap', 'smoothLoss', 'tripletsPerAnchor', 'rng', 'distance', 'reducer'] as const;
+const OPTION_KEYS = [
+  'margin',
+  'swap',
+  'smoothLoss',
+  'selectivelyContrastive',
+  'tripletsPerAnchor',
+  'rng',
+  'distance',
+  'reducer',
+] as const;
 
 /**
  * The triplet margin loss, exactly as pytorch-metric-learning's `TripletMarginLoss`:
@@ -47,6 +63,13 @@ const OPTION_KEYS = ['margin', 'swap', 'smoothLoss', 'tripletsPerAnchor', 'rng',
  * `s(a, n) - s(a, p) + margin`: `distance.margin` holds the direction. With `swap`, d(a, n) is
  * replaced by the closer of d(a, n) and d(p, n).
  *
+ * With `selectivelyContrastive` (Xuan et al. 2020, "Hard negative examples are hard, but useful";
+ * not a PML option), a triplet whose negative is closer than its positive (`distance.margin(ap, an)
+ * > 0`) keeps its value but takes its gradient from d(a, n) alone: d(a, p) is held constant. On
+ * such a triplet the full gradient also pulls the positive in, and with the negative in the way
+ * it pulls the whole neighbourhood together, the start of batch-hard collapse; pushing only the
+ * negative away keeps the hardest negatives useful.
+ *
  * The triplets: a miner's output passed as `indices` (triplets as they are; pairs joined as every
  * positive pair with every negative pair of the same anchor), or, without `indices`, every triplet
  * of the batch (`tripletsPerAnchor: 'all'`) or k random ones per anchor drawn with `rng`
@@ -54,7 +77,7 @@ const OPTION_KEYS = ['margin', 'swap', 'smoothLoss', 'tripletsPerAnchor', 'rng',
  * triplet the loss is `sum(embeddings * 0)`: 0 with a zero gradient, NaN if an embedding is NaN.
  *
  * Options (PML's names in camelCase, PML's defaults): `margin = 0.05`, `swap = false`,
- * `smoothLoss = false`, `tripletsPerAnchor = 'all'`, `distance = new LpDistance()`,
+ * `smoothLoss = false`, `selectivelyContrastive = false`, `tripletsPerAnchor = 'all'`, `distance = new LpDistance()`,
  * `reducer = new AvgNonZeroReducer()`, `rng = new Random(0)`.
  *
  * @example
@@ -70,6 +93,7 @@ export class TripletMarginLoss extends BaseMetricLossFunction<TripletLossStats> 
   readonly margin: number;
   readonly swap: boolean;
   readonly smoothLoss: boolean;
+  private selective: boolean;
   readonly tripletsPerAnchor: 'all' | number;
   readonly rng: Random;
 
@@ -82,12 +106,13 @@ export class TripletMarginLoss extends BaseMetricLossFunction<TripletLossStats> 
     this.margin = options.margin ?? 0.05;
     this.swap = options.swap ?? false;
     this.smoothLoss = options.smoothLoss ?? false;
+    this.selective = options.selectivelyContrastive ?? false;
     this.tripletsPerAnchor = options.tripletsPerAnchor ?? 'all';
     this.rng = options.rng ?? new Random(0);
     if (typeof this.margin !== 'number' || !Number.isFinite(this.margin)) {
       throw invalidArgument(`Option \`margin\` must be a finite number. Received: margin=${String(options.margin)}`);
     }
-    for (const key of ['swap', 'smoothLoss'] as const) {
+    for (const key of ['swap', 'smoothLoss', 'selectivelyContrastive'] as const) {
       if (typeof this[key] !== 'boolean') {
         throw invalidArgument(`Option \`${key}\` must be a boolean. Received: ${key}=${String(options[key])}`);
       }
@@ -101,6 +126,16 @@ export class TripletMarginLoss extends BaseMetricLossFunction<TripletLossStats> 
     if (!(this.rng instanceof Random)) {
       throw invalidArgument(`Option \`rng\` must be a Random. Received: rng=${String(options.rng)}`);
     }
+  }
+
+  /** Whether triplets whose negative is closer than their positive push only the negative away. */
+  get selectivelyContrastive(): boolean {
+    return this.selective;
+  }
+
+  /** Turns the selectively contrastive triplets on or off for the next computations (a curriculum's stage). */
+  useSelectiveContrast(on: boolean): void {
+    this.selective = on;
   }
 
   protected computeLosses(
@@ -135,7 +170,8 @@ export class TripletMarginLoss extends BaseMetricLossFunction<TripletLossStats> 
     const picked = tf.split(gatherFlat(mat, positions), parts) as tf.Tensor1D[];
     const [ap, an] = picked;
     const anUsed = this.swap ? this.distance.smallestDist(an, picked[2]) : an;
-    const violation = tf.add(this.distance.margin(ap, anUsed), this.margin) as tf.Tensor1D;
+    const apUsed = this.selective ? heldWhereNegativeCloser(this.distance, ap, anUsed as tf.Tensor1D) : ap;
+    const violation = tf.add(this.distance.margin(apUsed, anUsed), this.margin) as tf.Tensor1D;
     // tf.softplus returns x above about 13.9 where torch switches at 20: there log(1 + e^x) - x
     // is below float32's rounding of x, so the two agree; both underflow to 0 below about -104.
     const losses = this.smoothLoss ? tf.softplus(violation) : tf.relu(violation);
@@ -151,4 +187,11 @@ export class TripletMarginLoss extends BaseMetricLossFunction<TripletLossStats> 
       }),
     };
   }
+}
+
+/** `ap`, held constant (no gradient) in the triplets whose negative is closer than their positive. */
+function heldWhereNegativeCloser(distance: BaseDistance, ap: tf.Tensor1D, an: tf.Tensor1D): tf.Tensor1D {
+  const closer = noGradient((x, y) => tf.greater(distance.margin(x, y), 0), ap, an);
+  const held = noGradient((x) => tf.clone(x), ap);
+  return tf.where(closer, held, ap) as tf.Tensor1D;
 }
