@@ -23,6 +23,8 @@ export {
   BatchEasyHardMiner,
   MultiSimilarityMiner,
   DistanceWeightedMiner,
+  SoftmaxHardMiner,
+  BatchHardRandomMiner,
   PairMarginMiner,
   hardestTriplets,
   isTripletIndices,
@@ -40,6 +42,8 @@ export type {
   BatchEasyHardMinerOptions,
   MultiSimilarityMinerOptions,
   DistanceWeightedMinerOptions,
+  SoftmaxHardMinerOptions,
+  BatchHardRandomMinerOptions,
   PairMarginMinerOptions,
   HardestTripletsOptions,
   MiningBatch,
@@ -257,6 +261,10 @@ export {
   loadCheckpoint,
   HealthProbeCallback,
   GuardCallback,
+  CurriculumCallback,
+  CURRICULA,
+  harderMiningReady,
+  SEPARATED_VIOLATION_FRACTION,
   embedDatasetParallel,
 } from './training/index.js';
 export type {
@@ -273,10 +281,14 @@ export type {
   GuardedTrainer,
   GuardSummary,
   Mining,
+  TrainerMining,
+  CurriculumName,
+  CurriculumOptions,
+  CurriculumStage,
   ParallelTrainerOptions,
   EmbedDatasetParallelOptions,
 } from './training/index.js';
-export { runTraining, resolveConfig, DEFAULT_CONFIG, readRun, runPaths } from './run/index.js';
+export { runTraining, resolveConfig, DEFAULT_CONFIG, readRun, runPaths, curriculumStages } from './run/index.js';
 export type { TrainConfig, TrainSummary, RunTrainingOptions, RunFiles, RunPaths } from './run/index.js';
 export { writeReport, buildReport } from './report/index.js';
 export type { BuildReportOptions, ReportPage, SectionId, SectionBody } from './report/index.js';

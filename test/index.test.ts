@@ -31,6 +31,13 @@ describe('the public API', () => {
 
   it('exports the helpers, callbacks and constants docs/api.md documents as public', () => {
     const names = [
+      'SoftmaxHardMiner',
+      'BatchHardRandomMiner',
+      'CurriculumCallback',
+      'CURRICULA',
+      'harderMiningReady',
+      'SEPARATED_VIOLATION_FRACTION',
+      'curriculumStages',
       'allTripletIndices',
       'convertToTriplets',
       'pairsToTriplets',

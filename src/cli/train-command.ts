@@ -14,7 +14,7 @@ import {
   type TrainConfig,
   type TrainSettings,
 } from '../run/index.js';
-import { GUARDS } from '../training/index.js';
+import { CURRICULA, GUARDS } from '../training/index.js';
 import { MINERS } from '../miners/index.js';
 import { CONFIG_JSON, runTraining, type TrainSummary } from '../run/index.js';
 import type { CommandContext } from './command-context.js';
@@ -102,6 +102,13 @@ export function trainCommandSpec(run: (flags: TrainFlags) => Promise<void>): Com
     .option('--no-normalize-embeddings', 'the distance measures raw embeddings')
     .addOption(choice('--miner <name>', 'how triplets are chosen in a batch', MINERS))
     .option('--miner-margin <m>', 'margin of the all/hard/semihard/easy miners', float)
+    .addOption(
+      choice(
+        '--curriculum <name>',
+        'how --miner batch-hard or hard is reached from scratch without collapsing (auto: the measured best; none: hard from the first step)',
+        CURRICULA,
+      ),
+    )
     .option('--batch <P,K>', 'P classes x K samples per batch', pair)
     .option('--epochs <n>', 'epochs of --steps-per-epoch steps', int)
     .option('--steps <n>', 'total optimizer steps (overrides --epochs)', int)

@@ -13,7 +13,8 @@ import type { TrainConfig } from './train-config.js';
  * collapseLoss(resolveConfig({}, { loss: 'contrastive' })); // 1: the negative margin, every negative pair at distance 0
  */
 export function collapseLoss(config: TrainConfig): number | undefined {
-  if (config.loss === 'triplet' || config.loss === 'soft-triplet') return undefined;
+  if (config.loss === 'triplet' || config.loss === 'soft-triplet' || config.loss === 'selective-triplet')
+    return undefined;
   if (config.loss === 'arcface' || config.loss === 'proxy-anchor') return NaN;
   const rows = config.classesPerBatch * config.samplesPerClass;
   const labels = Int32Array.from({ length: rows }, (_, i) => i % config.classesPerBatch);

@@ -3,12 +3,15 @@ import type { Dataset } from '../data/index.js';
 import { healthSnapshot, type HealthSnapshot } from '../health/index.js';
 import type { Callback } from '../training/callback.js';
 import type { Stateful } from '../training/checkpoint-callback.js';
+import { CurriculumCallback } from '../training/curriculum-callback.js';
 import { GuardCallback, type GuardRun } from '../training/guard-callback.js';
+import type { Mining } from '../training/guard-remedy.js';
 import { HealthProbeCallback } from '../training/health-probe-callback.js';
 import type { ScheduleCallback } from '../training/schedule-callback.js';
 import type { Trainer } from '../training/trainer.js';
 import { modelHealth } from '../training/model-health.js';
-import { distanceFor, minerFor } from './run-parts.js';
+import { curriculumStages } from './curriculum-stages.js';
+import { distanceFor } from './run-parts.js';
 import { readRunLog } from './run-log.js';
 import { runSettings } from './collapse-loss.js';
 import { runPaths } from './run-layout.js';
@@ -19,8 +22,12 @@ export const LOSS_WEIGHTS_PART = 'lossWeights';
 
 export interface CollapseWatch {
   probe: HealthProbeCallback<Trainer>;
+  curriculum: CurriculumCallback;
   guard: GuardCallback;
-  /** Probe, then guard: put them after the schedule and before the log, so the log records what they add. */
+  /**
+   * Probe, curriculum, guard: put them after the schedule and before the log, so the log records
+   * what they add, and the curriculum and the guard read the probe.
+   */
   callbacks: Array<Callback<Trainer>>;
   /** Their states, to add to the run's checkpointed parts. */
   parts: Record<string, Stateful>;
@@ -36,9 +43,10 @@ export interface CollapseWatchOptions {
 }
 
 /**
- * The health probe and the collapse guard of a run, built from its settings: the probe measures a
- * fixed 256-row batch of `train` every `config.probeEvery` steps with the run's distance and margin;
- * the guard acts per `config.guard`.
+ * The health probe, the mining curriculum and the collapse guard of a run, built from its settings:
+ * the probe measures a fixed 256-row batch of `train` every `config.probeEvery` steps with the run's
+ * distance and margin; the curriculum (`config.curriculum`) moves on to harder mining at the probes
+ * that allow it; the guard acts per `config.guard`, and its mining remedies go through the curriculum.
  *
  * @example
  * const watch = collapseWatch(config, train, { runDir, schedule, parts, stream: process.stderr });
@@ -52,9 +60,23 @@ export function collapseWatch(config: TrainConfig, train: Dataset, options: Coll
     margin: config.margin,
   });
   const paths = runPaths(options.runDir);
+  // The mining in force, as the guard's remedies leave it: the curriculum's stages end with its miner.
+  const live: Mining = {
+    miner: config.miner,
+    normalizeEmbeddings: config.normalizeEmbeddings,
+    curriculum: config.curriculum,
+  };
+  const curriculum = new CurriculumCallback<Trainer>({
+    curriculum: config.curriculum,
+    stages: (name, rng) => curriculumStages(name, config, live, rng),
+    seed: config.seed + 3,
+  });
   const guard = new GuardCallback<Trainer>({
     mode: config.guard,
-    run: guardRun(config, paths.log),
+    run: guardRun(config, paths.log, (trainer, mining) => {
+      Object.assign(live, mining);
+      curriculum.use(trainer, mining.curriculum);
+    }),
     schedule: options.schedule,
     healthyDir: paths.healthyCheckpoint,
     parts: options.parts,
@@ -62,20 +84,27 @@ export function collapseWatch(config: TrainConfig, train: Dataset, options: Coll
     logEvery: config.logEvery,
     stream: options.stream,
   });
-  return { probe, guard, callbacks: [probe, guard], parts: { probe, guard } };
+  return {
+    probe,
+    curriculum,
+    guard,
+    callbacks: [probe, curriculum, guard],
+    parts: { probe, curriculum, guard },
+  };
 }
 
-/** The guard's port to a CLI run: its settings, its miners and distances by name, its log. */
-export function guardRun(config: TrainConfig, logPath: string): GuardRun<Trainer> {
+/**
+ * The guard's port to a CLI run: its settings, the switch of its mining (`switchTo`: the run's
+ * curriculum rebuilds its stages with the remedy's miner, normalization and curriculum), its log.
+ */
+export function guardRun(
+  config: TrainConfig,
+  logPath: string,
+  switchTo: GuardRun<Trainer>['switchTo'],
+): GuardRun<Trainer> {
   return {
     settings: runSettings(config),
-    switchTo: (trainer, mining) => {
-      const settings = { ...config, ...mining };
-      trainer.useMining({
-        miner: minerFor(mining.miner, settings),
-        distance: distanceFor(config.distance, mining.normalizeEmbeddings),
-      });
-    },
+    switchTo,
     history: async (beforeStep) => (await readRunLog(logPath)).filter((r) => r.step < beforeStep),
   };
 }

@@ -59,7 +59,13 @@ export function lossFor(config: TrainConfig, numClasses: number): BaseMetricLoss
   switch (config.loss) {
     case 'triplet':
     case 'soft-triplet':
-      return new TripletMarginLoss({ margin: config.margin, smoothLoss: config.loss === 'soft-triplet', distance });
+    case 'selective-triplet':
+      return new TripletMarginLoss({
+        margin: config.margin,
+        smoothLoss: config.loss === 'soft-triplet',
+        selectivelyContrastive: config.loss === 'selective-triplet',
+        distance,
+      });
     case 'contrastive':
       return new ContrastiveLoss({ posMargin: config.posMargin, negMargin: config.negMargin, distance });
     case 'multi-similarity':

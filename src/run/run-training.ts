@@ -154,6 +154,7 @@ export async function runTraining(config: TrainConfig, options: RunTrainingOptio
     optimizer,
     loss,
     miner,
+    mining: config.miner,
     sampler,
     train,
     totalSteps: totalSteps(config),

@@ -1,12 +1,13 @@
 import { invalidArgument } from '../errors.js';
 import { numberProblem, type NumberBounds } from '../validation.js';
 import { BACKENDS, type BackendChoice } from '../backend/index.js';
-import { MINERS, type MinerName } from '../miners/index.js';
-import { GUARDS, type GuardMode } from '../training/index.js';
+import { HARD_MINERS, MINERS, type MinerName } from '../miners/index.js';
+import { CURRICULA, GUARDS, type CurriculumName, type GuardMode } from '../training/index.js';
 
 export const LOSSES = [
   'triplet',
   'soft-triplet',
+  'selective-triplet',
   'contrastive',
   'multi-similarity',
   'ntxent',
@@ -92,6 +93,8 @@ export interface TrainConfig {
   miner: MinerName;
   /** The margin a TripletMarginMiner selects by. */
   minerMargin: number;
+  /** How a hard miner (`batch-hard`, `hard`) is reached from scratch; `none`: mine with it from the first step. */
+  curriculum: CurriculumName;
   /** P classes x K samples per batch. */
   classesPerBatch: number;
   samplesPerClass: number;
@@ -157,6 +160,7 @@ export const DEFAULT_CONFIG: TrainSettings = {
   normalizeEmbeddings: true,
   miner: 'semihard',
   minerMargin: 0.2,
+  curriculum: 'none',
   classesPerBatch: 10,
   samplesPerClass: 8,
   epochs: 12,
@@ -236,6 +240,7 @@ const CHECKS: { [K in keyof TrainConfig]: Check } = {
   normalizeEmbeddings: bool,
   miner: oneOf(MINERS),
   minerMargin: nonNegativeNumber,
+  curriculum: oneOf(CURRICULA),
   classesPerBatch: bounded({ integer: true, min: 2 }),
   samplesPerClass: bounded({ integer: true, min: 2 }),
   epochs: positiveInt,
@@ -283,6 +288,11 @@ export function resolveConfig(
         `Setting \`${key}\` must be ${problem}. Received: ${key}=${JSON.stringify(merged[key])} (from ${from})`,
       );
     }
+  }
+  if (merged.curriculum !== 'none' && !HARD_MINERS.includes(merged.miner as MinerName)) {
+    throw invalidArgument(
+      `Setting \`curriculum\`=${String(merged.curriculum)} leads to hardest-triplet mining and needs miner=${HARD_MINERS.join(' or ')}. Received: miner=${String(merged.miner)} (or use curriculum=none)`,
+    );
   }
   if (merged.distance === 'auto') {
     merged.distance = COSINE_LOSSES.includes(merged.loss as LossName) ? 'cosine' : 'euclidean';

@@ -10,6 +10,7 @@ import {
 } from '../health/index.js';
 import type { MinerName } from '../miners/index.js';
 import type { Callback } from './callback.js';
+import type { CurriculumName } from './curriculum-callback.js';
 import type { Stateful } from './checkpoint-callback.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { planRemedy, type Mining, type RemedySettings } from './guard-remedy.js';
@@ -32,9 +33,12 @@ export type GuardedTrainer = Pick<
  * remedies read, and the one change to the live run the guard cannot make itself.
  */
 export interface GuardRun<T extends GuardedTrainer = GuardedTrainer> {
-  /** The run's settings, as `diagnose` reads them; the miner and normalization are the run's at its start. */
-  settings: RunSettings & RemedySettings & Mining;
-  /** Puts a remedy's miner and normalization into the live trainer (also after a resume). */
+  /**
+   * The run's settings, as `diagnose` reads them; the miner, normalization and curriculum are the
+   * run's at its start (no curriculum: `none`).
+   */
+  settings: RunSettings & RemedySettings & Omit<Mining, 'curriculum'> & { curriculum?: CurriculumName };
+  /** Puts a remedy's miner, normalization and curriculum into the live trainer (also after a resume). */
   switchTo(trainer: T, mining: Mining): void;
   /** The records the run logged before `step`: a resumed guard's history. */
   history(beforeStep: number): Promise<TrainingStep[]>;
@@ -89,9 +93,10 @@ export interface GuardState {
   pending: Verdict | null;
   pendingCount: number;
   recoveries: number;
-  /** The miner and normalization the remedies switched to (null: the run's). */
+  /** The miner, normalization and curriculum the remedies switched to (null: the run's). */
   miner: MinerName | null;
   normalizeEmbeddings: boolean | null;
+  curriculum: CurriculumName | null;
   /** Every action taken, as logged. */
   actions: Array<{ step: number; verdict: Verdict; action: string }>;
   /** The step of the last healthy checkpoint (-1: none). */
@@ -139,6 +144,7 @@ export class GuardCallback<T extends GuardedTrainer = Trainer> implements Callba
     recoveries: 0,
     miner: null,
     normalizeEmbeddings: null,
+    curriculum: null,
     actions: [],
     healthyStep: -1,
   };
@@ -266,6 +272,7 @@ export class GuardCallback<T extends GuardedTrainer = Trainer> implements Callba
     for (const name of this.options.rollback ?? []) this.options.parts[name]?.loadState(state.parts[name]);
     this.s.recoveries += 1;
     if (plan.miner !== null) this.s.miner = plan.miner;
+    if (plan.curriculum !== null) this.s.curriculum = plan.curriculum;
     if (plan.normalizeEmbeddings) this.s.normalizeEmbeddings = true;
     this.applyLiveSwitches(trainer);
     const adjustment = schedule.lrAdjustment;
@@ -286,18 +293,19 @@ export class GuardCallback<T extends GuardedTrainer = Trainer> implements Callba
     return action;
   }
 
-  /** The miner and normalization in force: the remedies' where they changed them, else the run's. */
+  /** The miner, normalization and curriculum in force: the remedies' where they changed them, else the run's. */
   private mining(): Mining {
     const { settings } = this.options.run;
     return {
       miner: this.s.miner ?? settings.miner,
       normalizeEmbeddings: this.s.normalizeEmbeddings ?? settings.normalizeEmbeddings,
+      curriculum: this.s.curriculum ?? settings.curriculum ?? 'none',
     };
   }
 
-  /** Puts the remedies' miner and normalization into the live trainer (also after a resume). */
+  /** Puts the remedies' miner, normalization and curriculum into the live trainer (also after a resume). */
   private applyLiveSwitches(trainer: T): void {
-    if (this.s.miner === null && this.s.normalizeEmbeddings === null) return;
+    if (this.s.miner === null && this.s.normalizeEmbeddings === null && this.s.curriculum === null) return;
     this.options.run.switchTo(trainer, this.mining());
   }
 

@@ -1,5 +1,6 @@
 import { suggestedLr, type HealthReport } from '../health/index.js';
-import type { MinerName } from '../miners/index.js';
+import { HARD_MINERS, type MinerName } from '../miners/index.js';
+import type { CurriculumName } from './curriculum-callback.js';
 
 /** Causes below this confidence get no automatic remedy: acting on a guess could hurt a run that was fine. */
 export const MIN_REMEDY_CONFIDENCE = 0.5;
@@ -17,6 +18,8 @@ export interface RemedyPlan {
   lrFloor: number;
   /** Switch to this miner (null: keep). */
   miner: MinerName | null;
+  /** Switch to this curriculum (null: keep). */
+  curriculum: CurriculumName | null;
   /** Turn on the distance's L2 normalization. */
   normalizeEmbeddings: boolean;
   /** The changes in words, for the log and the terminal. */
@@ -25,9 +28,11 @@ export interface RemedyPlan {
 
 /** How a run mines and measures: what a remedy can switch in a live run. */
 export interface Mining {
+  /** The miner, or the last stage of the curriculum. */
   miner: MinerName;
   /** The loss's distance L2-normalizes the embeddings first. */
   normalizeEmbeddings: boolean;
+  curriculum: CurriculumName;
 }
 
 /** The run settings a remedy reads: the base lr, and whether the model ends with an L2-normalize layer. */
@@ -47,15 +52,16 @@ export interface LiveRun extends Mining {
 /**
  * The remedies the guard can apply to a running training for the causes of `report` with a
  * confidence >= MIN_REMEDY_CONFIDENCE: lower the lr (to bring the largest update ratio to the
- * target, at most a tenth) with a warmup ramp for lr-too-high, non-finite and dead-units; switch
- * hardest-triplet mining to semi-hard (mining-too-hard); easy to semi-hard and semi-hard to all
+ * target, at most a tenth) with a warmup ramp for lr-too-high, non-finite and dead-units; give
+ * hardest-triplet mining the `auto` curriculum, or, when a curriculum was in force already, switch
+ * it to semi-hard (mining-too-hard); easy to semi-hard and semi-hard to all
  * (mining-too-easy); turn on the distance's normalization (no-normalization); hold the lr at a
  * tenth of the lr in use after the plan's cuts (lr-decayed-too-fast). low-capacity needs another model: no live remedy.
  * Returns null when nothing applies.
  *
  * @example
- * const plan = planRemedy(report, { lr: 1e-3, normalize: true }, { miner: 'batch-hard', normalizeEmbeddings: true, lrScale: 1, remainingSteps: 500 });
- * plan?.actions; // ['lr ramps up over 100 steps', 'miner batch-hard -> semihard']
+ * const live = { miner: 'batch-hard', normalizeEmbeddings: true, curriculum: 'none', lrScale: 1, remainingSteps: 500 } as const;
+ * planRemedy(report, { lr: 1e-3, normalize: true }, live)?.actions; // ['lr ramps up over 100 steps', 'curriculum none -> auto']
  */
 export function planRemedy(report: HealthReport, settings: RemedySettings, live: LiveRun): RemedyPlan | null {
   const plan: RemedyPlan = {
@@ -63,6 +69,7 @@ export function planRemedy(report: HealthReport, settings: RemedySettings, live:
     warmupSteps: 0,
     lrFloor: 0,
     miner: null,
+    curriculum: null,
     normalizeEmbeddings: false,
     actions: [],
   };
@@ -85,8 +92,11 @@ export function planRemedy(report: HealthReport, settings: RemedySettings, live:
         lowerLr(0.1);
         break;
       case 'mining-too-hard':
-        if (live.miner === 'batch-hard' || live.miner === 'hard') {
-          plan.miner = 'semihard';
+        if (HARD_MINERS.includes(live.miner)) {
+          // A curriculum keeps hard mining and reaches it once the classes are apart; one that
+          // collapsed anyway gives way to semi-hard mining for the rest of the run.
+          if (live.curriculum === 'none') plan.curriculum = 'auto';
+          else [plan.miner, plan.curriculum] = ['semihard', 'none'];
           plan.warmupSteps = warmup;
         }
         break;
@@ -118,8 +128,14 @@ export function planRemedy(report: HealthReport, settings: RemedySettings, live:
     );
   if (plan.warmupSteps > 0) plan.actions.push(`lr ramps up over ${plan.warmupSteps} steps`);
   if (plan.miner !== null) plan.actions.push(`miner ${live.miner} -> ${plan.miner}`);
+  if (plan.curriculum !== null) plan.actions.push(`curriculum ${live.curriculum} -> ${plan.curriculum}`);
   if (plan.normalizeEmbeddings) plan.actions.push('distance normalizes embeddings');
   if (plan.lrFloor > 0) plan.actions.push(`lr kept >= ${Number(plan.lrFloor.toPrecision(2))}`);
-  const changes = plan.lrFactor < 1 || plan.miner !== null || plan.normalizeEmbeddings || plan.lrFloor > 0;
+  const changes =
+    plan.lrFactor < 1 ||
+    plan.miner !== null ||
+    plan.curriculum !== null ||
+    plan.normalizeEmbeddings ||
+    plan.lrFloor > 0;
   return changes ? plan : null;
 }

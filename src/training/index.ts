@@ -1,5 +1,5 @@
 export { Trainer } from './trainer.js';
-export type { TrainerOptions, StopKind, StopRequest } from './trainer.js';
+export type { TrainerOptions, TrainerMining, StopKind, StopRequest } from './trainer.js';
 export type { Callback } from './callback.js';
 export type { StepRecord } from './step-record.js';
 export { saveCheckpoint, loadCheckpoint, readCheckpointState, checkpointModelDir } from './checkpoint.js';
@@ -22,6 +22,9 @@ export {
   HEALTHY_CHECKPOINT_STEPS,
 } from './guard-callback.js';
 export type { GuardMode, GuardOptions, GuardRun, GuardState, GuardSummary, GuardedTrainer } from './guard-callback.js';
+export { CurriculumCallback, CURRICULA } from './curriculum-callback.js';
+export type { CurriculumName, CurriculumOptions, CurriculumStage } from './curriculum-callback.js';
+export { harderMiningReady, SEPARATED_VIOLATION_FRACTION } from './harder-mining-ready.js';
 export { planRemedy, MIN_REMEDY_CONFIDENCE, REMEDY_WARMUP_STEPS } from './guard-remedy.js';
 export type { RemedyPlan, RemedySettings, LiveRun, Mining } from './guard-remedy.js';
 export {

@@ -7,6 +7,12 @@ import type { TrainingStep } from '../health/index.js';
  */
 export interface StepRecord extends TrainingStep {
   epoch: number;
+  /**
+   * The mining the step trained with, by the name the run gives it: the miner (`semihard`,
+   * `batch-hard`, ...) or a curriculum's stage (`softmax-hard T=0.25`). Set on every step the
+   * Trainer makes; a run's log shows from it when hard mining began.
+   */
+  mining?: string;
   /** Present (true) only on a step whose update was not applied for NaN or Infinity. */
   nonFiniteUpdate?: true;
   /** Seconds since training began (wall clock, excluding time before the first step). */

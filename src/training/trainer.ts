@@ -1,15 +1,27 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../tf.js';
 import { checkNumber } from '../validation.js';
+import { invalidArgument } from '../errors.js';
 import { batchTensor, type Dataset } from '../data/index.js';
 import type { BaseDistance } from '../distances/index.js';
 import type { BaseMiner } from '../miners/index.js';
-import type { BaseMetricLossFunction } from '../losses/index.js';
+import { TripletMarginLoss, type BaseMetricLossFunction } from '../losses/index.js';
 import { gradientNorm, type Optimizer } from '../optimizers/index.js';
 import type { MPerClassSampler } from '../samplers/index.js';
 import type { Callback } from './callback.js';
 import { lossStepStats } from './loss-step-stats.js';
 import type { StepRecord } from './step-record.js';
+
+/** How the next steps mine and measure (`Trainer.useMining`). */
+export interface TrainerMining {
+  miner: BaseMiner | null;
+  /** The distance the loss measures with. */
+  distance: BaseDistance;
+  /** What the step records' `mining` calls it. */
+  label: string;
+  /** A TripletMarginLoss's selectively contrastive triplets on or off; omitted: as they are. */
+  selectivelyContrastive?: boolean;
+}
 
 /** Why a run ends before its last step: Ctrl-C (resume it), or the collapse guard (diagnose it). */
 export type StopKind = 'interrupted' | 'collapse';
@@ -27,6 +39,8 @@ export interface TrainerOptions {
   loss: BaseMetricLossFunction<unknown>;
   /** Chooses the tuples the loss sees; null means every triplet of the batch. */
   miner: BaseMiner | null;
+  /** What every step record's `mining` calls the mining in force. Default the miner's class name (`none` without one). */
+  mining?: string;
   /** Draws the P x K batches; its state is part of every checkpoint. */
   sampler: MPerClassSampler;
   train: Dataset;
@@ -65,6 +79,7 @@ export class Trainer {
   step: number;
   private currentLoss: BaseMetricLossFunction<unknown>;
   private currentMiner: BaseMiner | null;
+  private currentMining: string;
   private stopRequest: StopRequest | null = null;
   private secondsBefore = 0;
   private started = 0;
@@ -76,6 +91,7 @@ export class Trainer {
     this.optimizer = options.optimizer;
     this.currentLoss = options.loss;
     this.currentMiner = options.miner;
+    this.currentMining = options.mining ?? options.miner?.constructor.name ?? 'none';
     this.sampler = options.sampler;
     this.train = options.train;
     this.totalSteps = options.totalSteps;
@@ -96,12 +112,29 @@ export class Trainer {
     return this.currentMiner;
   }
 
+  /** What the step records call the mining in force (`mining`), e.g. `semihard` or `batch-hard`. */
+  get mining(): string {
+    return this.currentMining;
+  }
+
   /**
    * Changes how the next steps mine and measure: the miner, and the distance the loss measures
-   * with (its other options, reducer included, stay). The collapse guard's remedies go through here.
+   * with (its other options, reducer included, stay), under the name the step records give it;
+   * `selectivelyContrastive`, when given, turns a TripletMarginLoss's selectively contrastive
+   * triplets on or off. The collapse guard's remedies and the curricula go through here.
    */
-  useMining(mining: { miner: BaseMiner | null; distance: BaseDistance }): void {
+  useMining(mining: TrainerMining): void {
+    const { selectivelyContrastive } = mining;
+    if (selectivelyContrastive !== undefined) {
+      if (!(this.currentLoss instanceof TripletMarginLoss)) {
+        throw invalidArgument(
+          `Option \`selectivelyContrastive\` needs a TripletMarginLoss. Received: ${this.currentLoss.constructor.name}`,
+        );
+      }
+      this.currentLoss.useSelectiveContrast(selectivelyContrastive);
+    }
     this.currentMiner = mining.miner;
+    this.currentMining = mining.label;
     this.currentLoss.useDistance(mining.distance);
   }
 
@@ -190,6 +223,7 @@ export class Trainer {
       epoch: this.epoch,
       loss,
       lr,
+      mining: this.currentMining,
       ...lossStepStats(this.loss.lastStats),
       gradNorm,
       updateRatio,

@@ -31,6 +31,8 @@ describe('the loss settings of a run', () => {
     const triplet = build({ margin: 0.3 }) as TripletMarginLoss;
     assert.ok(triplet instanceof TripletMarginLoss && triplet.margin === 0.3 && !triplet.smoothLoss);
     assert.ok((build({ loss: 'soft-triplet' }) as TripletMarginLoss).smoothLoss);
+    const selective = build({ loss: 'selective-triplet' }) as TripletMarginLoss;
+    assert.ok(selective.selectivelyContrastive && !selective.smoothLoss && !triplet.selectivelyContrastive);
     const contrastive = build({ loss: 'contrastive', posMargin: 0.1, negMargin: 0.7 }) as ContrastiveLoss;
     assert.ok(contrastive instanceof ContrastiveLoss && contrastive.distance instanceof LpDistance);
     assert.deepEqual([contrastive.posMargin, contrastive.negMargin], [0.1, 0.7]);
@@ -60,7 +62,7 @@ describe('the loss settings of a run', () => {
     );
     assert.throws(
       () => resolveConfig({ loss: 'hinge' }),
-      /Setting `loss` must be one of triplet, soft-triplet, contrastive/,
+      /Setting `loss` must be one of triplet, soft-triplet, selective-triplet, contrastive/,
     );
   });
 });

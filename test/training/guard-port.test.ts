@@ -72,7 +72,7 @@ describe('GuardCallback through its port (a fake trainer)', () => {
     await guard.onTrainBegin(fakeTrainer(40));
     assert.deepEqual(calls.history, [40]);
     // The miner the remedy chose, the normalization the run started with.
-    assert.deepEqual(calls.switched, [{ miner: 'semihard', normalizeEmbeddings: true }]);
+    assert.deepEqual(calls.switched, [{ miner: 'semihard', normalizeEmbeddings: true, curriculum: 'none' }]);
   });
 
   it('a new run with no remedy switches nothing and reads no history', async () => {

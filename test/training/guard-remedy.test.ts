@@ -31,6 +31,7 @@ const config = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({
 const live = (overrides: Partial<LiveRun> = {}): LiveRun => ({
   miner: 'semihard',
   normalizeEmbeddings: true,
+  curriculum: 'none',
   lrScale: 1,
   remainingSteps: 1000,
   ...overrides,
@@ -96,6 +97,7 @@ describe('planRemedy', () => {
       warmupSteps: 40,
       lrFloor: 0,
       miner: null,
+      curriculum: null,
       normalizeEmbeddings: false,
       actions: ['lr x0.1 (now 0.001)', 'lr ramps up over 40 steps'],
     });
@@ -118,15 +120,28 @@ describe('planRemedy', () => {
     assert.equal(plan?.actions.length, 2);
   });
 
-  it('mining-too-hard: batch-hard and hard switch to semihard, with the lr ramp', () => {
+  it('mining-too-hard: batch-hard and hard keep their miner and get the auto curriculum, with the lr ramp', () => {
     for (const miner of ['batch-hard', 'hard'] as const) {
       const plan = planRemedy(report([['mining-too-hard', 0.9]]), config({ miner }), live({ miner }));
-      assert.equal(plan?.miner, 'semihard');
+      assert.equal(plan?.miner, null);
+      assert.equal(plan?.curriculum, 'auto');
       assert.equal(plan?.warmupSteps, 100);
       assert.equal(plan?.lrFactor, 1, 'the lr itself is kept');
+      assert.deepEqual(sorted(plan?.actions ?? []), sorted(['curriculum none -> auto', 'lr ramps up over 100 steps']));
+    }
+  });
+
+  it('mining-too-hard under a curriculum that collapsed anyway: semihard for the rest of the run', () => {
+    for (const curriculum of ['auto', 'softmax'] as const) {
+      const plan = planRemedy(
+        report([['mining-too-hard', 0.9]]),
+        config({ miner: 'batch-hard', curriculum }),
+        live({ miner: 'batch-hard', curriculum }),
+      );
+      assert.deepEqual([plan?.miner, plan?.curriculum], ['semihard', 'none']);
       assert.deepEqual(
         sorted(plan?.actions ?? []),
-        sorted([`miner ${miner} -> semihard`, 'lr ramps up over 100 steps']),
+        sorted(['miner batch-hard -> semihard', `curriculum ${curriculum} -> none`, 'lr ramps up over 100 steps']),
       );
     }
   });
@@ -149,6 +164,7 @@ describe('planRemedy', () => {
         warmupSteps: 0,
         lrFloor: 0,
         miner: to,
+        curriculum: null,
         normalizeEmbeddings: false,
         actions: [`miner ${from} -> ${to}`],
       });
@@ -166,6 +182,7 @@ describe('planRemedy', () => {
       warmupSteps: 0,
       lrFloor: 0,
       miner: null,
+      curriculum: null,
       normalizeEmbeddings: true,
       actions: ['distance normalizes embeddings'],
     });
@@ -184,6 +201,7 @@ describe('planRemedy', () => {
       warmupSteps: 0,
       lrFloor: 0.1 * 0.003 * 0.5,
       miner: null,
+      curriculum: null,
       normalizeEmbeddings: false,
       actions: ['lr kept >= 0.00015'],
     });
@@ -242,7 +260,7 @@ describe('planRemedy', () => {
       config(raw),
       live(raw),
     );
-    assert.equal(plan?.miner, 'semihard');
+    assert.equal(plan?.curriculum, 'auto');
     assert.equal(plan?.normalizeEmbeddings, true);
     assert.equal(plan?.warmupSteps, 100);
   });
