@@ -1,3 +1,4 @@
+import { HARD_MINERS } from '../miners/index.js';
 import type { Cause, CauseId, Finding, RemedyTerms, RunSettings, Verdict } from './health-report.js';
 import type { HealthSnapshot } from './health-snapshot.js';
 import type { HistoryFeatures } from './history-features.js';
@@ -33,9 +34,6 @@ export interface CauseContext {
   /** Default 'deepmetric'. */
   terms?: RemedyTerms;
 }
-
-/** Miners that pick the hardest triplets: from scratch they pull everything together. */
-const HARD_MINERS = ['batch-hard', 'hard'];
 
 /**
  * The lr a run should retry with: lr x min(0.1, UPDATE_RATIO_TARGET / maxUpdateRatio), so the
@@ -294,7 +292,8 @@ function miningTooHard(context: CauseContext, add: Add, note: Note): void {
       'miners.TripletMarginMiner(margin=0.2, type_of_triplets="semihard") instead of miners.BatchHardMiner() or type_of_triplets="hard" (switch to the hardest only once the embeddings are spread out), and a warmup: torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.01, total_iters=100).',
   };
   const spreadDown = verdict === 'collapsed' || verdict === 'collapsing';
-  if (run?.miner !== undefined && HARD_MINERS.includes(run.miner)) {
+  // The hardest-triplet miners pull everything together from scratch.
+  if (run?.miner !== undefined && (HARD_MINERS as readonly string[]).includes(run.miner)) {
     if (atMargin)
       note(
         'lossOverMargin',
