@@ -44,6 +44,7 @@ export type {
   DistanceWeightedMinerOptions,
   SoftmaxHardMinerOptions,
   BatchHardRandomMinerOptions,
+  RandomTriplets,
   PairMarginMinerOptions,
   HardestTripletsOptions,
   MiningBatch,

@@ -23,6 +23,6 @@ export type { HardestTripletsOptions } from './hardest-triplets.js';
 export { SoftmaxHardMiner } from './softmax-hard-miner.js';
 export type { SoftmaxHardMinerOptions } from './softmax-hard-miner.js';
 export { BatchHardRandomMiner } from './batch-hard-random-miner.js';
-export type { BatchHardRandomMinerOptions } from './batch-hard-random-miner.js';
+export type { BatchHardRandomMinerOptions, RandomTriplets } from './batch-hard-random-miner.js';
 export { PairMarginMiner } from './pair-margin-miner.js';
 export type { PairMarginMinerOptions } from './pair-margin-miner.js';

@@ -88,7 +88,11 @@ export class TripletMarginMiner extends BaseMiner<TripletIndices> {
   }
 }
 
-function keepTest(type: TripletType, margin: number): (m: number) => boolean {
+/**
+ * Whether a triplet of type `type` keeps triplet margin m = d(a, n) - d(a, p) (s(a, p) - s(a, n) for
+ * a similarity), `margin` already rounded to float32 as PML compares it.
+ */
+export function keepTest(type: TripletType, margin: number): (m: number) => boolean {
   switch (type) {
     case 'all':
       return (m) => m <= margin;

@@ -236,3 +236,25 @@ export function hardRandomRef(
   }
   return out;
 }
+
+/**
+ * Each anchor's hardest triplet (as `hardestRef`) followed by `k` drawn from its semi-hard
+ * triplets (as `tripletMarginRef`, in its order): `S[int(|S|)]`, none when S is empty.
+ */
+export function hardSemihardRef(
+  mat: number[][],
+  labels: number[],
+  k: number,
+  margin: number,
+  inverted: boolean,
+  int: (n: number) => number,
+): Tuple[] {
+  const semihard = tripletMarginRef(mat, labels, margin, 'semihard', inverted);
+  const out: Tuple[] = [];
+  for (const [a, p, n] of hardestRef(mat, labels, inverted)) {
+    out.push([a, p, n]);
+    const S = semihard.filter((t) => t[0] === a);
+    for (let r = 0; r < k && S.length > 0; r++) out.push(S[int(S.length)]);
+  }
+  return out;
+}
