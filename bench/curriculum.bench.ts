@@ -17,8 +17,17 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { diagnose } from '../src/health/index.js';
-import { BatchEasyHardMiner, BatchHardRandomMiner, SoftmaxHardMiner, type BaseMiner } from '../src/miners/index.js';
+import { diagnose, type HealthSnapshot } from '../src/health/index.js';
+import {
+  BaseMiner,
+  BatchEasyHardMiner,
+  BatchHardMiner,
+  BatchHardRandomMiner,
+  SoftmaxHardMiner,
+  TripletMarginMiner,
+  type MiningBatch,
+  type TripletIndices,
+} from '../src/miners/index.js';
 import { Random } from '../src/random.js';
 import {
   distanceFor,
@@ -28,7 +37,7 @@ import {
   runTraining,
   type TrainConfig,
 } from '../src/run/index.js';
-import type { Callback, Trainer } from '../src/training/index.js';
+import { CurriculumCallback, type Callback, type Trainer } from '../src/training/index.js';
 import { BASE } from './scenarios/scenarios.js';
 import { option } from './option.js';
 
@@ -64,10 +73,153 @@ const FIXED: Record<string, (config: TrainConfig) => Callback<Trainer>> = {
       'easy-positive',
       () => new BatchEasyHardMiner({ posStrategy: 'easy', negStrategy: 'hard', distance: dist(c) }),
     ),
+  'then union': (c) =>
+    semihardThen(
+      c,
+      'batch-hard+semihard+selective',
+      () => new UnionMiner([new BatchHardMiner({ distance: dist(c) }), semihardMiner(c)]),
+    ),
+  ...Object.fromEntries(
+    [1, 7].map((k) => [
+      `then hardest+${k}semihard`,
+      (c: TrainConfig) =>
+        semihardThen(
+          c,
+          `batch-hard+${k}semihard+selective`,
+          (rng) =>
+            new BatchHardRandomMiner({
+              randomPerAnchor: k,
+              randomFrom: 'semihard',
+              margin: c.minerMargin,
+              rng,
+              distance: dist(c),
+            }),
+        ),
+    ]),
+  ),
+  'then hardest+1random': (c) =>
+    semihardThen(c, 'batch-hard+random+selective', (rng) => new BatchHardRandomMiner({ rng, distance: dist(c) })),
+  'then 3semihard (control)': (c) => semihardThen(c, '3semihard', (rng) => new SemihardPerAnchorMiner(c, 3, rng)),
+  'then hardest lr3e-4': (c) =>
+    semihardThen(c, 'batch-hard+selective', () => new BatchHardMiner({ distance: dist(c) }), { lr: 3e-4 }),
+  'then hardest gate 0.08': (c) =>
+    semihardThen(c, 'batch-hard+selective', () => new BatchHardMiner({ distance: dist(c) }), { gate: 0.08 }),
+  'then hardest+3semihard gate 0.08': (c) =>
+    semihardThen(
+      c,
+      'batch-hard+3semihard+selective',
+      (rng) =>
+        new BatchHardRandomMiner({
+          randomPerAnchor: 3,
+          randomFrom: 'semihard',
+          margin: c.minerMargin,
+          rng,
+          distance: dist(c),
+        }),
+      { gate: 0.08 },
+    ),
 };
 
 function dist(config: TrainConfig) {
   return distanceFor(config.distance, config.normalizeEmbeddings);
+}
+
+const semihardMiner = (c: TrainConfig) =>
+  new TripletMarginMiner({ margin: c.minerMargin, typeOfTriplets: 'semihard', distance: dist(c) });
+
+/** Every triplet of `parts`' outputs, once each: batch-hard's hardest with every semi-hard triplet. */
+class UnionMiner extends BaseMiner<TripletIndices> {
+  constructor(private readonly parts: Array<BaseMiner<TripletIndices>>) {
+    super(parts[0].distance, () => parts[0].distance);
+  }
+
+  // The parts mine the same embeddings again (a second distance matrix: cheap at batch sizes).
+  override mine(embeddings: Parameters<BaseMiner['mine']>[0], labels: Int32Array | number[]): TripletIndices {
+    const n = embeddings.shape[0];
+    const seen = new Set<number>();
+    const out: number[][] = [[], [], []];
+    for (const part of this.parts) {
+      const t = part.mine(embeddings, labels);
+      t.anchors.forEach((a, i) => {
+        const key = (a * n + t.positives[i]) * n + t.negatives[i];
+        if (seen.has(key)) return;
+        seen.add(key);
+        out[0].push(a);
+        out[1].push(t.positives[i]);
+        out[2].push(t.negatives[i]);
+      });
+    }
+    return { anchors: Int32Array.from(out[0]), positives: Int32Array.from(out[1]), negatives: Int32Array.from(out[2]) };
+  }
+
+  protected mineBatch(_batch: MiningBatch): TripletIndices {
+    throw new Error('UnionMiner mines through its parts');
+  }
+}
+
+/** k of each anchor's semi-hard triplets, drawn as BatchHardRandomMiner draws them, without the hardest (the control). */
+class SemihardPerAnchorMiner extends BaseMiner<TripletIndices> {
+  constructor(
+    private readonly config: TrainConfig,
+    private readonly k: number,
+    private readonly rng: Random,
+  ) {
+    super(dist(config), () => dist(config));
+  }
+
+  override mine(embeddings: Parameters<BaseMiner['mine']>[0], labels: Int32Array | number[]): TripletIndices {
+    const t = new BatchHardRandomMiner({
+      randomPerAnchor: this.k,
+      randomFrom: 'semihard',
+      margin: this.config.minerMargin,
+      rng: this.rng,
+      distance: this.distance,
+    }).mine(embeddings, labels);
+    const hardest = new BatchHardMiner({ distance: this.distance }).mine(embeddings, labels);
+    // Drop each anchor's first triplet, its hardest (BatchHardRandomMiner puts it first).
+    const keep = t.anchors.map((_, i) => (i > 0 && t.anchors[i - 1] === t.anchors[i] ? 1 : 0));
+    if (hardest.anchors.length !== t.anchors.length - keep.reduce((s, x) => s + x, 0)) throw new Error('unexpected');
+    const pick = (x: Int32Array) => x.filter((_, i) => keep[i] === 1);
+    return { anchors: pick(t.anchors), positives: pick(t.positives), negatives: pick(t.negatives) };
+  }
+
+  protected mineBatch(_batch: MiningBatch): TripletIndices {
+    throw new Error('SemihardPerAnchorMiner mines through BatchHardRandomMiner');
+  }
+}
+
+/**
+ * Semi-hard mining, then `make`'s mining with selectively contrastive triplets, gated as the
+ * curricula are (or at violation fraction `gate`): a hard stage measured on its own. `lr` sets
+ * the hard stage's learning rate.
+ */
+function semihardThen(
+  config: TrainConfig,
+  label: string,
+  make: (rng: Random) => BaseMiner,
+  { lr, gate }: { lr?: number; gate?: number } = {},
+): Callback<Trainer> {
+  const rng = new Random(config.seed + 3);
+  const stage = (l: string, miner: () => BaseMiner, selectivelyContrastive: boolean) => ({
+    label: l,
+    mining: () => ({ miner: miner(), distance: dist(config), selectivelyContrastive }),
+  });
+  const curriculum = new CurriculumCallback<Trainer>({
+    curriculum: 'auto',
+    stages: () => [stage('semihard', () => semihardMiner(config), false), stage(label, () => make(rng), true)],
+    ...(gate === undefined
+      ? {}
+      : { ready: (h: HealthSnapshot) => h.violationFraction <= gate && diagnose({ health: h }).verdict === 'healthy' }),
+  });
+  if (lr === undefined) return curriculum;
+  return {
+    onTrainBegin: (t) => curriculum.onTrainBegin(t),
+    onStepEnd: (t, record) => {
+      curriculum.onStepEnd(t, record);
+      // After the schedule's own onStepEnd (bench callbacks run last): the next step's lr.
+      if (curriculum.stage === 1) t.optimizer.learningRate = lr;
+    },
+  };
 }
 
 const VARIANTS: Variant[] = [
@@ -117,6 +269,18 @@ const VARIANTS: Variant[] = [
     name: 'semihard-first selective',
     about: '--curriculum semihard-first, selectively contrastive triplets',
     settings: { miner: 'batch-hard', curriculum: 'semihard-first', loss: 'selective-triplet' },
+  },
+  ...Object.keys(FIXED)
+    .filter((name) => name.startsWith('then '))
+    .map((name) => ({
+      name,
+      about: `semi-hard, then (at the curriculum's gate) ${name.slice(5)} with selectively contrastive triplets`,
+      settings: { miner: 'batch-hard' as const },
+    })),
+  {
+    name: 'curriculum auto hard',
+    about: '--miner hard --curriculum auto (every hard and semi-hard triplet)',
+    settings: { miner: 'hard', curriculum: 'auto' },
   },
   ...(['semihard-first', 'softmax', 'mixed', 'easy-positive', 'auto'] as const).map((curriculum) => ({
     name: `curriculum ${curriculum}`,

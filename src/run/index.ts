@@ -36,7 +36,7 @@ export { dataOptions, parseHoldoutClasses, parseLabelColumn } from './data-optio
 export type { DataSourceSettings } from './data-options.js';
 export { distanceFor, lossFor, minerFor, scheduleFor, schedulerFor } from './run-parts.js';
 export { collapseWatch, finalHealth, guardRun } from './collapse-watch.js';
-export { curriculumStages, SOFTMAX_TEMPERATURES } from './curriculum-stages.js';
+export { AUTO_SEMIHARD_PER_ANCHOR, curriculumStages, SOFTMAX_TEMPERATURES } from './curriculum-stages.js';
 export type { CollapseWatch, CollapseWatchOptions } from './collapse-watch.js';
 export { readRun } from './read-run.js';
 export type { RunFiles } from './read-run.js';

@@ -9,11 +9,14 @@ import { curriculumStages } from '../../src/run/curriculum-stages.js';
 import { readRunLog, resolveConfig, runTraining } from '../../src/run/index.js';
 import { CURRICULA, type Trainer } from '../../src/training/index.js';
 import { tinyRunConfig } from '../helpers/tiny-run.js';
+import { matrix } from '../helpers/tensors.js';
+import { randomBatch, tripletTuples } from '../helpers/mining-batch.js';
+import { BatchHardMiner } from '../../src/miners/index.js';
 
 const withoutTime = (records: Array<Record<string, unknown>>) => records.map(({ seconds: _s, ...rest }) => rest);
 
 describe('curricula of a run', () => {
-  it('each curriculum ends with the run’s miner; auto adds selectively contrastive triplets for the triplet losses', () => {
+  it('each curriculum ends with the run’s miner; auto ends with the hard triplets, selectively contrastive, and semi-hard ones beside them for the triplet losses', () => {
     const labels = (curriculum: (typeof CURRICULA)[number], loss = 'triplet' as const, miner = 'batch-hard' as const) =>
       curriculumStages(
         curriculum,
@@ -22,8 +25,8 @@ describe('curricula of a run', () => {
         new Random(0),
       ).map((s) => s.label);
     assert.deepEqual(labels('none'), ['batch-hard']);
-    assert.deepEqual(labels('auto'), ['semihard', 'batch-hard+selective']);
-    assert.deepEqual(labels('auto', 'triplet', 'hard' as never), ['semihard', 'hard+selective']);
+    assert.deepEqual(labels('auto'), ['semihard', 'batch-hard+3semihard+selective']);
+    assert.deepEqual(labels('auto', 'triplet', 'hard' as never), ['semihard', 'hard+semihard+selective']);
     assert.deepEqual(labels('semihard-first'), ['semihard', 'batch-hard']);
     assert.deepEqual(labels('softmax'), [
       'softmax-hard T=0.4',
@@ -46,6 +49,29 @@ describe('curricula of a run', () => {
         ['semihard', undefined],
         ['batch-hard', undefined],
       ],
+    );
+  });
+
+  it("auto's last stage trains every anchor's batch-hard triplet, selectively contrastive", async () => {
+    await initBackend('cpu');
+    const config = resolveConfig({}, { miner: 'batch-hard', curriculum: 'auto' });
+    const stages = curriculumStages(
+      'auto',
+      config,
+      { miner: 'batch-hard', normalizeEmbeddings: true, curriculum: 'auto' },
+      new Random(0),
+    );
+    const mining = stages[stages.length - 1].mining();
+    assert.equal(mining.selectivelyContrastive, true);
+    const batch = randomBatch(new Random(4), 24, 5, 4);
+    const x = matrix(batch.data);
+    const mined = tripletTuples(mining.miner!.mine(x, batch.labels)).map(String);
+    const hardest = tripletTuples(new BatchHardMiner({ distance: mining.distance }).mine(x, batch.labels)).map(String);
+    x.dispose();
+    assert.ok(mined.length > hardest.length, 'semi-hard triplets beside the hardest');
+    assert.ok(
+      hardest.every((t) => mined.includes(t)),
+      'every hardest triplet',
     );
   });
 
@@ -83,10 +109,10 @@ describe('curricula of a run', () => {
     await runTraining(straight, { progress: null });
     const log = await readRunLog(join(straight.out, 'log.jsonl'));
     assert.ok(log.every((r) => typeof r.mining === 'string'));
-    const firstHard = log.findIndex((r) => r.mining === 'batch-hard+selective');
+    const firstHard = log.findIndex((r) => r.mining === 'batch-hard+3semihard+selective');
     assert.ok(firstHard > 0, `reached batch-hard: ${log.map((r) => r.mining).join(' ')}`);
     assert.ok(log.slice(0, firstHard).every((r) => r.mining === 'semihard'));
-    assert.ok(log.slice(firstHard).every((r) => r.mining === 'batch-hard+selective'));
+    assert.ok(log.slice(firstHard).every((r) => r.mining === 'batch-hard+3semihard+selective'));
 
     const interrupted = { ...straight, out: join(dir, 'interrupted') };
     const stopAfterSwitch = {
