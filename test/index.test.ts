@@ -73,6 +73,7 @@ describe('the public API', () => {
       'compareWithRaw',
       'COLLAPSED_NEAR_ZERO_SHARE',
       'COLLAPSED_NORMALIZED_DISTANCE',
+      'COLLAPSED_RAW_POINT_RATIO',
       'COLLAPSED_RAW_SPREAD_RATIO',
       'COLLAPSED_STD',
       'COLLAPSING_RAW_SPREAD_RATIO',

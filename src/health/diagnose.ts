@@ -7,6 +7,7 @@ import { historyFeatures, type HistoryFeatures } from './history-features.js';
 import {
   COLLAPSED_NEAR_ZERO_SHARE,
   COLLAPSED_NORMALIZED_DISTANCE,
+  COLLAPSED_RAW_POINT_RATIO,
   COLLAPSED_RAW_SPREAD_RATIO,
   COLLAPSED_STD,
   COLLAPSING_RAW_SPREAD_RATIO,
@@ -30,7 +31,8 @@ import {
  * The verdict, first rule that holds:
  * 1. `collapsed`: non-finite embeddings or a non-finite last step; or mean normalized distance
  *    < COLLAPSED_NORMALIZED_DISTANCE or SimSiam std < COLLAPSED_STD (for a run whose loss measures
- *    raw embeddings, instead: raw spread < COLLAPSED_RAW_SPREAD_RATIO of its start, or most norms ~0);
+ *    raw embeddings, instead: raw spread < COLLAPSED_RAW_SPREAD_RATIO of its start, or below
+ *    COLLAPSED_RAW_POINT_RATIO of the mean norm (one point), or most norms ~0);
  * 2. `collapsing`: the spread below COLLAPSING_SPREAD_RATIO (raw runs: COLLAPSING_RAW_SPREAD_RATIO)
  *    of the larger of its start and its peak over the probes;
  * 3. `dimensional-collapse`: first-PC share > DIMENSIONAL_FIRST_COMPONENT_SHARE (one line); or an
@@ -167,6 +169,7 @@ function collectEvidence(
   const margin = run?.collapseLoss ?? run?.margin ?? health.margin;
   const classes = health.numClasses;
   evidence.requiredRank = classes >= 2 ? Math.min(classes - 1, health.dim) : NaN;
+  evidence.rawSpreadOverNorm = health.normMean > 0 ? health.meanDistance / health.normMean : NaN;
   evidence.normalizedSpreadOfPeak = fractionOfPeak(
     health.meanNormalizedDistance,
     health.meanNormalizedDistanceRatio,
@@ -249,6 +252,13 @@ function decideVerdict(
       COLLAPSED_RAW_SPREAD_RATIO,
       'the raw embeddings shrank towards one point',
     );
+    const point = check(
+      'rawSpreadOverNorm',
+      '<',
+      'COLLAPSED_RAW_POINT_RATIO',
+      COLLAPSED_RAW_POINT_RATIO,
+      'every embedding is the same point (the distances vanish against the norms)',
+    );
     const zero = check(
       'nearZeroShare',
       '>',
@@ -256,7 +266,7 @@ function decideVerdict(
       COLLAPSED_NEAR_ZERO_SHARE,
       'most embeddings have a norm of ~0',
     );
-    if (shrunk || zero) return 'collapsed';
+    if (shrunk || point || zero) return 'collapsed';
   } else {
     const close = check(
       'meanNormalizedDistance',

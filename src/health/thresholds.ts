@@ -26,6 +26,14 @@ export const COLLAPSED_STD = 0.05;
  */
 export const COLLAPSED_RAW_SPREAD_RATIO = 0.05;
 
+/**
+ * For a run whose loss measures raw embeddings: the mean raw distance below this share of the mean
+ * norm is one point away from the origin, told without a reference (every distance a hundredth of
+ * the norms, so far inside any margin of the norms' scale). Seen in the zoo: raw contrastive runs at
+ * too high an lr wrote identical rows of norm 265 (distance 0); healthy raw runs there read 0.5-1.4.
+ */
+export const COLLAPSED_RAW_POINT_RATIO = 0.01;
+
 /** Share of rows with a near-zero norm above which the embeddings count as collapsed (to the origin). */
 export const COLLAPSED_NEAR_ZERO_SHARE = 0.5;
 

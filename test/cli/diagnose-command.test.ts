@@ -235,7 +235,7 @@ interface DiagnoseJson {
   onsetStep: number | null;
   evidence: Record<string, number | null>;
   causes: Array<{ id: string; confidence: number; evidence: string; remedy: string }>;
-  findings: Array<{ metric: string }>;
+  findings: Array<{ metric: string; threshold: string }>;
   limits: string[];
 }
 
@@ -368,8 +368,13 @@ describe('deepmetric diagnose as a process (exit status, stdout, stderr)', () =>
     );
     assert.ok(plain.limits.some((l) => JUDGED_NORMALIZED.test(l)));
     assert.ok(!raw.limits.some((l) => JUDGED_NORMALIZED.test(l)), raw.limits.join('\n'));
-    // Without a reference the raw scale cannot show a shrink: only the rank (about 1 here) flags it.
-    assert.equal(raw.verdict, 'dimensional-collapse');
+    // Without a reference the raw scale cannot show a shrink, but one point is one point: the
+    // distances (~0.006) are 0.14% of the norms (4).
+    assert.equal(raw.verdict, 'collapsed');
+    assert.deepEqual(
+      raw.findings.map((f) => f.threshold),
+      ['COLLAPSED_RAW_POINT_RATIO'],
+    );
     assert.ok(raw.causes.some((c) => c.id === 'no-normalization'));
     assert.equal(runs.collapsedRawFlagJson.code, 1);
   });
