@@ -10,6 +10,7 @@ import {
   LR_FLOOR_FRACTION,
   NORM_GROWTH_RATIO,
   NORM_SHRINK_RATIO,
+  SPIKE_FACTOR,
   STALLED_ACTIVE_FRACTION,
   UNSEPARATED_VIOLATION_FRACTION,
   UPDATE_RATIO_TARGET,
@@ -185,6 +186,14 @@ function lrTooHigh(context: CauseContext, add: Add, note: Note): void {
       remedy,
     );
   }
+  if (before(features.lrSpikeStep)) {
+    add(
+      'lr-too-high',
+      0.7,
+      `the learning rate jumped to over ${SPIKE_FACTOR}x its median at step ${features.lrSpikeStep} (peak ${fmt(features.peakLr)}), before the embeddings degraded.`,
+      remedy,
+    );
+  }
   if (before(features.lossSpikeStep)) {
     add(
       'lr-too-high',
@@ -205,7 +214,8 @@ function lrTooHigh(context: CauseContext, add: Add, note: Note): void {
 
 function lrDecayedTooFast(context: CauseContext, add: Add, note: Note): void {
   const { features, evidence } = context;
-  if (features === null || features.lrFloorStep < 0) return;
+  // After a one-off jump the lr is "at its floor" against the jump, not against a schedule.
+  if (features === null || features.lrFloorStep < 0 || features.lrSpikeStep >= 0) return;
   const early = features.lrFloorStep <= 0.75 * features.lastStep;
   const atMargin = evidence.lossOverMargin >= LOSS_AT_MARGIN;
   if (!(early && atMargin && features.lr <= LR_FLOOR_FRACTION * features.peakLr)) return;

@@ -26,6 +26,8 @@ export interface HistoryFeatures {
   /** First step whose gradient norm (or loss) exceeded SPIKE_FACTOR x the median before it; -1 if none. */
   gradSpikeStep: number;
   lossSpikeStep: number;
+  /** First step whose lr exceeded SPIKE_FACTOR x the median of the lrs before it (a one-off jump, not a warmup); -1 if none. */
+  lrSpikeStep: number;
   /** The lr of the last step, and the largest of the run. */
   lr: number;
   peakLr: number;
@@ -93,6 +95,7 @@ export function historyFeatures(
     maxUpdateRatioStep,
     gradSpikeStep: spikeStep(history, (r) => r.gradNorm),
     lossSpikeStep: spikeStep(history, (r) => r.loss),
+    lrSpikeStep: spikeStep(history, (r) => r.lr),
     lr: last === undefined ? NaN : last.lr,
     peakLr: lrs.length === 0 ? NaN : Math.max(...lrs),
     lrFloorStep: floorStep(history),

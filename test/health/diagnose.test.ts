@@ -360,6 +360,27 @@ describe('diagnose: causes (each constructed situation names its cause, and no o
     );
   });
 
+  it('a one-off jump of the lr before the collapse is lr-too-high, not an lr that decayed too fast', () => {
+    const spreads = [1.2, 1.2, 1.2, 1.2, 1.2, 1.2, 0.08, 0.06, 0.05, 0.05];
+    // As a PyTorch log shows it: the lr x10,000 for one step at 50, then back; no gradient logged.
+    const log = history(
+      100,
+      (s) => ({ lr: s === 50 ? 10 : 1e-3, loss: 0.2, gradNorm: NaN, updateRatio: NaN }),
+      (s) => healthy({ meanNormalizedDistance: spreads[s / 10], meanNormalizedDistanceRatio: spreads[s / 10] / 0.66 }),
+    );
+    assert.equal(historyFeatures(log, { loss: true, gradNorm: false }).lrSpikeStep, 50);
+    const report = diagnose({
+      health: log[9].health as HealthSnapshot,
+      history: log,
+      recorded: { loss: true, gradNorm: false },
+    });
+    assert.equal(report.verdict, 'collapsed');
+    assert.equal(report.onsetStep, 60);
+    assert.equal(report.causes[0].id, 'lr-too-high');
+    assert.match(report.causes[0].evidence, /jumped to over 10x its median at step 50/);
+    assert.ok(!report.causes.some((c) => c.id === 'lr-decayed-too-fast' || c.id === 'non-finite'));
+  });
+
   it('mining-too-easy: the easy miner gives no active triplet while most probe triplets violate the margin', () => {
     const unseparated = healthy({
       meanNormalizedDistance: 0.66,
