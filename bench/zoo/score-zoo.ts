@@ -15,6 +15,8 @@ import { diagnoseCommand } from '../../src/cli/diagnose-command.js';
 import type { HealthReport } from '../../src/health/index.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
+/** The backend diagnose measures with (the CLI's default picks wasm too). */
+const BACKEND = 'wasm';
 
 interface Retrieval {
   precision_at_1: number;
@@ -32,6 +34,7 @@ interface Truth {
   rows: number;
   dim: number;
   loss: string;
+  margin?: number;
   miner: string | null;
   normalized: boolean;
   lr: number;
@@ -50,17 +53,29 @@ interface Scored {
   dir: string;
   truth: Truth;
   verdict: string;
-  /** The verdict from the run's TensorBoard log (tb/): not measured yet, see tbVerdict. */
+  /** The verdict from the run's TensorBoard log (tb/), with its onset step. */
   tbVerdict: string | null;
   report: HealthReport;
 }
 
 /**
- * The verdict read from a run's TensorBoard log directory (`runs/<name>/tb/`), once deepmetric reads
- * one: null until then, shown as "–". This is the place to add it.
+ * The verdict `deepmetric diagnose LOGDIR` reads from a run's TensorBoard log (`runs/<name>/tb/`:
+ * the loss, lr and mined scalars and the probe's embeddings at 5 steps), with the triplet loss's
+ * margin when the run has one, and its onset; null without a log.
  */
-async function tbVerdict(_tbDir: string): Promise<string | null> {
-  return null;
+async function tbVerdict(tbDir: string, truth: Truth): Promise<string | null> {
+  if (!existsSync(tbDir)) return null;
+  const { report } = await diagnoseCommand(tbDir, {
+    backend: BACKEND,
+    ...(truth.normalized ? {} : { raw: true }),
+    ...(truth.loss === 'triplet' && truth.margin !== undefined ? { margin: truth.margin } : {}),
+  });
+  return report.onsetStep === null ? report.verdict : `${report.verdict} (from ${report.onsetStep})`;
+}
+
+/** The file's verdict and the log's (when there is one) both agree with the truth. */
+function agreesBoth(s: Scored): boolean {
+  return agrees(s.truth.truth, s.verdict) && (s.tbVerdict === null || agrees(s.truth.truth, s.tbVerdict.split(' ')[0]));
 }
 
 /** healthy <-> healthy, collapsed <-> collapsed, degraded <-> any verdict but healthy. */
@@ -92,23 +107,29 @@ function row(s: Scored): string {
       t.truth,
       s.verdict,
       s.tbVerdict ?? '–',
-      agrees(t.truth, s.verdict) ? 'yes' : '**no**',
+      agreesBoth(s) ? 'yes' : '**no**',
     ].join(' | ') +
     ' |'
   );
 }
 
-function summary(scored: Scored[], pick: (s: Scored) => string): string {
-  const of = (truth: string) => scored.filter((s) => pick(s) === truth);
+function summary(
+  scored: Scored[],
+  pick: (s: Scored) => string,
+  verdictOf: (s: Scored) => string | null = (s) => s.verdict,
+): string {
+  const judged = scored.filter((s) => verdictOf(s) !== null);
+  const of = (truth: string) => judged.filter((s) => pick(s) === truth);
+  const verdict = (s: Scored) => (verdictOf(s) ?? '').split(' ')[0];
   const healthy = of('healthy');
   const collapsed = of('collapsed');
   const degraded = of('degraded');
-  const agree = scored.filter((s) => agrees(pick(s), s.verdict)).length;
+  const agree = judged.filter((s) => agrees(pick(s), verdict(s))).length;
   return (
-    `healthy runs called unhealthy: ${healthy.filter((s) => s.verdict !== 'healthy').length}/${healthy.length}; ` +
-    `collapsed runs not called collapsed: ${collapsed.filter((s) => s.verdict !== 'collapsed').length}/${collapsed.length}; ` +
-    `degraded runs called healthy: ${degraded.filter((s) => s.verdict === 'healthy').length}/${degraded.length}; ` +
-    `agreement ${agree}/${scored.length}`
+    `healthy runs called unhealthy: ${healthy.filter((s) => verdict(s) !== 'healthy').length}/${healthy.length}; ` +
+    `collapsed runs not called collapsed: ${collapsed.filter((s) => verdict(s) !== 'collapsed').length}/${collapsed.length}; ` +
+    `degraded runs called healthy: ${degraded.filter((s) => verdict(s) === 'healthy').length}/${degraded.length}; ` +
+    `agreement ${agree}/${judged.length}`
   );
 }
 
@@ -119,7 +140,7 @@ function disagreement(s: Scored): string {
   const findings = r.findings.map((f) => `${f.metric} ${f.value.toPrecision(3)} ${f.comparison} ${f.limit}`);
   const causes = r.causes.map((c) => `${c.id} (${c.confidence})`);
   return [
-    `- **${s.dir}**: truth ${t.truth}, verdict ${s.verdict}. ${t.classes} classes, ${t.rows} rows, dim ${t.dim}, ` +
+    `- **${s.dir}**: truth ${t.truth}, verdict ${s.verdict} (tb/: ${s.tbVerdict ?? '–'}). ${t.classes} classes, ${t.rows} rows, dim ${t.dim}, ` +
       `effective rank ${f1(m.effective_rank)}, spread ${f3(m.spread)}, P@1 ${f3(m.embeddings?.precision_at_1)} ` +
       `(raw ${f3(m.raw_input.precision_at_1)}, untrained ${f3(m.untrained.precision_at_1)}, chance ${f3(m.chance_precision_at_1)}), ` +
       `MAP@R ${f3(m.embeddings?.map_at_r)} (raw ${f3(m.raw_input.map_at_r)}, untrained ${f3(m.untrained.map_at_r)}).`,
@@ -161,10 +182,10 @@ async function main(): Promise<void> {
     const truth = JSON.parse(readFileSync(join(run, 'truth.json'), 'utf8')) as Truth;
     const { report } = await diagnoseCommand(join(run, 'embeddings.npy'), {
       labels: join(run, 'labels.npy'),
-      backend: 'cpu',
+      backend: BACKEND,
       ...(truth.normalized ? {} : { raw: true }),
     });
-    scored.push({ dir, truth, verdict: report.verdict, tbVerdict: await tbVerdict(join(run, 'tb')), report });
+    scored.push({ dir, truth, verdict: report.verdict, tbVerdict: await tbVerdict(join(run, 'tb'), truth), report });
     process.stderr.write(`${dir}: truth ${truth.truth}, verdict ${report.verdict}\n`);
   }
 
@@ -185,10 +206,10 @@ async function main(): Promise<void> {
     '',
     detectorSource(),
     '',
-    'Verdict: `diagnoseCommand(embeddings.npy, { labels: labels.npy, backend: "cpu" })`, with `raw: true` for the runs compared by raw Euclidean distance. ' +
+    'Verdict: `diagnoseCommand(embeddings.npy, { labels: labels.npy })`, with `raw: true` for the runs compared by raw Euclidean distance; ' +
+      '"verdict (tb/)": `diagnoseCommand(tb/)` on the run\'s TensorBoard log (the triplet runs with `margin`), with the onset step. ' +
       'P@1 and MAP@R: embeddings / raw input / untrained network of the same architecture and seed; spread: mean pairwise distance of the L2-normalized embeddings (max 2); rank: effective rank. ' +
-      'Truth from these measurements only (bench/zoo/README.md). Agree: healthy↔healthy, collapsed↔collapsed, degraded↔any verdict but healthy. ' +
-      '"verdict (tb/)": the verdict from the TensorBoard log, not measured yet.',
+      'Truth from these measurements only (bench/zoo/README.md). Agree (both verdicts): healthy↔healthy, collapsed↔collapsed, degraded↔any verdict but healthy.',
     '',
     '| run | classes | dim | loss | held-out | P@1 (emb / raw / untrained) | MAP@R (emb / raw / untrained) | spread | rank | truth | verdict | verdict (tb/) | agree |',
     '| --- | ---: | ---: | --- | --- | --- | --- | ---: | ---: | --- | --- | --- | --- |',
@@ -198,11 +219,15 @@ async function main(): Promise<void> {
     '',
     `With the lenient truth (healthy when MAP@R is clearly better and P@1 not clearly worse): ${summary(scored, (s) => s.truth.truth_lenient ?? s.truth.truth)}.`,
     '',
+    `From the TensorBoard logs (tb/): ${summary(
+      scored,
+      (s) => s.truth.truth,
+      (s) => s.tbVerdict,
+    )}.`,
+    '',
     '## Disagreements',
     '',
-    ...(scored.some((s) => !agrees(s.truth.truth, s.verdict))
-      ? scored.filter((s) => !agrees(s.truth.truth, s.verdict)).map(disagreement)
-      : ['None.']),
+    ...(scored.some((s) => !agreesBoth(s)) ? scored.filter((s) => !agreesBoth(s)).map(disagreement) : ['None.']),
     '',
   ];
   // formatted as the repo's `prettier --check .` wants it (the table padded)
