@@ -270,6 +270,11 @@ const VARIANTS: Variant[] = [
     about: '--curriculum semihard-first, selectively contrastive triplets',
     settings: { miner: 'batch-hard', curriculum: 'semihard-first', loss: 'selective-triplet' },
   },
+  {
+    name: 'semihard-first selective hard',
+    about: '--miner hard --curriculum semihard-first, selectively contrastive triplets (the previous auto for hard)',
+    settings: { miner: 'hard', curriculum: 'semihard-first', loss: 'selective-triplet' },
+  },
   ...Object.keys(FIXED)
     .filter((name) => name.startsWith('then '))
     .map((name) => ({
