@@ -11,7 +11,7 @@ import { CURRICULA, type Trainer } from '../../src/training/index.js';
 import { tinyRunConfig } from '../helpers/tiny-run.js';
 import { matrix } from '../helpers/tensors.js';
 import { randomBatch, tripletTuples } from '../helpers/mining-batch.js';
-import { BatchHardMiner } from '../../src/miners/index.js';
+import { BatchHardMiner, BatchHardRandomMiner } from '../../src/miners/index.js';
 
 const withoutTime = (records: Array<Record<string, unknown>>) => records.map(({ seconds: _s, ...rest }) => rest);
 
@@ -65,7 +65,8 @@ describe('curricula of a run', () => {
     assert.equal(mining.selectivelyContrastive, true);
     const batch = randomBatch(new Random(4), 24, 5, 4);
     const x = matrix(batch.data);
-    const mined = tripletTuples(mining.miner!.mine(x, batch.labels)).map(String);
+    assert.ok(mining.miner instanceof BatchHardRandomMiner);
+    const mined = tripletTuples(mining.miner.mine(x, batch.labels)).map(String);
     const hardest = tripletTuples(new BatchHardMiner({ distance: mining.distance }).mine(x, batch.labels)).map(String);
     x.dispose();
     assert.ok(mined.length > hardest.length, 'semi-hard triplets beside the hardest');
