@@ -5,18 +5,13 @@ import { TripletMarginLoss } from '../../src/losses/index.js';
 import { CosineSimilarity, LpDistance, type BaseDistance } from '../../src/distances/index.js';
 import { lossContract } from '../helpers/loss-contract.js';
 import { describeBackends, matrix } from '../helpers/tensors.js';
-import { referenceAllTriplets, referenceMatrix, type ReferenceDistance } from '../reference/losses.js';
-
-const ROWS = [
-  [0.9, 0.3, -0.2, 0.5],
-  [0.7, -0.1, 0.4, 0.8],
-  [-0.6, 0.9, 0.1, -0.3],
-  [-0.2, 0.6, 0.7, 0.2],
-  [0.3, -0.8, -0.5, 0.1],
-  [0.1, -0.4, -0.9, 0.6],
-  [-0.8, -0.3, 0.2, -0.7],
-];
-const LABELS = [0, 0, 1, 1, 2, 2, 1];
+import {
+  referenceAllTriplets,
+  referenceMatrix,
+  type ReferenceDistance,
+  SMALL_LABELS as LABELS,
+  SMALL_ROWS as ROWS,
+} from '../reference/losses.js';
 
 const DISTANCES: Array<[string, () => BaseDistance, ReferenceDistance, number]> = [
   ['Euclidean (normalized)', () => new LpDistance(), { kind: 'lp', normalize: true, power: 1 }, 0.65],

@@ -15,6 +15,8 @@ import {
   referenceTripletLoss,
   type ReferenceDistance,
   type Triplet,
+  SMALL_LABELS as LABELS,
+  SMALL_ROWS as ROWS,
 } from '../reference/losses.js';
 
 /**
@@ -33,17 +35,6 @@ const DISTANCES: Array<[string, () => BaseDistance, ReferenceDistance, number]> 
   ['squared Euclidean', () => new LpDistance({ power: 2 }), { kind: 'lp', normalize: true, power: 2 }, 2.05],
   ['cosine', () => new CosineSimilarity(), { kind: 'cosine', normalize: true, power: 1 }, 1.05],
 ];
-
-const ROWS = [
-  [0.9, 0.3, -0.2, 0.5],
-  [0.7, -0.1, 0.4, 0.8],
-  [-0.6, 0.9, 0.1, -0.3],
-  [-0.2, 0.6, 0.7, 0.2],
-  [0.3, -0.8, -0.5, 0.1],
-  [0.1, -0.4, -0.9, 0.6],
-  [-0.8, -0.3, 0.2, -0.7],
-];
-const LABELS = [0, 0, 1, 1, 2, 2, 1];
 
 /** A miner-like selection of triplets and of pairs (with repeated anchors, so pairs join into several triplets). */
 const TRIPLETS: TripletIndices = {

@@ -71,3 +71,15 @@ export function referenceTripletLoss(
   const active = perTriplet.filter((v) => v > 0);
   return { perTriplet, loss: active.length === 0 ? zero : active.reduce((s, v) => s + v, 0) / active.length };
 }
+
+/** Seven 4-d rows in 3 classes (the gradient checks' batch: margins are chosen for it so no violation sits on the hinge). */
+export const SMALL_ROWS = [
+  [0.9, 0.3, -0.2, 0.5],
+  [0.7, -0.1, 0.4, 0.8],
+  [-0.6, 0.9, 0.1, -0.3],
+  [-0.2, 0.6, 0.7, 0.2],
+  [0.3, -0.8, -0.5, 0.1],
+  [0.1, -0.4, -0.9, 0.6],
+  [-0.8, -0.3, 0.2, -0.7],
+];
+export const SMALL_LABELS = [0, 0, 1, 1, 2, 2, 1];

@@ -12,36 +12,11 @@ import {
   type StepRecord,
   type TrainerMining,
 } from '../../src/training/index.js';
+import { healthySnapshot } from '../helpers/health-snapshot.js';
 
 /** A probe of 10 separated classes spread over the sphere, with `overrides`. */
-function health(overrides: Partial<HealthSnapshot> = {}): HealthSnapshot {
-  return {
-    rows: 256,
-    dim: 64,
-    nonFinite: 0,
-    meanDistance: 1.3,
-    meanNormalizedDistance: 1.3,
-    meanDistanceRatio: 1.5,
-    meanNormalizedDistanceRatio: 1.5,
-    normalizedStdSqrtDim: 0.92,
-    normMean: 1,
-    normMin: 1,
-    normMax: 1,
-    nearZeroShare: 0,
-    normMeanRatio: 1,
-    effectiveRank: 22,
-    effectiveRankRatio: 0.7,
-    firstComponentShare: 0.3,
-    deadDimensions: 0,
-    numClasses: 10,
-    meanPositive: 0.8,
-    meanNegative: 1.35,
-    gap: 0.55,
-    violationFraction: 0.05,
-    margin: 0.2,
-    ...overrides,
-  };
-}
+const health = (overrides: Partial<HealthSnapshot> = {}): HealthSnapshot =>
+  healthySnapshot({ violationFraction: 0.05, ...overrides });
 
 const record = (step: number, probe?: HealthSnapshot): StepRecord => ({
   step,
