@@ -8,7 +8,7 @@ import {
   type TrainingStep,
   type Verdict,
 } from '../health/index.js';
-import type { MinerName } from '../miners/index.js';
+import { MINERS, type MinerName } from '../miners/index.js';
 import type { Callback } from './callback.js';
 import type { CurriculumName } from './curriculum-callback.js';
 import type { Stateful } from './checkpoint-callback.js';
@@ -191,10 +191,11 @@ export class GuardCallback<T extends GuardedTrainer = Trainer> implements Callba
     const nonFinite = nonFiniteStep(record);
     if (!nonFinite && record.health === undefined) return;
     if (nonFinite && !logged) this.history.push(record);
+    const { settings } = this.options.run;
     const report = diagnose({
       health: record.health ?? this.lastHealth(),
       history: this.history,
-      run: this.options.run.settings,
+      run: { ...settings, miner: liveMiner(record, settings.miner) },
     });
     this.lastReport = report;
     const verdict = report.verdict;
@@ -355,3 +356,14 @@ const NO_PROBE: NonNullable<TrainingStep['health']> = {
   violationFraction: NaN,
   margin: NaN,
 };
+
+/**
+ * The miner the step trained with, as the diagnosis names it: a curriculum's stage (`semihard`,
+ * `batch-hard+3semihard+selective` -> `batch-hard`) rather than the run's hard miner, so a collapse
+ * in the semi-hard stage is not blamed on hardest-triplet mining; the run's miner when the record
+ * does not say.
+ */
+function liveMiner(record: StepRecord, configured: string | undefined): string | undefined {
+  const name = record.mining?.split('+')[0];
+  return name !== undefined && (MINERS as readonly string[]).includes(name) ? name : configured;
+}

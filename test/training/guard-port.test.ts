@@ -13,6 +13,7 @@ import {
   type Mining,
   type StepRecord,
 } from '../../src/training/index.js';
+import { healthySnapshot } from '../helpers/health-snapshot.js';
 
 /** A trainer that is only what the guard reads: no model is trained. */
 function fakeTrainer(startStep: number): GuardedTrainer {
@@ -219,5 +220,43 @@ describe("GuardCallback rollback of a loss's own parameters", () => {
     assert.equal(sampler, 9);
     model.dispose();
     optimizer.dispose();
+  });
+});
+
+describe('GuardCallback diagnoses the mining the step trained with', () => {
+  const collapsed = healthySnapshot({
+    meanNormalizedDistance: 0.01,
+    meanNormalizedDistanceRatio: 0.01 / 0.66,
+    normalizedStdSqrtDim: 0.01,
+    violationFraction: 1,
+  });
+  /** A probe step with the loss at the margin (0.2) and the embeddings collapsed, trained with `mining`. */
+  const probe = (step: number, mining?: string): StepRecord => ({
+    ...nanStep(step),
+    loss: 0.2,
+    gradNorm: 0.5,
+    updateRatio: 0.001,
+    ...(mining === undefined ? {} : { mining }),
+    health: collapsed,
+  });
+  const causesAfter = async (mining?: string) => {
+    const guard = new GuardCallback({
+      mode: 'warn',
+      run: fakeRun({ switched: [], history: [] }),
+      schedule,
+      healthyDir: '/nonexistent',
+      parts: {},
+      logEvery: 10,
+      stream: null,
+    });
+    await guard.onStepEnd(fakeTrainer(0), probe(50, mining));
+    return guard.lastReport?.causes.map((c) => c.id) ?? [];
+  };
+
+  it("a curriculum's semi-hard stage is not blamed on the run's hard miner; its hard stage and an unlabelled step are", async () => {
+    // The run's settings say batch-hard (fakeRun); the curriculum's first stage mines semi-hard.
+    assert.ok(!(await causesAfter('semihard')).includes('mining-too-hard'));
+    assert.equal((await causesAfter('batch-hard+3semihard+selective'))[0], 'mining-too-hard');
+    assert.equal((await causesAfter())[0], 'mining-too-hard');
   });
 });
