@@ -31,6 +31,8 @@ export function trainingChartSpec(records: readonly StepRecord[]): TopLevelSpec 
   const line = { type: 'line', point: values.length <= 60, interpolate: 'linear' } as const;
   return {
     data: { values },
+    // A legend of its own beside the distance chart: a shared one sits at the top, by the loss.
+    resolve: { legend: { color: 'independent' } },
     vconcat: [
       {
         title: 'loss',

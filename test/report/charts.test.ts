@@ -80,6 +80,28 @@ describe('trainingChartSpec', () => {
     assert.deepEqual((spec.vconcat[3].transform as Array<{ fold: string[] }>)[0].fold, ['d(a,p)', 'd(a,n)']);
     assert.throws(() => trainingChartSpec([]), /non-empty array/);
   });
+
+  it('the d(a,p) / d(a,n) legend is drawn beside the distance chart, not beside the loss above it', async () => {
+    const svg = await renderSvg(trainingChartSpec(records(7)), 't');
+    // The absolute y of each <g>, from the translates of the groups it sits in.
+    const stack: number[] = [0];
+    let legendY = NaN;
+    let distanceTitleY = NaN;
+    for (const m of svg.matchAll(/<(\/?)g\b([^>]*)>|<text[^>]*>mean d\(a,p\) and d\(a,n\)/g)) {
+      if (m[0].startsWith('<text')) distanceTitleY = stack[stack.length - 1];
+      else if (m[1] === '/') stack.pop();
+      else {
+        const y = Number(/transform="translate\([^,]*,([^)]*)\)"/.exec(m[2])?.[1] ?? 0);
+        stack.push(stack[stack.length - 1] + y);
+        if (m[2].includes('role-legend"') && Number.isNaN(legendY)) legendY = stack[stack.length - 1];
+      }
+    }
+    assert.ok(distanceTitleY > 300, `the distance chart is the fourth of the column (title at y ${distanceTitleY})`);
+    assert.ok(
+      Math.abs(legendY - distanceTitleY) < 60,
+      `legend at y ${legendY}, the distance chart's title at y ${distanceTitleY}`,
+    );
+  });
 });
 
 describe('healthChartSpec', () => {
