@@ -1,10 +1,17 @@
 import { CosineSimilarity, DotProductSimilarity, LpDistance, type BaseDistance } from '../../src/distances/index.js';
-import { AvgNonZeroReducer, MeanReducer, SumReducer, type BaseReducer } from '../../src/reducers/index.js';
+import {
+  AvgNonZeroReducer,
+  DivisorReducer,
+  MeanReducer,
+  SumReducer,
+  type BaseReducer,
+} from '../../src/reducers/index.js';
 import { TripletMarginLoss } from '../../src/losses/index.js';
 import {
   BatchEasyHardMiner,
   BatchHardMiner,
   MultiSimilarityMiner,
+  PairMarginMiner,
   TripletMarginMiner,
   type BaseMiner,
   type PairIndices,
@@ -27,6 +34,7 @@ export function distanceFromSpec(spec: Spec): BaseDistance {
   }
 }
 
+/** The deepmetric reducer for a PML reducer spec from the oracle. */
 export function reducerFromSpec(spec: Spec): BaseReducer {
   switch (spec.class) {
     case 'AvgNonZeroReducer':
@@ -35,6 +43,8 @@ export function reducerFromSpec(spec: Spec): BaseReducer {
       return new MeanReducer();
     case 'SumReducer':
       return new SumReducer();
+    case 'DivisorReducer':
+      return new DivisorReducer();
     default:
       throw new Error(`unknown reducer class ${spec.class}`);
   }
@@ -82,6 +92,8 @@ export function minerFromSpec(spec: Spec): BaseMiner {
       return new BatchEasyHardMiner(options);
     case 'MultiSimilarityMiner':
       return new MultiSimilarityMiner(options);
+    case 'PairMarginMiner':
+      return new PairMarginMiner(options);
     default:
       throw new Error(`unknown miner class ${spec.class}`);
   }

@@ -4,7 +4,8 @@ import { tf } from '../../src/tf.js';
 import { CrossBatchMemory } from '../../src/losses/index.js';
 import { loadOracle } from '../helpers/oracle.js';
 import { describeBackends, matrix } from '../helpers/tensors.js';
-import { assertGrad, assertLoss, lossOf, minerOf, type LossParams } from './pml-loss-cases.js';
+import { minerFromSpec } from '../helpers/pml.js';
+import { assertGrad, assertLoss, lossOf, type LossParams } from './pml-loss-cases.js';
 
 const cases = loadOracle('cross_batch_memory', 'cross_batch_memory');
 
@@ -30,7 +31,7 @@ describeBackends(['cpu', 'wasm'], 'CrossBatchMemory against PML 2.8.1 (batch aft
         loss: lossOf(params),
         embeddingSize: params.embedding_size,
         memorySize: params.memory_size,
-        miner: params.miner === null ? null : minerOf(params.miner),
+        miner: params.miner === null ? null : minerFromSpec(params.miner),
       });
       (c.inputs.batches as Batch[]).forEach((batch, k) => {
         const x = matrix(batch.embeddings);

@@ -18,17 +18,9 @@ import {
   TripletMarginLoss,
   type BaseMetricLossFunction,
 } from '../../src/losses/index.js';
-import {
-  AvgNonZeroReducer,
-  DivisorReducer,
-  MeanReducer,
-  SumReducer,
-  type BaseReducer,
-} from '../../src/reducers/index.js';
 import { LpRegularizer, ZeroMeanRegularizer, type BaseRegularizer } from '../../src/regularizers/index.js';
-import { MultiSimilarityMiner, PairMarginMiner, TripletMarginMiner, type BaseMiner } from '../../src/miners/index.js';
 import { camelKwargs, close, type OracleCase, type Spec } from '../helpers/oracle.js';
-import { distanceFromSpec, indicesFromOracle } from '../helpers/pml.js';
+import { distanceFromSpec, indicesFromOracle, reducerFromSpec } from '../helpers/pml.js';
 import { matrix } from '../helpers/tensors.js';
 
 export interface LossParams {
@@ -54,23 +46,8 @@ export interface LossExpectation {
   sub_losses: Record<string, SubLossExpectation>;
 }
 
-export function reducerOf(spec: Spec): BaseReducer {
-  switch (spec.class) {
-    case 'AvgNonZeroReducer':
-      return new AvgNonZeroReducer();
-    case 'MeanReducer':
-      return new MeanReducer();
-    case 'SumReducer':
-      return new SumReducer();
-    case 'DivisorReducer':
-      return new DivisorReducer();
-    default:
-      throw new Error(`unknown reducer ${spec.class}`);
-  }
-}
-
 export function regularizerOf(spec: Spec & { reducer: Spec }): BaseRegularizer {
-  const reducer = reducerOf(spec.reducer);
+  const reducer = reducerFromSpec(spec.reducer);
   switch (spec.class) {
     case 'LpRegularizer':
       return new LpRegularizer({ ...camelKwargs(spec.kwargs), reducer });
@@ -81,29 +58,12 @@ export function regularizerOf(spec: Spec & { reducer: Spec }): BaseRegularizer {
   }
 }
 
-export function minerOf(spec: Spec): BaseMiner {
-  const options = {
-    ...camelKwargs(spec.kwargs),
-    ...(spec.distance ? { distance: distanceFromSpec(spec.distance) } : {}),
-  };
-  switch (spec.class) {
-    case 'TripletMarginMiner':
-      return new TripletMarginMiner(options);
-    case 'MultiSimilarityMiner':
-      return new MultiSimilarityMiner(options);
-    case 'PairMarginMiner':
-      return new PairMarginMiner(options);
-    default:
-      throw new Error(`unknown miner ${spec.class}`);
-  }
-}
-
 /** The deepmetric loss of an oracle case, with the case's class weights or proxies when it has them. */
 export function lossOf(params: LossParams, inputs: Record<string, unknown> = {}): BaseMetricLossFunction<unknown> {
   const kw = camelKwargs(params.loss.kwargs);
   const common = {
     distance: distanceFromSpec(params.distance),
-    reducer: reducerOf(params.reducer),
+    reducer: reducerFromSpec(params.reducer),
     ...(params.embedding_regularizer ? { embeddingRegularizer: regularizerOf(params.embedding_regularizer) } : {}),
   };
   switch (params.loss.class) {
