@@ -77,23 +77,28 @@ export function logHistory(log: TrainingLog, tags: LogTagOptions = {}): LogHisto
   const lr = findSeries(log, LR_TAGS, tags.lrTag, '--lr-tag');
   const mined = findSeries(log, MINED_TAGS, tags.minedTag, '--mined-tag');
   const probes = snapshotsHealth(log.embeddings);
+  const probeAt = new Map(probes.map((p) => [p.step, p.health]));
   const steps = new Set<number>(loss?.points.map((p) => p.step) ?? []);
   for (const p of probes) steps.add(p.step);
+  // The records' steps increase, so each series is read in one pass (a log may hold 10^5 points).
+  const lossAt = seriesReader(loss, 'before');
+  const lrAt = seriesReader(lr, 'before');
+  const minedAt = seriesReader(mined, 'exact');
   const history = [...steps]
     .sort((a, b) => a - b)
     .map((step): TrainingStep => {
-      const probe = probes.find((p) => p.step === step);
+      const health = probeAt.get(step);
       return {
         step,
-        loss: valueAt(loss, step, 'before'),
-        lr: valueAt(lr, step, 'before'),
-        numTriplets: valueAt(mined, step, 'exact'),
+        loss: lossAt(step),
+        lr: lrAt(step),
+        numTriplets: minedAt(step),
         activeFraction: NaN,
         meanAP: NaN,
         meanAN: NaN,
         gradNorm: NaN,
         updateRatio: NaN,
-        ...(probe === undefined ? {} : { health: probe.health }),
+        ...(health === undefined ? {} : { health }),
       };
     });
   return {
@@ -138,15 +143,19 @@ function findSeries(
   return null;
 }
 
-/** The series' value at `step` ('exact'), or the last one logged at or before it ('before'; else the first). */
-function valueAt(series: ScalarSeries | null, step: number, how: 'exact' | 'before'): number {
-  if (series === null || series.points.length === 0) return NaN;
-  let found = NaN;
-  for (const p of series.points) {
-    if (p.step === step) return p.value;
-    if (how === 'before' && p.step < step) found = p.value;
-  }
-  return how === 'before' && Number.isNaN(found) && series.points[0].step > step ? series.points[0].value : found;
+/**
+ * Reads `series` at increasing steps in one pass: its value at the step ('exact'; NaN where it has
+ * no point), or the last one logged at or before it ('before'; before its first point, the first).
+ */
+function seriesReader(series: ScalarSeries | null, how: 'exact' | 'before'): (step: number) => number {
+  const points = series?.points ?? [];
+  let next = 0; // the first point after the steps read so far
+  return (step) => {
+    while (next < points.length && points[next].step <= step) next++;
+    const last = next > 0 ? points[next - 1] : undefined;
+    if (how === 'exact') return last !== undefined && last.step === step ? last.value : NaN;
+    return last?.value ?? points[0]?.value ?? NaN;
+  };
 }
 
 /** The health of every snapshot, with the first (the start) as the reference when it embeds the same rows. */
