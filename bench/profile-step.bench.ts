@@ -21,22 +21,27 @@
  * is one op (input and filter gradients together), so its rate is over both.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tf } from '../src/tf.js';
 import { initBackend } from '../src/backend/index.js';
 import { batchTensor, loadData, type Dataset } from '../src/data/index.js';
-import { buildModel } from '../src/models/index.js';
-import { createOptimizer } from '../src/optimizers/index.js';
-import { MPerClassSampler } from '../src/samplers/index.js';
-import { Random } from '../src/random.js';
-import { lossFor, minerFor, resolveConfig } from '../src/run/index.js';
-import { Trainer, type TrainerOptions } from '../src/training/trainer.js';
+import { Trainer } from '../src/training/trainer.js';
 import { median } from './median.js';
 import { option } from './option.js';
 import { formatBuild, referenceBuild, referenceEnv, referencePython } from './reference-python.js';
+import {
+  EMBEDDING_DIM,
+  MARGIN,
+  stepModel,
+  stepSampler,
+  stepTrainer,
+  writeStepData,
+  writeStepWeights,
+  writeTorchConfig,
+} from './training-step.js';
 
 const MODELS = option('models', 'convnet:16,32,128,convnet,mlp:256,128').split(/,(?=[a-z])/);
 const STEPS = option('steps', 20);
@@ -45,10 +50,6 @@ const LIST = process.argv.includes('--list');
 const CLASSES = 8;
 const SAMPLES = 16;
 const BATCH = CLASSES * SAMPLES;
-const EMBEDDING_DIM = 64;
-const MARGIN = 0.2;
-const LR = 1e-3;
-const SEED = 0;
 
 type Phase = 'data' | 'forward' | 'loss' | 'loss backward' | 'model backward' | 'norms' | 'adam' | 'end';
 
@@ -239,41 +240,14 @@ class PhasedTrainer extends Trainer {
   }
 }
 
-function newSampler(labels: Int32Array): MPerClassSampler {
-  return new MPerClassSampler(labels, {
-    m: SAMPLES,
-    batchSize: BATCH,
-    lengthBeforeNewIter: 100 * BATCH,
-    rng: new Random(SEED),
-  });
-}
-
 /** deepmetric's profile of `spec`: milliseconds per category and step, and FLOPs per step. */
 function profileDeepmetric(spec: string, train: Dataset): Profile & { phases: string[] } {
-  const config = resolveConfig({}, { model: spec, miner: 'batch-hard', margin: MARGIN, lr: LR, seed: SEED });
-  const model = buildModel(spec, {
-    inputShape: train.sampleShape,
-    embeddingDim: EMBEDDING_DIM,
-    normalize: true,
-    seed: SEED,
-  });
-  const optimizer = createOptimizer({ name: 'adam', lr: LR });
+  const { model, optimizer, options } = stepTrainer(spec, train, stepSampler(train.labels, SAMPLES, BATCH));
   const apply = optimizer.applyGradients.bind(optimizer);
   optimizer.applyGradients = (grads) => {
     mark('adam');
     apply(grads);
     mark('end');
-  };
-  const options: TrainerOptions = {
-    model,
-    optimizer,
-    loss: lossFor(config, train.classNames.length),
-    miner: minerFor('batch-hard', config),
-    sampler: newSampler(train.labels),
-    train,
-    totalSteps: 1_000_000,
-    stepsPerEpoch: 1_000_000,
-    logEvery: 10,
   };
   const trainer = new PhasedTrainer(options);
   phaseMs.clear();
@@ -322,24 +296,7 @@ interface TorchProfile {
 
 /** torch's profile of the same step (bench/reference/profile_step.py) on `threads` threads. */
 function profileTorch(dir: string, spec: string, threads: number): TorchProfile {
-  const configPath = join(dir, `config-${threads}.json`);
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      model: spec,
-      images: join(dir, 'images.f32'),
-      labels: join(dir, 'labels.i32'),
-      batches: join(dir, 'batches.i32'),
-      batch: BATCH,
-      weights: join(dir, 'weights.f32'),
-      embedding_dim: EMBEDDING_DIM,
-      margin: MARGIN,
-      lr: LR,
-      threads,
-      steps: STEPS,
-      warmup: WARMUP,
-    }),
-  );
+  const configPath = writeTorchConfig(dir, spec, threads, BATCH, { steps: STEPS, warmup: WARMUP });
   const script = fileURLToPath(new URL('./reference/profile_step.py', import.meta.url));
   const run = spawnSync(referencePython(), [script, configPath], { env: referenceEnv(), encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`torch profile failed: ${run.stderr}`);
@@ -405,30 +362,14 @@ async function main(): Promise<void> {
   timeKernels();
   const { train } = await loadData('fashion-mnist');
   const dir = mkdtempSync(join(tmpdir(), 'deepmetric-profile-'));
-  writeFileSync(join(dir, 'images.f32'), train.features);
-  writeFileSync(join(dir, 'labels.i32'), train.labels);
-  const sampler = newSampler(train.labels);
-  const batches = new Int32Array((WARMUP + 2 * STEPS) * BATCH);
-  for (let s = 0; s < WARMUP + 2 * STEPS; s++) batches.set(sampler.nextBatch(), s * BATCH);
-  writeFileSync(join(dir, 'batches.i32'), batches);
+  writeStepData(dir, train, stepSampler(train.labels, SAMPLES, BATCH), WARMUP + 2 * STEPS, BATCH);
   console.log(
     `one training step: batch ${BATCH} (${CLASSES} x ${SAMPLES}), triplet loss (margin ${MARGIN}) + batch-hard mining, Adam, embedding ${EMBEDDING_DIM} L2-normalized; deepmetric on ${backend}, 1 thread (Trainer); ${WARMUP} warm-up steps, then ${STEPS} profiled; ms per step`,
   );
   for (const spec of MODELS) {
-    const seedModel = buildModel(spec, {
-      inputShape: train.sampleShape,
-      embeddingDim: EMBEDDING_DIM,
-      normalize: true,
-      seed: SEED,
-    });
-    const weights = new Float32Array(seedModel.countParams());
-    let offset = 0;
-    for (const w of seedModel.getWeights()) {
-      weights.set(w.dataSync(), offset);
-      offset += w.size;
-    }
+    const seedModel = stepModel(spec, train);
+    writeStepWeights(dir, seedModel.getWeights());
     seedModel.dispose();
-    writeFileSync(join(dir, 'weights.f32'), weights);
     layers.clear();
     const dm = profileDeepmetric(spec, train);
     if (LIST) continue;

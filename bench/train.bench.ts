@@ -19,7 +19,7 @@
  * measure a lever's effect).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,17 +28,21 @@ import { fileURLToPath } from 'node:url';
 import { tf } from '../src/tf.js';
 import { initBackend } from '../src/backend/index.js';
 import { loadData, type Dataset } from '../src/data/index.js';
-import { buildModel } from '../src/models/index.js';
-import { createOptimizer } from '../src/optimizers/index.js';
-import { MPerClassSampler } from '../src/samplers/index.js';
-import { Random } from '../src/random.js';
-import { lossFor, minerFor } from '../src/run/index.js';
-import { resolveConfig } from '../src/run/index.js';
-import { Trainer, type TrainerOptions } from '../src/training/trainer.js';
+import { Trainer } from '../src/training/trainer.js';
 import { ParallelTrainer } from '../src/training/parallel/index.js';
 import { median } from './median.js';
 import { option } from './option.js';
 import { formatBuild, referenceBuild, referenceEnv, referencePython } from './reference-python.js';
+import {
+  EMBEDDING_DIM,
+  MARGIN,
+  stepModel,
+  stepSampler,
+  stepTrainer,
+  writeStepData,
+  writeStepWeights,
+  writeTorchConfig,
+} from './training-step.js';
 
 const MODELS = option('models', 'convnet,convnet:16,32,128,mlp:256,128').split(/,(?=[a-z])/);
 const CLASSES = Number(option('classes', '8'));
@@ -50,10 +54,6 @@ const WORKERS = option('workers', '1,2').split(',').map(Number);
 const WITHOUT = option('without', '')
   .split(',')
   .filter((s) => s !== '');
-const EMBEDDING_DIM = 64;
-const MARGIN = 0.2;
-const LR = 1e-3;
-const SEED = 0;
 /** Lets a side's spinning threads (torch's OpenMP pool) go idle before the next side runs. */
 const PAUSE_MS = 300;
 
@@ -64,37 +64,10 @@ interface Side {
   close(): Promise<void>;
 }
 
-function newSampler(labels: Int32Array): MPerClassSampler {
-  return new MPerClassSampler(labels, {
-    m: SAMPLES,
-    batchSize: BATCH,
-    lengthBeforeNewIter: 100 * BATCH,
-    rng: new Random(SEED),
-  });
-}
-
 /** deepmetric's Trainer (workers 1) or ParallelTrainer, from `initial` weights. */
 async function deepmetricSide(spec: string, train: Dataset, initial: tf.Tensor[], workers: number): Promise<Side> {
-  const config = resolveConfig({}, { model: spec, miner: 'batch-hard', margin: MARGIN, lr: LR, seed: SEED });
-  const model = buildModel(spec, {
-    inputShape: train.sampleShape,
-    embeddingDim: EMBEDDING_DIM,
-    normalize: true,
-    seed: SEED,
-  });
+  const { model, optimizer, options } = stepTrainer(spec, train, stepSampler(train.labels, SAMPLES, BATCH));
   model.setWeights(initial);
-  const optimizer = createOptimizer({ name: 'adam', lr: LR });
-  const options: TrainerOptions = {
-    model,
-    optimizer,
-    loss: lossFor(config, train.classNames.length),
-    miner: minerFor('batch-hard', config),
-    sampler: newSampler(train.labels),
-    train,
-    totalSteps: 1_000_000,
-    stepsPerEpoch: 1_000_000,
-    logEvery: 10,
-  };
   const parallel = workers > 1 ? new ParallelTrainer({ ...options, workers }) : null;
   await parallel?.start();
   const trainer = parallel ?? new Trainer(options);
@@ -122,22 +95,7 @@ async function deepmetricSide(spec: string, train: Dataset, initial: tf.Tensor[]
 /** torch in a long-lived python process that trains `n` more steps per request. */
 async function torchSide(dir: string, spec: string, threads: number): Promise<Side & { version: string }> {
   const script = fileURLToPath(new URL('./reference/train.py', import.meta.url));
-  const configPath = join(dir, `config-${threads}.json`);
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      model: spec,
-      images: join(dir, 'images.f32'),
-      labels: join(dir, 'labels.i32'),
-      batches: join(dir, 'batches.i32'),
-      batch: BATCH,
-      weights: join(dir, 'weights.f32'),
-      embedding_dim: EMBEDDING_DIM,
-      margin: MARGIN,
-      lr: LR,
-      threads,
-    }),
-  );
+  const configPath = writeTorchConfig(dir, spec, threads, BATCH);
   const python: ChildProcessWithoutNullStreams = spawn(referencePython(), [script, configPath], {
     env: referenceEnv(),
   });
@@ -176,13 +134,7 @@ async function main(): Promise<void> {
   }
   const { train } = await loadData('fashion-mnist');
   const dir = mkdtempSync(join(tmpdir(), 'deepmetric-bench-'));
-  writeFileSync(join(dir, 'images.f32'), train.features);
-  writeFileSync(join(dir, 'labels.i32'), train.labels);
-  const sampler = newSampler(train.labels);
-  const steps = (CHUNKS + 1) * CHUNK;
-  const batches = new Int32Array(steps * BATCH);
-  for (let s = 0; s < steps; s++) batches.set(sampler.nextBatch(), s * BATCH);
-  writeFileSync(join(dir, 'batches.i32'), batches);
+  writeStepData(dir, train, stepSampler(train.labels, SAMPLES, BATCH), (CHUNKS + 1) * CHUNK, BATCH);
 
   console.log(
     `training throughput: batch ${BATCH} (${CLASSES} classes x ${SAMPLES}), triplet loss (margin ${MARGIN}) + batch-hard mining, Adam, embedding ${EMBEDDING_DIM} L2-normalized`,
@@ -192,21 +144,10 @@ async function main(): Promise<void> {
   );
   const tensorsBefore = tf.memory().numTensors;
   for (const spec of MODELS) {
-    const seedModel = buildModel(spec, {
-      inputShape: train.sampleShape,
-      embeddingDim: EMBEDDING_DIM,
-      normalize: true,
-      seed: SEED,
-    });
+    const seedModel = stepModel(spec, train);
     const initial = seedModel.getWeights().map((w) => tf.clone(w));
     seedModel.dispose();
-    const weights = new Float32Array(initial.reduce((n, w) => n + w.size, 0));
-    let offset = 0;
-    for (const w of initial) {
-      weights.set(w.dataSync(), offset);
-      offset += w.size;
-    }
-    writeFileSync(join(dir, 'weights.f32'), weights);
+    writeStepWeights(dir, initial);
     const torch1 = await torchSide(dir, spec, 1);
     const torch2 = await torchSide(dir, spec, 2);
     const sides: Side[] = [];

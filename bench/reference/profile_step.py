@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile, record_function
 
-from train import build, convnet_sizes, load_weights
+from train import load_step
 from triplet import batch_hard, triplet_loss
 
 PHASES = ("data", "forward", "normalize", "loss", "loss backward", "normalize backward", "model backward", "adam")
@@ -101,18 +101,7 @@ def all_children(event):
 
 
 def main():
-    with open(sys.argv[1]) as f:
-        cfg = json.load(f)
-    torch.set_num_threads(cfg["threads"])
-    images = np.fromfile(cfg["images"], dtype=np.float32)
-    labels = torch.from_numpy(np.fromfile(cfg["labels"], dtype=np.int32).astype(np.int64))
-    n = len(labels)
-    shape = (n, 1, 28, 28) if cfg["model"].startswith("convnet") else (n, 784)
-    data = torch.from_numpy(images.reshape(shape))
-    batches = torch.from_numpy(np.fromfile(cfg["batches"], dtype=np.int32).astype(np.int64)).reshape(-1, cfg["batch"])
-    net = build(cfg["model"], cfg["embedding_dim"])
-    load_weights(net, np.fromfile(cfg["weights"], dtype=np.float32), cfg["model"])
-    opt = torch.optim.Adam(net.parameters(), lr=cfg["lr"], eps=1e-8)
+    cfg, data, labels, batches, net, opt = load_step(sys.argv[1])
     dims = {}
     for m, layer in layer_names(net).items():
         w = m.weight.shape

@@ -81,8 +81,9 @@ def load_weights(net, flat, model):
     assert offset == len(flat), (offset, len(flat))
 
 
-def main():
-    with open(sys.argv[1]) as f:
+def load_step(path):
+    """The config at path and what it names, on its threads: (cfg, data, labels, batches, net, opt)."""
+    with open(path) as f:
         cfg = json.load(f)
     torch.set_num_threads(cfg["threads"])
     images = np.fromfile(cfg["images"], dtype=np.float32)
@@ -94,6 +95,11 @@ def main():
     net = build(cfg["model"], cfg["embedding_dim"])
     load_weights(net, np.fromfile(cfg["weights"], dtype=np.float32), cfg["model"])
     opt = torch.optim.Adam(net.parameters(), lr=cfg["lr"], eps=1e-8)
+    return cfg, data, labels, batches, net, opt
+
+
+def main():
+    cfg, data, labels, batches, net, opt = load_step(sys.argv[1])
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
     step = 0
     for line in sys.stdin:
