@@ -8,6 +8,7 @@ import { buildModel } from '../../src/models/index.js';
 import { createOptimizer } from '../../src/optimizers/index.js';
 import {
   GuardCallback,
+  type GuardOptions,
   type GuardedTrainer,
   type GuardRun,
   type Mining,
@@ -37,6 +38,24 @@ function fakeRun(calls: { switched: Mining[]; history: number[] }): GuardRun {
   };
 }
 
+/** A guard in `mode` over the fake run: no healthy checkpoint folder, no parts, no output, unless `options` say. */
+function fakeGuard(
+  mode: GuardOptions['mode'],
+  calls: { switched: Mining[]; history: number[] },
+  options: Partial<GuardOptions<GuardedTrainer>> = {},
+): GuardCallback<GuardedTrainer> {
+  return new GuardCallback<GuardedTrainer>({
+    mode,
+    run: fakeRun(calls),
+    schedule,
+    healthyDir: '/nonexistent',
+    parts: {},
+    logEvery: 10,
+    stream: null,
+    ...options,
+  });
+}
+
 /** A step whose loss and gradient are NaN: the guard acts on it at once. */
 const nanStep = (step: number): StepRecord => ({
   step,
@@ -60,15 +79,7 @@ const schedule = {
 describe('GuardCallback through its port (a fake trainer)', () => {
   it('a resumed guard reads its history before the resumed step and puts the remedies back through switchTo', async () => {
     const calls = { switched: [] as Mining[], history: [] as number[] };
-    const guard = new GuardCallback({
-      mode: 'warn',
-      run: fakeRun(calls),
-      schedule,
-      healthyDir: '/nonexistent',
-      parts: {},
-      logEvery: 10,
-      stream: null,
-    });
+    const guard = fakeGuard('warn', calls);
     guard.loadState({ miner: 'semihard', normalizeEmbeddings: null });
     await guard.onTrainBegin(fakeTrainer(40));
     assert.deepEqual(calls.history, [40]);
@@ -78,30 +89,14 @@ describe('GuardCallback through its port (a fake trainer)', () => {
 
   it('a new run with no remedy switches nothing and reads no history', async () => {
     const calls = { switched: [] as Mining[], history: [] as number[] };
-    const guard = new GuardCallback({
-      mode: 'warn',
-      run: fakeRun(calls),
-      schedule,
-      healthyDir: '/nonexistent',
-      parts: {},
-      logEvery: 10,
-      stream: null,
-    });
+    const guard = fakeGuard('warn', calls);
     await guard.onTrainBegin(fakeTrainer(0));
     assert.deepEqual(calls, { switched: [], history: [] });
   });
 
   it('off touches nothing of the run, even with saved remedies', async () => {
     const calls = { switched: [] as Mining[], history: [] as number[] };
-    const guard = new GuardCallback({
-      mode: 'off',
-      run: fakeRun(calls),
-      schedule,
-      healthyDir: '/nonexistent',
-      parts: {},
-      logEvery: 10,
-      stream: null,
-    });
+    const guard = fakeGuard('off', calls);
     guard.loadState({ miner: 'semihard', normalizeEmbeddings: true });
     await guard.onTrainBegin(fakeTrainer(40));
     assert.deepEqual(calls, { switched: [], history: [] });
@@ -123,15 +118,7 @@ describe('GuardCallback acting on a non-finite step (a fake trainer)', () => {
     const { trainer, stops } = stopping();
     let printed = '';
     const stream = { write: (text: string) => ((printed += text), true) } as unknown as NodeJS.WritableStream;
-    const guard = new GuardCallback({
-      mode: 'warn',
-      run: fakeRun(calls()),
-      schedule,
-      healthyDir: '/nonexistent',
-      parts: {},
-      logEvery: 10,
-      stream,
-    });
+    const guard = fakeGuard('warn', calls(), { stream });
     const record: StepRecord = nanStep(3);
     await guard.onStepEnd(trainer, record);
     assert.deepEqual(stops, []);
@@ -143,15 +130,7 @@ describe('GuardCallback acting on a non-finite step (a fake trainer)', () => {
 
   it('stop asks the trainer to stop with kind collapse and the step in the reason', async () => {
     const { trainer, stops } = stopping();
-    const guard = new GuardCallback({
-      mode: 'stop',
-      run: fakeRun(calls()),
-      schedule,
-      healthyDir: '/nonexistent',
-      parts: {},
-      logEvery: 10,
-      stream: null,
-    });
+    const guard = fakeGuard('stop', calls());
     await guard.onStepEnd(trainer, nanStep(7));
     assert.equal(stops.length, 1);
     assert.equal(stops[0][0], 'collapse');
@@ -161,16 +140,7 @@ describe('GuardCallback acting on a non-finite step (a fake trainer)', () => {
   it('recover with no recovery left stops instead of rolling back, and switches nothing', async () => {
     const { trainer, stops } = stopping();
     const c = calls();
-    const guard = new GuardCallback({
-      mode: 'recover',
-      run: fakeRun(c),
-      schedule,
-      healthyDir: '/nonexistent',
-      parts: {},
-      logEvery: 10,
-      stream: null,
-      maxRecoveries: 0,
-    });
+    const guard = fakeGuard('recover', c, { maxRecoveries: 0 });
     await guard.onStepEnd(trainer, nanStep(5));
     assert.equal(stops.length, 1);
     assert.match(stops[0][1], /0 recoveries used/);
@@ -200,16 +170,11 @@ describe("GuardCallback rollback of a loss's own parameters", () => {
       seconds: 0,
       requestStop: (_k: string, reason: string) => void stops.push(reason),
     } as unknown as GuardedTrainer;
-    const guard = new GuardCallback({
-      mode: 'recover',
-      run: fakeRun({ switched: [], history: [] }),
-      schedule,
-      healthyDir: join(dir, 'healthy'),
-      parts,
-      rollback: ['lossWeights'],
-      logEvery: 10,
-      stream: null,
-    });
+    const guard = fakeGuard(
+      'recover',
+      { switched: [], history: [] },
+      { healthyDir: join(dir, 'healthy'), parts, rollback: ['lossWeights'] },
+    );
     await guard.onTrainBegin(trainer);
     weights = [5, 6];
     sampler = 9;
@@ -240,15 +205,7 @@ describe('GuardCallback diagnoses the mining the step trained with', () => {
     health: collapsed,
   });
   const causesAfter = async (mining?: string) => {
-    const guard = new GuardCallback({
-      mode: 'warn',
-      run: fakeRun({ switched: [], history: [] }),
-      schedule,
-      healthyDir: '/nonexistent',
-      parts: {},
-      logEvery: 10,
-      stream: null,
-    });
+    const guard = fakeGuard('warn', { switched: [], history: [] });
     await guard.onStepEnd(fakeTrainer(0), probe(50, mining));
     return guard.lastReport?.causes.map((c) => c.id) ?? [];
   };
