@@ -61,20 +61,14 @@ export function suggestedLr(lr: number, maxUpdateRatio: number): number {
  */
 export function findCauses(context: CauseContext, findings: Finding[]): Cause[] {
   const causes: Cause[] = [];
-  const add = (id: CauseId, confidence: number, evidence: string, both: Remedy) => {
+  const add: Add = (id, confidence, evidence, both) => {
     const remedy = context.terms === 'pytorch' ? `PyTorch: ${both.torch} With deepmetric: ${both.flags}` : both.flags;
     const existing = causes.find((c) => c.id === id);
     if (existing === undefined) causes.push({ id, confidence, evidence, remedy });
     else if (confidence > existing.confidence) Object.assign(existing, { confidence, evidence, remedy });
   };
-  const note = (
-    metric: string,
-    value: number,
-    threshold: string,
-    limit: number,
-    comparison: Finding['comparison'],
-    meaning: string,
-  ) => findings.push({ metric, value, threshold, limit, comparison, meaning });
+  const note: Note = (metric, value, threshold, limit, comparison, meaning) =>
+    void findings.push({ metric, value, threshold, limit, comparison, meaning });
 
   nonFinite(context, add);
   lrTooHigh(context, add, note);
