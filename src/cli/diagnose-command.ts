@@ -1,6 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command } from 'commander';
+import { join } from 'pathe';
 import { initBackend, type BackendChoice } from '../backend/index.js';
 import { invalidArgument, invalidInput } from '../errors.js';
 import {
@@ -30,6 +29,7 @@ import { runVerdict } from '../run/index.js';
 import { finalHealth } from '../run/index.js';
 import { dataOptions, parseLabelColumn } from '../run/index.js';
 import { CONFIG_JSON, LOG_JSONL, SUMMARY_JSON } from '../run/index.js';
+import { nodeModule } from '../io/node-module.js';
 import { backendOption } from './backend-option.js';
 
 export interface DiagnoseFlags {
@@ -86,6 +86,7 @@ export interface DiagnoseResult {
  * const { report, exitCode } = await diagnoseCommand('runs/try', { backend: 'auto' });
  */
 export async function diagnoseCommand(input: string, flags: DiagnoseFlags): Promise<DiagnoseResult> {
+  const { existsSync, statSync } = nodeModule('node:fs');
   if (!existsSync(input))
     throw invalidInput(
       input,
@@ -151,7 +152,7 @@ function refuse(names: Record<string, keyof DiagnoseFlags>, flags: DiagnoseFlags
 
 async function diagnoseRun(dir: string, flags: DiagnoseFlags): Promise<Omit<DiagnoseResult, 'exitCode'>> {
   refuse(FILE_FLAGS, flags, `an embeddings file, not to a run directory (${dir}): a run has its own labels and log`);
-  if (!existsSync(join(dir, CONFIG_JSON))) {
+  if (!nodeModule('node:fs').existsSync(join(dir, CONFIG_JSON))) {
     throw invalidInput(
       dir,
       `is not a run directory: it has no ${CONFIG_JSON} (expected a folder written by \`deepmetric train\`, or an embeddings file)`,

@@ -1,6 +1,6 @@
-import { readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join } from 'pathe';
+import { fileUrlPath } from '../io/file-url-path.js';
+import { nodeModule } from '../io/node-module.js';
 import { invalidArgument, invalidInput } from '../errors.js';
 import { classDisjointSplit, holdoutClassIds, type ClassDisjointSplitOptions } from './class-disjoint-split.js';
 import type { DatasetSplit } from './dataset.js';
@@ -16,7 +16,7 @@ import { subset } from './subset.js';
  * The bundled sample of Fashion-MNIST (12,000 train and 2,000 test images), found relative to
  * this module so that it resolves from `dist/` and from `src/` alike.
  */
-export const bundledFashionMnistDir: string = fileURLToPath(new URL('../../data/fashion-mnist/', import.meta.url));
+export const bundledFashionMnistDir: string = fileUrlPath(new URL('../../data/fashion-mnist/', import.meta.url));
 
 /** Options of `loadData`. Format-specific options given for another format are an error. */
 export interface LoadDataOptions extends ReadCsvDatasetOptions, ReadImageFolderOptions {
@@ -109,7 +109,7 @@ async function loadIdxFolder(dir: string, options: LoadDataOptions): Promise<Dat
       `Argument \`testFraction\` does not apply to ${dir}, which has its own test set (t10k files). Received: testFraction=${options.testFraction}`,
     );
   }
-  const names = new Set(await readdir(dir));
+  const names = new Set(await nodeModule('node:fs/promises').readdir(dir));
   const file = (base: string): string => {
     if (names.has(base)) return join(dir, base);
     if (names.has(`${base}.gz`)) return join(dir, `${base}.gz`);
@@ -146,7 +146,7 @@ async function loadIdxFolder(dir: string, options: LoadDataOptions): Promise<Dat
 async function formatOf(path: string): Promise<Format> {
   let isDir: boolean;
   try {
-    isDir = (await stat(path)).isDirectory();
+    isDir = (await nodeModule('node:fs/promises').stat(path)).isDirectory();
   } catch (error) {
     throw invalidInput(
       path,
@@ -155,7 +155,7 @@ async function formatOf(path: string): Promise<Format> {
     );
   }
   if (isDir) {
-    const entries = await readdir(path);
+    const entries = await nodeModule('node:fs/promises').readdir(path);
     return entries.some((e) => /^(train|t10k)-(images|labels)-idx\d-ubyte(\.gz)?$/.test(e)) ? 'idx' : 'images';
   }
   const ext = extname(path).toLowerCase();

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
 import { invalidInput } from '../errors.js';
+import { nodeModule } from '../io/node-module.js';
 
 /**
  * Reads a whole input file, turning "no such file" and "is a folder" into `invalidInput` errors
@@ -10,7 +9,7 @@ import { invalidInput } from '../errors.js';
 export async function readFileBytes(path: string, options: { gunzip?: boolean } = {}): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await nodeModule('node:fs/promises').readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw invalidInput(path, 'no such file', error);
@@ -20,7 +19,7 @@ export async function readFileBytes(path: string, options: { gunzip?: boolean } 
   }
   if (options.gunzip && bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      return gunzipSync(bytes);
+      return nodeModule('node:zlib').gunzipSync(bytes);
     } catch (error) {
       throw invalidInput(path, `is not a valid gzip stream (truncated or corrupt): ${(error as Error).message}`, error);
     }

@@ -1,6 +1,5 @@
-import { readdir } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import sharp from 'sharp';
+import { extname, join } from 'pathe';
+import { nodeModule } from '../io/node-module.js';
 import { invalidArgument, invalidInput } from '../errors.js';
 import { createDataset, type Dataset } from './dataset.js';
 
@@ -113,6 +112,8 @@ async function decode(
   color: 'grey' | 'rgb',
   fit: 'fill' | 'cover' | 'contain',
 ): Promise<Decoded> {
+  // sharp is native: imported when an image is decoded, so that the core bundles for a browser.
+  const { default: sharp } = await import('sharp');
   try {
     let pipeline = sharp(file).flatten({ background: '#000000' });
     if (size !== undefined) pipeline = pipeline.resize(size[1], size[0], { fit, background: '#000000' });
@@ -126,7 +127,7 @@ async function decode(
 
 async function listDir(path: string, name: string): Promise<import('node:fs').Dirent[]> {
   try {
-    return await readdir(path, { withFileTypes: true });
+    return await nodeModule('node:fs/promises').readdir(path, { withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw invalidInput(name, 'no such folder', error);

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { nodeModule } from '../io/node-module.js';
+import { isAbsolute, join } from 'pathe';
 import protobuf from 'protobufjs';
 import textformat from 'protobufjs/ext/textformat.js';
 import { invalidInput } from '../errors.js';
@@ -130,7 +130,7 @@ function embeddingOf(info: Record<string, unknown>, i: number, runDir: string, c
   }
   const resolve = (field: string, path: string) => {
     const full = isAbsolute(path) ? path : join(runDir, path);
-    if (!existsSync(full)) throw invalidInput(config, `${at}: ${field} ${JSON.stringify(path)} names a missing file (${full})`);
+    if (!nodeModule('node:fs').existsSync(full)) throw invalidInput(config, `${at}: ${field} ${JSON.stringify(path)} names a missing file (${full})`);
     return full;
   };
   const format = EMBEDDING_FORMATS.find((f) => tensorPath.toLowerCase().endsWith(f));

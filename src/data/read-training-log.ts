@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'pathe';
 import { invalidArgument, invalidInput } from '../errors.js';
+import { nodeModule } from '../io/node-module.js';
 import { csvNumber } from './csv-number.js';
 import { csvColumn, readCsvTable } from './read-csv-table.js';
 import { readEmbeddings } from './read-embeddings.js';
@@ -47,7 +47,7 @@ interface RunFolder {
  */
 export function isTrainingLogDir(dir: string): boolean {
   try {
-    return statSync(dir).isDirectory() && findRuns(dir).length > 0;
+    return nodeModule('node:fs').statSync(dir).isDirectory() && findRuns(dir).length > 0;
   } catch {
     return false;
   }
@@ -80,7 +80,7 @@ export function isTrainingLogDir(dir: string): boolean {
 export async function readTrainingLog(dir: string, options: ReadTrainingLogOptions = {}): Promise<TrainingLog> {
   let isDir: boolean;
   try {
-    isDir = statSync(dir).isDirectory();
+    isDir = nodeModule('node:fs').statSync(dir).isDirectory();
   } catch (cause) {
     throw invalidInput(dir, 'no such folder', cause);
   }
@@ -109,7 +109,7 @@ function findRuns(dir: string): RunFolder[] {
   const walk = (path: string) => {
     let entries;
     try {
-      entries = readdirSync(path, { withFileTypes: true });
+      entries = nodeModule('node:fs').readdirSync(path, { withFileTypes: true });
     } catch (cause) {
       throw invalidInput(path, `cannot be listed: ${(cause as Error).message}`, cause);
     }
@@ -310,7 +310,7 @@ function stepOf(value: number | null, path: string, line: number, found: string)
 
 /** The one of `names` that exists in `folder`, or null; both is an error, since either could be meant. */
 function only(folder: string, names: string[]): string | null {
-  const present = names.filter((n) => existsSync(join(folder, n)));
+  const present = names.filter((n) => nodeModule('node:fs').existsSync(join(folder, n)));
   if (present.length > 1) throw invalidInput(folder, `holds both ${present.join(' and ')}: keep one`);
   return present.length === 0 ? null : join(folder, present[0]);
 }

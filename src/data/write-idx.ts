@@ -1,6 +1,6 @@
-import { gzipSync } from 'node:zlib';
 import { invalidArgument } from '../errors.js';
 import { writeFileAtomic } from '../io/index.js';
+import { nodeModule } from '../io/node-module.js';
 import { IDX_DTYPES, type IdxDtype } from './idx-dtype.js';
 
 /** Options of `writeIdx`. */
@@ -29,7 +29,7 @@ export async function writeIdx(
   if (!(Number.isInteger(level) && level >= 0 && level <= 9)) {
     throw invalidArgument(`Argument \`gzipLevel\` must be an integer in [0, 9]. Received: gzipLevel=${String(level)}`);
   }
-  await writeFileAtomic(path, path.endsWith('.gz') ? gzipSync(bytes, { level }) : bytes);
+  await writeFileAtomic(path, path.endsWith('.gz') ? nodeModule('node:zlib').gzipSync(bytes, { level }) : bytes);
 }
 
 /** The bytes of an uncompressed IDX file holding `data` with `shape` as `dtype`. */

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { nodeModule } from './node-module.js';
 import { invalidInput } from '../errors.js';
 
 /**
@@ -11,7 +11,7 @@ import { invalidInput } from '../errors.js';
 export async function readJsonFile(path: string, unreadable = 'cannot be read'): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await nodeModule('node:fs/promises').readFile(path, 'utf8');
   } catch (cause) {
     throw invalidInput(path, unreadable, cause);
   }

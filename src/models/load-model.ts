@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, normalize, sep } from 'node:path';
+import { nodeModule } from '../io/node-module.js';
+import { isAbsolute, join, normalize, sep } from 'pathe';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../tf.js';
 import { invalidArgument, invalidInput } from '../errors.js';
@@ -71,7 +71,7 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
 
 async function readOrExplain(path: string, whenMissing: string): Promise<Uint8Array> {
   try {
-    return await readFile(path);
+    return await nodeModule('node:fs/promises').readFile(path);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw invalidInput(path, whenMissing, cause);

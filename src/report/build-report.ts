@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join } from 'pathe';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../tf.js';
 import { DeepmetricError, invalidArgument } from '../errors.js';
@@ -25,6 +25,7 @@ import { pairDistances } from './pair-distances.js';
 import { pcaProjection, type Projection2D } from './pca-projection.js';
 import { readRun, type RunFiles } from '../run/index.js';
 import { renderSvg } from './render-svg.js';
+import { sampleRows } from './sample-rows.js';
 import type { ReportPage, SectionBody, SectionId } from './report-page.js';
 import { runVerdict } from '../run/index.js';
 import { settingsHtml } from './settings-html.js';
@@ -307,15 +308,6 @@ async function neighboursHtml(test: Dataset, embeddings: tf.Tensor2D, rng: Rando
 }
 
 /** `count` distinct rows of `n` drawn with `rng`, in increasing order; all rows when n <= count. */
-function sampleRows(n: number, count: number, rng: Random): number[] {
-  const all = Array.from({ length: n }, (_, i) => i);
-  if (n <= count) return all;
-  return rng
-    .shuffle(all)
-    .slice(0, count)
-    .sort((a, b) => a - b);
-}
-
 function distanceLabel(config: TrainConfig): string {
   const normalized = config.normalizeEmbeddings ? ' of L2-normalized embeddings' : ' of raw embeddings';
   switch (config.distance) {

@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import { invalidArgument } from '../errors.js';
 import { sampleSize, type Dataset } from '../data/index.js';
 
@@ -46,9 +45,11 @@ export async function imageThumbnails(dataset: Dataset, rows: readonly number[])
     }
   }
   const scale = hi > lo ? 255 / (hi - lo) : 0;
+  // sharp is native: imported when a thumbnail is drawn, so that the core bundles for a browser.
+  const { default: sharp } = await import('sharp');
   return Promise.all(
     rows.map(async (r) => {
-      const pixels = Buffer.alloc(size);
+      const pixels = new Uint8Array(size);
       const values = dataset.features.subarray(r * size, (r + 1) * size);
       for (let j = 0; j < size; j++) pixels[j] = Math.round((values[j] - lo) * scale);
       const png = await sharp(pixels, { raw: { width, height, channels: channels as 1 | 3 } })

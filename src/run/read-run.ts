@@ -1,5 +1,5 @@
-import { join } from 'node:path';
-import { stat } from 'node:fs/promises';
+import { join } from 'pathe';
+import { nodeModule } from '../io/node-module.js';
 import { readJsonObject } from '../io/index.js';
 import { checkpointModelDir, readCheckpointState, type StepRecord } from '../training/index.js';
 import { runPaths } from './run-layout.js';
@@ -64,7 +64,7 @@ async function findModel(runDir: string, summary: TrainSummary | null): Promise<
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
+  return nodeModule('node:fs/promises').stat(path).then(
     () => true,
     () => false,
   );

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join } from 'pathe';
 
 /** The settings of the run, resolved (`TrainConfig`), written once at the start. */
 export const CONFIG_JSON = 'config.json';

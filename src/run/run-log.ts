@@ -1,4 +1,4 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { nodeModule } from '../io/node-module.js';
 import { invalidInput } from '../errors.js';
 import { writeFileAtomic } from '../io/index.js';
 import type { StepRecord } from '../training/step-record.js';
@@ -24,7 +24,7 @@ export class RunLog {
 
   /** One line per record, in a single write so a crash never splits a line from its newline. */
   async append(record: StepRecord): Promise<void> {
-    await appendFile(this.path, `${JSON.stringify(record)}\n`);
+    await nodeModule('node:fs/promises').appendFile(this.path, `${JSON.stringify(record)}\n`);
   }
 }
 
@@ -32,7 +32,7 @@ export class RunLog {
 export async function readRunLog(path: string): Promise<StepRecord[]> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await nodeModule('node:fs/promises').readFile(path, 'utf8');
   } catch (cause) {
     throw invalidInput(path, 'cannot read the run log (expected a log.jsonl written by `deepmetric train`)', cause);
   }

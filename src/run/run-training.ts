@@ -1,5 +1,5 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { nodeModule } from '../io/node-module.js';
+import { join } from 'pathe';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../tf.js';
 import { DeepmetricError, invalidArgument } from '../errors.js';
@@ -245,7 +245,7 @@ function rngPart(rng: Random): Stateful {
 }
 
 async function checkRunDir(dir: string, resume: boolean): Promise<void> {
-  const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+  const entries = await nodeModule('node:fs/promises').readdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
     throw error;
   });

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { nodeModule } from '../io/node-module.js';
+import { join } from 'pathe';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { invalidInput } from '../errors.js';
 import { writeDirAtomic } from '../io/index.js';
@@ -120,7 +120,7 @@ async function readOptimizerState(dir: string): Promise<OptimizerState> {
 
 async function readOrExplain(path: string): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await nodeModule('node:fs/promises').readFile(path);
   } catch (cause) {
     throw invalidInput(path, 'cannot be read: is this a checkpoint folder written by `deepmetric train`?', cause);
   }

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { DeepmetricError } from '../../errors.js';
+import { fileUrlPath } from '../../io/file-url-path.js';
+import { nodeModule } from '../../io/node-module.js';
 
 /**
  * deepmetric's WebAssembly SIMD kernels (assembly/kernels.ts, built by `npm run build:wasm`),
@@ -129,7 +130,7 @@ function compileKernels(): WebAssembly.Module {
   if (compiled === undefined) {
     let bytes: Uint8Array<ArrayBuffer>;
     try {
-      bytes = new Uint8Array(readFileSync(WASM_FILE));
+      bytes = new Uint8Array(nodeModule('node:fs').readFileSync(fileUrlPath(WASM_FILE)));
     } catch (cause) {
       throw new DeepmetricError(
         'backend',

@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { nodeModule } from '../../io/node-module.js';
 import type { Worker } from 'node:worker_threads';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../../tf.js';
@@ -33,7 +33,7 @@ export async function embedDatasetParallel(
   dataset: Dataset,
   options: EmbedDatasetParallelOptions = {},
 ): Promise<tf.Tensor2D> {
-  const { threads = availableParallelism(), batchSize = 256 } = options;
+  const { threads = nodeModule('node:os').availableParallelism(), batchSize = 256 } = options;
   if (!(Number.isInteger(threads) && threads >= 1)) {
     throw invalidArgument(`Argument \`threads\` must be an integer >= 1. Received: threads=${String(threads)}`);
   }

@@ -1,4 +1,5 @@
-import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
+import { nodeModule } from '../../io/node-module.js';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../../tf.js';
 import { DeepmetricError, invalidArgument } from '../../errors.js';
@@ -102,7 +103,7 @@ export class GradientWorkers {
           upstream: floats(perWorker * dim),
           gradients: floats(numWeights),
         };
-        const channel = new MessageChannel();
+        const channel = new (nodeModule('node:worker_threads').MessageChannel)();
         const worker = startWorker(
           {
             mode: 'train',
@@ -284,7 +285,7 @@ export class GradientWorkers {
       while (Atomics.load(slot.control, CONTROL.status) === Status.idle)
         Atomics.wait(slot.control, CONTROL.status, Status.idle);
       if (Atomics.load(slot.control, CONTROL.status) === Status.failed) {
-        const posted = receiveMessageOnPort(slot.errors);
+        const posted = nodeModule('node:worker_threads').receiveMessageOnPort(slot.errors);
         this.abandon(slots);
         throw new DeepmetricError(
           'backend',
@@ -314,6 +315,7 @@ export class GradientWorkers {
         while (Atomics.load(slot.control, CONTROL.status) === Status.idle)
           Atomics.wait(slot.control, CONTROL.status, Status.idle);
       }
+      const { receiveMessageOnPort } = nodeModule('node:worker_threads');
       while (receiveMessageOnPort(slot.errors) !== undefined);
     }
   }

@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { nodeModule } from '../../io/node-module.js';
 import { invalidArgument } from '../../errors.js';
 import type { BackendName } from '../../backend/index.js';
 import { parseModelSpec } from '../../models/index.js';
@@ -28,5 +28,5 @@ export function resolveWorkers(
     return workers;
   }
   const convnet = parseModelSpec(model).kind === 'convnet';
-  return convnet && backend !== 'node' ? Math.max(1, Math.min(availableParallelism(), batchSize)) : 1;
+  return convnet && backend !== 'node' ? Math.max(1, Math.min(nodeModule('node:os').availableParallelism(), batchSize)) : 1;
 }

@@ -1,6 +1,6 @@
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker, type TransferListItem } from 'node:worker_threads';
+import { extname } from 'pathe';
+import type { TransferListItem, Worker } from 'node:worker_threads';
+import { nodeModule } from '../../io/node-module.js';
 import type { WorkerData } from './worker-protocol.js';
 
 /**
@@ -13,9 +13,10 @@ import type { WorkerData } from './worker-protocol.js';
  * worker.once('message', (result) => ...);
  */
 export function startWorker(data: WorkerData, transferList: TransferListItem[]): Worker {
-  const here = fileURLToPath(import.meta.url);
-  const entry = new URL(`./parallel-worker${extname(here)}`, import.meta.url);
-  if (extname(here) !== '.ts') return new Worker(entry, { workerData: data, transferList });
+  const { Worker } = nodeModule('node:worker_threads');
+  const ext = extname(new URL(import.meta.url).pathname);
+  const entry = new URL(`./parallel-worker${ext}`, import.meta.url);
+  if (ext !== '.ts') return new Worker(entry, { workerData: data, transferList });
   const tsx = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(bootstrap, { eval: true, workerData: data, transferList });
