@@ -1,7 +1,9 @@
 import type { tf } from '../tf.js';
 import { invalidArgument } from '../errors.js';
 import type { BaseDistance } from '../distances/index.js';
-import { checkSearchInputs, defaultKnnDistance, forEachNeighbourChunk } from './neighbour-chunks.js';
+import { checkSearchInputs, defaultKnnDistance } from './neighbour-chunks.js';
+import { checkKnnMethod, forEachNeighbours, type KnnMethod } from './knn-method.js';
+import type { VectorIndexSettings } from './build-vector-index.js';
 
 export interface KnnOptions {
   /** The rows whose neighbours are wanted (n x d). */
@@ -19,6 +21,14 @@ export interface KnnOptions {
   excludeSelf?: boolean;
   /** Query rows per chunk. Default: as many as keep a chunk's largest intermediate under 2^23 entries. */
   batchSize?: number;
+  /**
+   * `'exact'` (default): every pair is compared. `'approximate'`: a USearch HNSW index of the
+   * references is searched (Node only, `usearch` package); a query whose graph search finds fewer
+   * than k neighbours gets index -1 in the missing places.
+   */
+  search?: KnnMethod;
+  /** The HNSW settings of the approximate search (`connectivity`, `expansionAdd`, `expansionSearch`, `threads`). */
+  index?: VectorIndexSettings;
 }
 
 export interface KnnResult {
@@ -43,6 +53,9 @@ export interface KnnResult {
  * when exact duplicates pushed the own row out (PML's CustomKNN). Ties are broken by the lower
  * reference index (torch's topk leaves their order unspecified).
  *
+ * With `search: 'approximate'` the same contract holds on the neighbours an HNSW index finds
+ * (`forEachApproximateNeighbourChunk`); `knnRecall` measures how many of the exact ones they are.
+ *
  * @example
  * const { indices, distances } = dm.knn({ query, reference, k: 5 });
  * indices[i * 5]; // the nearest reference row of query row i
@@ -57,6 +70,7 @@ export function knn(options: KnnOptions): KnnResult {
   if (typeof excludeSelf !== 'boolean') {
     throw invalidArgument(`Option \`excludeSelf\` must be a boolean. Received: excludeSelf=${String(excludeSelf)}`);
   }
+  const method = checkKnnMethod(options.search ?? 'exact', 'search');
   checkSearchInputs(query, reference, distance, batchSize);
   const ref = reference ?? query;
   const numQueries = query.shape[0];
@@ -74,7 +88,9 @@ export function knn(options: KnnOptions): KnnResult {
   }
   const indices = new Int32Array(numQueries * k);
   const distances = new Float32Array(numQueries * k);
-  forEachNeighbourChunk(
+  forEachNeighbours(
+    method,
+    options.index ?? {},
     {
       query,
       reference: ref,

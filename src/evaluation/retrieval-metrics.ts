@@ -2,7 +2,17 @@ import { tf } from '../tf.js';
 import { checkLabels } from '../checks.js';
 import { invalidArgument } from '../errors.js';
 import type { BaseDistance } from '../distances/index.js';
-import { checkSearchInputs, defaultKnnDistance, forEachNeighbourChunk } from './neighbour-chunks.js';
+import { checkSearchInputs, defaultKnnDistance, type NeighbourSearch } from './neighbour-chunks.js';
+import { checkKnnMethod, forEachNeighbours, type KnnMethod } from './knn-method.js';
+import type { VectorIndexSettings } from './build-vector-index.js';
+import { sampleRows } from './knn-recall.js';
+import {
+  approximationReport,
+  gatherRows,
+  resolveCheckOptions,
+  type ApproximationCheckOptions,
+  type ApproximationReport,
+} from './approximation-report.js';
 
 export interface RetrievalMetricsOptions {
   /** Embeddings of the queries (n x d). */
@@ -30,6 +40,16 @@ export interface RetrievalMetricsOptions {
   avgOfAvgs?: boolean;
   /** Query rows per k-NN chunk. Default: as many as keep a chunk's largest intermediate under 2^23 entries. */
   batchSize?: number;
+  /**
+   * `'exact'` (default) compares every pair; `'approximate'` searches a USearch HNSW index of the
+   * references (Node only) and reports its recall@k and the metrics' difference from exact search
+   * on a subset (`approximation` in the result).
+   */
+  knn?: KnnMethod;
+  /** HNSW settings of the approximate search (see `VectorIndexSettings`). */
+  index?: VectorIndexSettings;
+  /** How the approximate search is checked against exact search (sample sizes, seed). */
+  approximation?: ApproximationCheckOptions;
 }
 
 export interface RetrievalMetrics {
@@ -40,6 +60,8 @@ export interface RetrievalMetrics {
   meanReciprocalRank: number;
   /** The k that was searched (PML's `num_k`), after resolving `'maxBinCount'` or all references. */
   k: number;
+  /** With `knn: 'approximate'`: the index used, its measured recall@k and the subset comparison. */
+  approximation?: ApproximationReport;
 }
 
 /**
@@ -59,6 +81,11 @@ export interface RetrievalMetrics {
  * "lone" query all metrics are NaN; with k below the largest class, R-precision and MAP@R are
  * computed on the first k neighbours only (use `k: 'maxBinCount'` for exact values).
  *
+ * With `knn: 'approximate'` the neighbours come from a USearch HNSW index under the same
+ * distance (Euclidean as `l2sq`, cosine and dot product as `ip`), with the same self exclusion and
+ * tie order; the result's `approximation` holds recall@k against exact search on a seeded sample
+ * of queries and the five metrics exact and approximate on a seeded subset of the rows.
+ *
  * @example
  * const m = dm.retrievalMetrics({ query: embeddings, queryLabels: labels, k: 'maxBinCount' });
  * m.precisionAt1; m.meanAveragePrecisionAtR;
@@ -66,6 +93,10 @@ export interface RetrievalMetrics {
  * dm.retrievalMetrics({ query, queryLabels, reference: gallery, referenceLabels: galleryLabels });
  */
 export function retrievalMetrics(options: RetrievalMetricsOptions): RetrievalMetrics {
+  return computeRetrievalMetrics(options, true);
+}
+
+function computeRetrievalMetrics(options: RetrievalMetricsOptions, report: boolean): RetrievalMetrics {
   if (options === null || typeof options !== 'object') {
     throw invalidArgument(`Argument \`options\` must be an object. Received: ${String(options)}`);
   }
@@ -91,6 +122,8 @@ export function retrievalMetrics(options: RetrievalMetricsOptions): RetrievalMet
       `Option \`refIncludesQuery\` must be a boolean. Received: refIncludesQuery=${String(refIncludesQuery)}`,
     );
   }
+  const method = checkKnnMethod(options.knn ?? 'exact', 'knn');
+  const check = resolveCheckOptions(options.approximation);
   checkSearchInputs(query, reference, distance, batchSize);
   const ref = reference ?? query;
   const numQueries = query.shape[0];
@@ -135,52 +168,60 @@ export function retrievalMetrics(options: RetrievalMetricsOptions): RetrievalMet
     meanAveragePrecision: new Float64Array(numQueries),
     meanReciprocalRank: new Float64Array(numQueries),
   };
-  forEachNeighbourChunk(
-    {
-      query,
-      reference: ref,
-      k,
-      distance,
-      excludeSelf: refIncludesQuery,
-      batchSize,
-      withDistances: false,
-    },
-    (chunk) => {
-      for (let r = 0; r < chunk.rows; r++) {
-        const i = chunk.start + r;
-        const numRelevant = relevant[i];
-        if (numRelevant === 0) continue;
-        const label = queryLabels[i];
-        const cutoff = Math.min(numRelevant, k);
-        let hits = 0;
-        let hitsAtR = 0;
-        let precisionSum = 0;
-        let precisionSumAtR = 0;
-        let firstHit = 0;
-        for (let j = 0; j < k; j++) {
-          if (refLabels[chunk.indices[r * k + j]] !== label) continue;
-          hits++;
-          const precision = hits / (j + 1);
-          precisionSum += precision;
-          if (j < cutoff) {
-            hitsAtR++;
-            precisionSumAtR += precision;
-          }
-          if (firstHit === 0) firstHit = j + 1;
+  const search: NeighbourSearch = {
+    query,
+    reference: ref,
+    k,
+    distance,
+    excludeSelf: refIncludesQuery,
+    batchSize,
+    withDistances: false,
+  };
+  // The approximate neighbours of the rows whose recall is measured, kept as the chunks pass.
+  const withReport = method === 'approximate' && report;
+  const recallRows = withReport ? sampleRows(numQueries, check.recallQueries, check.seed) : new Int32Array(0);
+  const kept = new Int32Array(recallRows.length * k);
+  let next = 0;
+  forEachNeighbours(method, options.index ?? {}, search, (chunk) => {
+    while (next < recallRows.length && recallRows[next] < chunk.start + chunk.rows) {
+      const r = recallRows[next] - chunk.start;
+      kept.set(chunk.indices.subarray(r * k, (r + 1) * k), next * k);
+      next++;
+    }
+    for (let r = 0; r < chunk.rows; r++) {
+      const i = chunk.start + r;
+      const numRelevant = relevant[i];
+      if (numRelevant === 0) continue;
+      const label = queryLabels[i];
+      const cutoff = Math.min(numRelevant, k);
+      let hits = 0;
+      let hitsAtR = 0;
+      let precisionSum = 0;
+      let precisionSumAtR = 0;
+      let firstHit = 0;
+      for (let j = 0; j < k; j++) {
+        if (refLabels[chunk.indices[r * k + j]] !== label) continue;
+        hits++;
+        const precision = hits / (j + 1);
+        precisionSum += precision;
+        if (j < cutoff) {
+          hitsAtR++;
+          precisionSumAtR += precision;
         }
-        perQuery.precisionAt1[i] = firstHit === 1 ? 1 : 0;
-        perQuery.rPrecision[i] = hitsAtR / cutoff;
-        perQuery.meanAveragePrecisionAtR[i] = precisionSumAtR / numRelevant;
-        perQuery.meanAveragePrecision[i] = precisionSum / numRelevant;
-        // PML forms 1/rank in float32 (torch's default dtype).
-        perQuery.meanReciprocalRank[i] = firstHit === 0 ? 0 : Math.fround(1 / firstHit);
+        if (firstHit === 0) firstHit = j + 1;
       }
-    },
-  );
+      perQuery.precisionAt1[i] = firstHit === 1 ? 1 : 0;
+      perQuery.rPrecision[i] = hitsAtR / cutoff;
+      perQuery.meanAveragePrecisionAtR[i] = precisionSumAtR / numRelevant;
+      perQuery.meanAveragePrecision[i] = precisionSum / numRelevant;
+      // PML forms 1/rank in float32 (torch's default dtype).
+      perQuery.meanReciprocalRank[i] = firstHit === 0 ? 0 : Math.fround(1 / firstHit);
+    }
+  });
 
   const average = (values: Float64Array, float32: boolean) =>
     averageOverQueries(values, relevant, queryLabels, avgOfAvgs, float32);
-  return {
+  const metrics: RetrievalMetrics = {
     precisionAt1: average(perQuery.precisionAt1, false),
     rPrecision: average(perQuery.rPrecision, false),
     meanAveragePrecisionAtR: average(perQuery.meanAveragePrecisionAtR, false),
@@ -188,6 +229,28 @@ export function retrievalMetrics(options: RetrievalMetricsOptions): RetrievalMet
     meanReciprocalRank: average(perQuery.meanReciprocalRank, true),
     k,
   };
+  if (!withReport) return metrics;
+  const subsetMetrics = (rows: Int32Array) => {
+    const sub = gatherRows(query, rows);
+    try {
+      const subsetOptions: RetrievalMetricsOptions = {
+        query: sub,
+        queryLabels: Int32Array.from(rows, (r) => queryLabels[r]),
+        k: typeof options.k === 'number' ? Math.min(options.k, rows.length - 1) : options.k,
+        distance,
+        avgOfAvgs,
+        batchSize,
+        index: options.index,
+      };
+      const exact = computeRetrievalMetrics({ ...subsetOptions, knn: 'exact' }, false);
+      const approximate = computeRetrievalMetrics({ ...subsetOptions, knn: 'approximate' }, false);
+      return { k: exact.k, exact, approximate };
+    } finally {
+      sub.dispose();
+    }
+  };
+  const approximation = approximationReport(search, options.index ?? {}, check, recallRows, kept, subsetMetrics);
+  return { ...metrics, approximation };
 }
 
 function resolveK(k: unknown, maxBinCount: number, numReferences: number, self: number): number {
