@@ -30,6 +30,7 @@ import { finalHealth } from '../run/index.js';
 import { dataOptions, parseLabelColumn } from '../run/index.js';
 import { CONFIG_JSON, LOG_JSONL, SUMMARY_JSON } from '../run/index.js';
 import { nodeModule } from '../io/node-module.js';
+import type { EmbeddingsReportInput } from '../report/index.js';
 import { backendOption } from './backend-option.js';
 
 export interface DiagnoseFlags {
@@ -68,6 +69,12 @@ export interface DiagnoseResult {
   description: string;
   /** 0 healthy, 1 collapsing, collapsed or dimensional collapse. */
   exitCode: 0 | 1;
+  /**
+   * The embeddings the verdict is about, for a report: an embeddings file's (with its reference), or
+   * a training log's last snapshot (with its first, when it embeds the same rows); null for a run
+   * directory, whose report `deepmetric report` builds.
+   */
+  shown: Pick<EmbeddingsReportInput, 'embeddings' | 'labels' | 'reference' | 'raw'> | null;
 }
 
 /**
@@ -182,7 +189,7 @@ async function diagnoseRun(dir: string, flags: DiagnoseFlags): Promise<Omit<Diag
   ];
   for (const a of run.summary?.guard?.actions ?? []) what.push(`guard at step ${a.step}: ${a.verdict}, ${a.action}`);
   if (p1 !== null) what.push(`test precision@1 ${p1.toFixed(4)} (raw input ${rawP1?.toFixed(4) ?? '-'})`);
-  return { report, description: `diagnose: ${what.join('; ')}` };
+  return { report, description: `diagnose: ${what.join('; ')}`, shown: null };
 }
 
 /** The test split's final health: recorded in summary.json, else measured with the final model or the last checkpoint's. */
@@ -242,7 +249,16 @@ async function diagnoseLog(dir: string, flags: DiagnoseFlags): Promise<Omit<Diag
     `${[series('loss', tags.loss), series('lr', tags.lr), series('mined', tags.mined)].join(', ')}; ` +
     `${probeSteps.length} embedding snapshots (steps ${probeSteps.join(', ')}), ${health.rows} x ${health.dim}, ` +
     `${health.numClasses === 0 ? 'no labels' : `${health.numClasses} classes`}`;
-  return { report, description };
+  const first = log.embeddings[0];
+  const last = log.embeddings[log.embeddings.length - 1];
+  const sameRows = first !== last && first.matrix.rows === last.matrix.rows && first.matrix.dim === last.matrix.dim;
+  const shown = {
+    embeddings: last.matrix,
+    labels: last.labels,
+    reference: sameRows ? first.matrix : null,
+    raw: flags.raw ?? false,
+  };
+  return { report, description, shown };
 }
 
 /** What a log from another framework does not say, in the report's `limits`. */
@@ -284,8 +300,10 @@ async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<O
     }
   }
   let reference = null;
+  let referenceMatrix = null;
   if (flags.reference !== undefined) {
     const ref = (await readEmbeddings(flags.reference)).matrix;
+    referenceMatrix = ref;
     if (ref.rows !== matrix.rows || ref.dim !== matrix.dim) {
       throw invalidInput(
         flags.reference,
@@ -303,7 +321,11 @@ async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<O
     `diagnose: ${path}: ${matrix.rows} embeddings x ${matrix.dim} dimensions, ${labels === null ? 'no labels' : `${new Set(labels).size} classes`}, ` +
     `${metrics.nonFinite.count > 0 ? `${metrics.nonFinite.count} NaN or infinite values in ${metrics.nonFinite.rows} rows` : unit ? 'unit norms (normalized)' : `norms ${metrics.norms.min.toPrecision(3)}-${metrics.norms.max.toPrecision(3)} (raw)`}` +
     `${reference === null ? '' : `, reference ${flags.reference}`}; no training log`;
-  return { report, description };
+  return {
+    report,
+    description,
+    shown: { embeddings: matrix, labels, reference: referenceMatrix, raw: flags.raw ?? false },
+  };
 }
 
 /** What a sampled measurement of the pairs means for the numbers, in the report's `limits`. */

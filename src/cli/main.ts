@@ -15,6 +15,7 @@ import { evalCommand, evalCommandSpec, formatEvalResult } from './eval-command.j
 import { reportCommand, reportCommandSpec } from './report-command.js';
 import { writeReport } from '../report/index.js';
 import { diagnoseCommand, diagnoseCommandSpec, diagnoseJson, formatDiagnoseResult } from './diagnose-command.js';
+import { webCommand, webCommandSpec } from './web-command.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -78,6 +79,14 @@ async function main(argv: string[]): Promise<void> {
       const result = await diagnoseCommand(input, flags);
       context.out(flags.json ? diagnoseJson(result) : formatDiagnoseResult(result));
       process.exitCode = result.exitCode;
+    }),
+  );
+  program.addCommand(
+    webCommandSpec(async (flags) => {
+      const server = await webCommand(flags);
+      context.out(`deepmetric web: open ${server.url} (Ctrl-C to stop)\n`);
+      await new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }));
+      await server.close();
     }),
   );
   // Commander exits on its own by default; route its usage errors to exit status 2 like ours, and

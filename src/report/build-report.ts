@@ -7,15 +7,13 @@ import { parseHealthSnapshot, type HealthSnapshot } from '../health/index.js';
 import { buildModel, embedDataset, loadModel } from '../models/index.js';
 import { Random } from '../random.js';
 import { SUMMARY_JSON, dataOptions, distanceFor, type TrainConfig } from '../run/index.js';
-import type { StepRecord } from '../training/index.js';
 import { finalHealth } from '../run/index.js';
 import { chartFigureHtml } from './chart-figure.js';
 import { compareWithRaw } from '../evaluation/index.js';
 import { distanceHistogramChartSpec } from './distance-histogram-chart.js';
 import { distanceHistograms, type HistogramBin } from './distance-histograms.js';
 import { embeddingMapChartSpec } from './embedding-map-chart.js';
-import { healthChartSpec, healthMetricNames } from './health-chart.js';
-import { healthChartMetrics, healthThresholds } from './health-thresholds.js';
+import { healthSection } from './health-section.js';
 import { imageThumbnails, isImageShape } from './image-thumbnails.js';
 import { metricsChartSpec } from './metrics-chart.js';
 import { metricsHtml } from './metrics-html.js';
@@ -29,7 +27,7 @@ import { sampleRows } from './sample-rows.js';
 import type { ReportPage, SectionBody, SectionId } from './report-page.js';
 import { runVerdict } from '../run/index.js';
 import { settingsHtml } from './settings-html.js';
-import { trainingChartSpec } from './training-chart.js';
+import { trainingSection } from './training-section.js';
 import { umapProjection } from './umap-projection.js';
 import { verdictHtml } from './verdict-html.js';
 
@@ -89,17 +87,8 @@ export async function buildReport(runDir: string, options: BuildReportOptions = 
   const { config, log } = run;
   const sections: Partial<Record<SectionId, SectionBody>> = {
     settings: { html: settingsHtml(config) },
-    training:
-      log.length === 0
-        ? { absent: 'the run log (log.jsonl) holds no step yet.' }
-        : {
-            html: chartFigureHtml(
-              'training',
-              await renderSvg(trainingChartSpec(log), 'training'),
-              `Per logged step (every ${config.logEvery}): the loss, the learning rate, the share of triplets with a positive loss, and the mean d(a,p) and d(a,n) of the batch's triplets.`,
-            ),
-          },
-    health: await healthChart(config, log),
+    training: await trainingSection(config, log),
+    health: await healthSection(config, log),
   };
   const evaluation = await openEvaluation(run);
   try {
@@ -147,28 +136,6 @@ function verdictSection(run: RunFiles, testHealth: HealthSnapshot | null): Secti
       reading: verdict.reading,
       events: guard,
     }),
-  };
-}
-
-/** The health probes of the log over the steps, with the detector's thresholds. */
-async function healthChart(config: TrainConfig, log: readonly StepRecord[]): Promise<SectionBody> {
-  const probes = log.filter(
-    (r): r is StepRecord & { health: HealthSnapshot } => r.health !== undefined && r.health !== null,
-  );
-  const measured = healthMetricNames(probes);
-  const metrics = healthChartMetrics(config).filter((m) => measured.includes(m));
-  if (metrics.length === 0) return { absent: 'not measured in this run: the log holds no health numbers (probes).' };
-  const last = parseHealthSnapshot(
-    probes[probes.length - 1].health,
-    `log.jsonl step ${probes[probes.length - 1].step}`,
-  );
-  const spec = healthChartSpec(probes, { metrics, thresholds: healthThresholds(last, config.normalizeEmbeddings) });
-  return {
-    html: chartFigureHtml(
-      'health',
-      await renderSvg(spec, 'health'),
-      `Health of a fixed probe batch of ${last.rows} training samples, measured every ${config.probeEvery} steps; ratios are to the first probe. Dashed red lines: the collapse detector's thresholds.`,
-    ),
   };
 }
 

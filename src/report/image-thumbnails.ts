@@ -1,5 +1,6 @@
 import { invalidArgument } from '../errors.js';
 import { sampleSize, type Dataset } from '../data/index.js';
+import { encodePng } from './encode-png.js';
 
 /**
  * Whether a dataset's samples are images the report can show: `[height, width]` (grey) or
@@ -15,7 +16,7 @@ export function isImageShape(sampleShape: readonly number[]): boolean {
 }
 
 /**
- * PNG data URIs (`data:image/png;base64,...`) of the samples at `rows`, encoded by sharp, so a
+ * PNG data URIs (`data:image/png;base64,...`) of the samples at `rows` (`encodePng`), so a
  * report shows images with no file beside it. Values are mapped linearly from the range of the
  * shown samples to 0-255 (images read by deepmetric hold [0, 1]; a .npy may hold anything).
  *
@@ -45,17 +46,17 @@ export async function imageThumbnails(dataset: Dataset, rows: readonly number[])
     }
   }
   const scale = hi > lo ? 255 / (hi - lo) : 0;
-  // sharp is native: imported when a thumbnail is drawn, so that the core bundles for a browser.
-  const { default: sharp } = await import('sharp');
-  return Promise.all(
-    rows.map(async (r) => {
-      const pixels = new Uint8Array(size);
-      const values = dataset.features.subarray(r * size, (r + 1) * size);
-      for (let j = 0; j < size; j++) pixels[j] = Math.round((values[j] - lo) * scale);
-      const png = await sharp(pixels, { raw: { width, height, channels: channels as 1 | 3 } })
-        .png()
-        .toBuffer();
-      return `data:image/png;base64,${png.toString('base64')}`;
-    }),
-  );
+  return rows.map((r) => {
+    const pixels = new Uint8Array(size);
+    const values = dataset.features.subarray(r * size, (r + 1) * size);
+    for (let j = 0; j < size; j++) pixels[j] = Math.round((values[j] - lo) * scale);
+    const png = encodePng(pixels, width, height, channels as 1 | 3);
+    return `data:image/png;base64,${base64(png)}`;
+  });
+}
+
+function base64(bytes: Uint8Array): string {
+  let text = '';
+  for (const b of bytes) text += String.fromCharCode(b);
+  return btoa(text);
 }

@@ -1,7 +1,7 @@
 export { writeReport } from './write-report.js';
 export { buildReport, MAP_METHODS } from './build-report.js';
 export type { BuildReportOptions, MapMethod } from './build-report.js';
-export { reportHtml } from './report-html.js';
+export { reportHtml, REPORT_STYLE } from './report-html.js';
 export { REPORT_SECTIONS } from './report-page.js';
 export type { ReportPage, SectionBody, SectionId } from './report-page.js';
 export { renderSvg, CHART_CONFIG } from './render-svg.js';
@@ -33,3 +33,7 @@ export { metricsHtml } from './metrics-html.js';
 export { neighbourGridHtml } from './neighbour-grid-html.js';
 export type { GridImage } from './neighbour-grid-html.js';
 export { escapeHtml } from './escape-html.js';
+export { buildEmbeddingsReport } from './build-embeddings-report.js';
+export type { EmbeddingsReportInput, EmbeddingsReportOptions, EmbeddingMatrix } from './build-embeddings-report.js';
+export { healthSection } from './health-section.js';
+export { trainingSection } from './training-section.js';

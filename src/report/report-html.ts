@@ -29,7 +29,7 @@ export function reportHtml(page: ReportPage): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="deepmetric">
 <title>${escapeHtml(page.title)}</title>
-<style>${STYLE}</style>
+<style>${REPORT_STYLE}</style>
 </head>
 <body>
 <header>
@@ -45,7 +45,8 @@ ${sections.join('\n')}
 `;
 }
 
-const STYLE = `
+/** The report's style sheet: the web app shows the report's sections with it too. */
+export const REPORT_STYLE = `
 :root { color-scheme: light; --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --soft: #f6f8fa;
   --good: #1a7f37; --warn: #9a6700; --bad: #cf222e; }
 * { box-sizing: border-box; }

@@ -29,11 +29,13 @@ export interface OpenedPage {
 }
 
 /**
- * Opens a local HTML file in a new headless chromium with an empty profile (a temporary
- * user-data-dir), recording console errors, uncaught page errors and every request other than the
- * file itself: a self-contained page makes none.
+ * Opens a local HTML file, or a page served on this machine (an http:// address), in a new
+ * headless chromium with an empty profile (a temporary user-data-dir), recording console errors,
+ * uncaught page errors and every request other than the file itself (for a served page: outside
+ * its origin): a self-contained page makes none.
  */
 export async function openInChromium(path: string, viewport = { width: 1200, height: 900 }): Promise<OpenedPage> {
+  const served = /^https?:\/\//.test(path);
   const profile = await mkdtemp(join(tmpdir(), 'dm-chromium-'));
   let context: BrowserContext;
   try {
@@ -42,7 +44,8 @@ export async function openInChromium(path: string, viewport = { width: 1200, hei
       args: CHROMIUM_ARGS,
       headless: true,
       viewport,
-      offline: true,
+      // A served page needs its own server; what it asks of any other is recorded below.
+      offline: !served,
     });
   } catch (error) {
     await rm(profile, { recursive: true, force: true });
@@ -53,7 +56,8 @@ export async function openInChromium(path: string, viewport = { width: 1200, hei
     await rm(profile, { recursive: true, force: true });
   };
   try {
-    const url = pathToFileURL(resolve(path)).href;
+    const url = served ? path : pathToFileURL(resolve(path)).href;
+    const own = (request: string) => (served ? new URL(request).origin === new URL(url).origin : request === url);
     const errors: string[] = [];
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (message) => {
@@ -61,7 +65,9 @@ export async function openInChromium(path: string, viewport = { width: 1200, hei
     });
     page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
     page.on('request', (request) => {
-      if (request.url() !== url && !request.url().startsWith('data:')) errors.push(`request: ${request.url()}`);
+      const address = request.url();
+      if (!own(address) && !address.startsWith('data:') && !address.startsWith('blob:'))
+        errors.push(`request: ${address}`);
     });
     page.on('requestfailed', (request) => errors.push(`failed request: ${request.url()}`));
     await page.goto(url, { waitUntil: 'load' });

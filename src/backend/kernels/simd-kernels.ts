@@ -156,7 +156,7 @@ function backendMemory(backend: BackendWasm): WebAssembly.Memory {
       "deepmetric's SIMD kernels could not find the wasm backend's memory (`wasm.asm.memory`); this tfjs-backend-wasm is not 4.22.",
     );
   }
-  if (memory.buffer instanceof SharedArrayBuffer) {
+  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) {
     throw new DeepmetricError(
       'backend',
       "deepmetric's SIMD kernels do not support the multithreaded wasm backend (shared memory); start it single-threaded.",
