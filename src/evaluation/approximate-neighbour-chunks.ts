@@ -14,6 +14,13 @@ import { withoutSelf } from './without-self.js';
 const SEARCH_ROWS = 8192;
 
 /**
+ * Candidates searched beyond the k (+ 1) kept, so that references tied at the k-th distance are
+ * ordered by index, as exact search orders them, before the list is cut: a tie group straddling
+ * the cut is otherwise cut wherever the graph search happened to meet its members.
+ */
+const TIE_MARGIN = 8;
+
+/**
  * Approximate k-NN with the same contract as `forEachNeighbourChunk`: the references go into a
  * USearch HNSW index (the distance's metric, see `vectorIndexMetric`), the queries are searched in
  * chunks, and each chunk's neighbours are given nearest first with ties ordered by the lower
@@ -36,9 +43,10 @@ export function forEachApproximateNeighbourChunk(
   const [numReferences, dim] = reference.shape;
   const referenceRows = rowsFor(reference, distance);
   const queryRows = query === reference ? referenceRows : rowsFor(query, distance);
+  const wanted = Math.min(numReferences, taken + TIE_MARGIN);
   const index = buildVectorIndex(referenceRows, numReferences, dim, metric, {
     ...resolved,
-    expansionSearch: Math.max(resolved.expansionSearch, taken),
+    expansionSearch: Math.max(resolved.expansionSearch, wanted),
   });
   const numQueries = query.shape[0];
   const batchSize = search.batchSize ?? SEARCH_ROWS;
@@ -48,18 +56,18 @@ export function forEachApproximateNeighbourChunk(
       index,
       queryRows.subarray(start * dim, (start + rows) * dim),
       rows,
-      taken,
+      wanted,
       resolved.threads,
     );
-    orderTies(found.keys, found.distances, rows, taken);
+    orderTies(found.keys, found.distances, rows, wanted);
     const indices = new Int32Array(rows * k);
     const raw = withDistances ? new Float32Array(rows * k) : null;
     for (let r = 0; r < rows; r++) {
       if (excludeSelf) {
-        withoutSelf(found.keys, found.distances, r * taken, taken, start + r, indices, raw, r * k);
+        withoutSelf(found.keys, found.distances, r * wanted, taken, start + r, indices, raw, r * k);
       } else {
-        indices.set(found.keys.subarray(r * taken, r * taken + k), r * k);
-        raw?.set(found.distances.subarray(r * taken, r * taken + k), r * k);
+        indices.set(found.keys.subarray(r * wanted, r * wanted + k), r * k);
+        raw?.set(found.distances.subarray(r * wanted, r * wanted + k), r * k);
       }
     }
     const distances =
@@ -80,13 +88,13 @@ export function rowsFor(x: tf.Tensor2D, distance: BaseDistance): Float32Array {
 }
 
 /** Within each row's candidates (sorted by distance), equal distances ordered by lower index, as exact search orders them. */
-function orderTies(keys: Int32Array, distances: Float32Array, rows: number, taken: number): void {
+function orderTies(keys: Int32Array, distances: Float32Array, rows: number, width: number): void {
   for (let r = 0; r < rows; r++) {
-    const from = r * taken;
+    const from = r * width;
     let j = 0;
-    while (j < taken) {
+    while (j < width) {
       let end = j + 1;
-      while (end < taken && distances[from + end] === distances[from + j]) end++;
+      while (end < width && distances[from + end] === distances[from + j]) end++;
       if (end - j > 1) keys.subarray(from + j, from + end).sort();
       j = end;
     }
