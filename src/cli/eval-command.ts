@@ -1,13 +1,19 @@
 import { access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { float, int } from './flag-parsers.js';
 import { initBackend, type BackendChoice } from '../backend/index.js';
 import { invalidArgument, invalidInput } from '../errors.js';
 import { readJsonObject } from '../io/index.js';
 import { loadData, type Dataset } from '../data/index.js';
 import { embedDataset, loadModel } from '../models/index.js';
-import { compareWithRaw, type EvaluationMetrics } from '../evaluation/index.js';
+import {
+  compareWithRaw,
+  KNN_METHODS,
+  type EvaluationMetrics,
+  type KnnMethod,
+  type RawComparison,
+} from '../evaluation/index.js';
 import { METRIC_LABELS } from '../report/index.js';
 import { CONFIG_JSON, dataOptions, resolveConfig, type TrainConfig } from '../run/index.js';
 import { backendOption } from './backend-option.js';
@@ -23,6 +29,8 @@ export interface EvalFlags extends DataSourceFlags {
   seed?: number;
   /** Neighbours per query: a count, 'max-bin-count', or omitted for every other sample. */
   k?: number | 'max-bin-count';
+  /** Neighbour search: every pair ('exact', default) or a USearch HNSW index ('approximate'). */
+  knn?: KnnMethod;
   json?: boolean;
   backend: BackendChoice;
 }
@@ -39,8 +47,12 @@ export interface EvalResult {
   classes: number;
   /** Neighbours searched per query. */
   k: number;
+  /** How the neighbours were searched; with 'approximate', each column's `approximation` reports its recall. */
+  knn: KnnMethod;
   embedding: EvaluationMetrics;
   raw: EvaluationMetrics;
+  /** With `--knn approximate`: each column's index, recall@k against exact search and subset difference. */
+  approximation?: RawComparison['approximation'];
 }
 
 /**
@@ -80,6 +92,7 @@ export async function evalCommand(flags: EvalFlags): Promise<EvalResult> {
         k: flags.k === 'max-bin-count' ? 'maxBinCount' : (flags.k ?? null),
         seed: split.seed,
         embeddingsName: `the embeddings of ${flags.model}`,
+        knn: flags.knn ?? 'exact',
       });
       return {
         model: flags.model,
@@ -90,8 +103,10 @@ export async function evalCommand(flags: EvalFlags): Promise<EvalResult> {
         samples: comparison.samples,
         classes: comparison.classes,
         k: comparison.embedding.k,
+        knn: flags.knn ?? 'exact',
         embedding: comparison.embedding,
         raw: comparison.raw,
+        ...(comparison.approximation === undefined ? {} : { approximation: comparison.approximation }),
       };
     } finally {
       embeddings.dispose();
@@ -114,8 +129,24 @@ export function formatEvalResult(result: EvalResult): string {
     );
   }
   lines.push(
-    `retrieval: each sample queries the ${result.k} nearest others (Euclidean); k-means: ${result.classes} clusters`,
+    `retrieval: each sample queries the ${result.k} nearest others (Euclidean${result.knn === 'approximate' ? ', approximate' : ''}); k-means: ${result.classes} clusters`,
   );
+  for (const [name, report] of [
+    ['embeddings', result.approximation?.embedding],
+    ['raw input', result.approximation?.raw],
+  ] as const) {
+    if (report === undefined) continue;
+    const { connectivity, expansionAdd, expansionSearch } = report.settings;
+    lines.push(
+      `approximate k-NN (${name}): ${report.library} ${report.version} HNSW (${report.metric}, connectivity ${connectivity}, expansion ${expansionAdd}/${expansionSearch}), recall@${report.recall.k} ${fixed(report.recall.recallAtK)} against exact search on ${report.recall.queries} sampled queries`,
+    );
+    if (report.subset !== null) {
+      const d = report.subset.difference;
+      lines.push(
+        `  on a ${report.subset.rows}-row subset, approximate - exact: precision@1 ${signed(d.precisionAt1)}, R-precision ${signed(d.rPrecision)}, MAP@R ${signed(d.meanAveragePrecisionAtR)}`,
+      );
+    }
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -142,6 +173,14 @@ export function evalCommandSpec(run: (flags: EvalFlags) => Promise<void>): Comma
     )
     .option('--seed <n>', "seed of the split and of k-means (default: the run's, else 0)", int)
     .option('--k <n>', "neighbours per query: a count or 'max-bin-count' (default: every other sample)", kFlag)
+    .addOption(
+      new Option(
+        '--knn <method>',
+        'neighbour search: every pair, or a USearch HNSW index (reports its recall against exact search)',
+      )
+        .choices(KNN_METHODS)
+        .default('exact'),
+    )
     .option('--json', 'print the result as JSON')
     .addOption(backendOption())
     .action(async (flags: EvalFlags) => run(flags));
@@ -185,6 +224,10 @@ function checkInputShape(modelShape: Array<number | null>, data: Dataset, modelD
       `has samples of shape [${data.sampleShape.join(', ')}], but the model ${modelDir} takes [${expected}]: evaluate it on data like the data it was trained on`,
     );
   }
+}
+
+function signed(x: number): string {
+  return `${x > 0 ? '+' : ''}${fixed(x)}`;
 }
 
 function fixed(x: number): string {

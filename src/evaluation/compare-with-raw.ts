@@ -6,6 +6,8 @@ import { clusteringMetrics, type ClusteringMetrics } from './clustering-metrics.
 import { kMeans } from './k-means.js';
 import { retrievalMetrics, type RetrievalMetrics } from './retrieval-metrics.js';
 import { Random } from '../random.js';
+import type { KnnMethod } from './knn-method.js';
+import type { ApproximationReport } from './approximation-report.js';
 
 /** Retrieval and clustering quality of one set of vectors. */
 export interface EvaluationMetrics extends RetrievalMetrics, ClusteringMetrics {}
@@ -18,6 +20,8 @@ export interface RawComparison {
   samples: number;
   /** Classes present among the rows (k of k-means). */
   classes: number;
+  /** With `knn: 'approximate'`: each column's report of its approximation (recall@k, subset difference). */
+  approximation?: { embedding: ApproximationReport; raw: ApproximationReport };
 }
 
 export interface CompareWithRawOptions {
@@ -27,6 +31,8 @@ export interface CompareWithRawOptions {
   seed?: number;
   /** Where the embeddings came from (e.g. the model folder), for error messages. Default 'embeddings'. */
   embeddingsName?: string;
+  /** Neighbour search of the retrieval metrics, for both columns (see `retrievalMetrics`). Default 'exact'. */
+  knn?: KnnMethod;
 }
 
 /**
@@ -50,7 +56,7 @@ export function compareWithRaw(
   dataset: Dataset,
   options: CompareWithRawOptions = {},
 ): RawComparison {
-  const { k = null, seed = 0, embeddingsName = 'embeddings' } = options;
+  const { k = null, seed = 0, embeddingsName = 'embeddings', knn = 'exact' } = options;
   if (!(embeddings instanceof tf.Tensor) || embeddings.rank !== 2) {
     throw invalidArgument(
       `Argument \`embeddings\` must be a 2-D tensor (rows x dimensions). Received: ${describeValue(embeddings)}`,
@@ -75,12 +81,13 @@ export function compareWithRaw(
   }
   const raw = rawFeatures(dataset);
   try {
-    return {
-      embedding: evaluate(embeddings, dataset.labels, classes, k, seed),
-      raw: evaluate(raw, dataset.labels, classes, k, seed),
-      samples: n,
-      classes,
-    };
+    const embedding = evaluate(embeddings, dataset.labels, classes, k, seed, knn);
+    const rawMetrics = evaluate(raw, dataset.labels, classes, k, seed, knn);
+    const comparison: RawComparison = { embedding: embedding.metrics, raw: rawMetrics.metrics, samples: n, classes };
+    if (embedding.approximation !== undefined && rawMetrics.approximation !== undefined) {
+      comparison.approximation = { embedding: embedding.approximation, raw: rawMetrics.approximation };
+    }
+    return comparison;
   } finally {
     raw.dispose();
   }
@@ -121,10 +128,17 @@ function evaluate(
   classes: number,
   k: CompareWithRawOptions['k'],
   seed: number,
-): EvaluationMetrics {
-  const retrieval = retrievalMetrics({ query: x, queryLabels: labels, k });
+  knn: KnnMethod,
+): { metrics: EvaluationMetrics; approximation?: ApproximationReport } {
+  const { approximation, ...retrieval } = retrievalMetrics({
+    query: x,
+    queryLabels: labels,
+    k,
+    knn,
+    approximation: { seed },
+  });
   const clusters = kMeans(x, classes, { rng: new Random(seed) }).labels;
-  return { ...retrieval, ...clusteringMetrics(labels, clusters) };
+  return { metrics: { ...retrieval, ...clusteringMetrics(labels, clusters) }, approximation };
 }
 
 function checkFiniteRows(embeddings: tf.Tensor2D, dataset: Dataset, name: string): void {

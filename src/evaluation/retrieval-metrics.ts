@@ -60,7 +60,11 @@ export interface RetrievalMetrics {
   meanReciprocalRank: number;
   /** The k that was searched (PML's `num_k`), after resolving `'maxBinCount'` or all references. */
   k: number;
-  /** With `knn: 'approximate'`: the index used, its measured recall@k and the subset comparison. */
+}
+
+/** What `retrievalMetrics` returns: the metrics, and with `knn: 'approximate'` the report of the approximation. */
+export interface RetrievalMetricsResult extends RetrievalMetrics {
+  /** The index used, its measured recall@k and the subset comparison; only with `knn: 'approximate'`. */
   approximation?: ApproximationReport;
 }
 
@@ -92,11 +96,11 @@ export interface RetrievalMetrics {
  * // a separate gallery:
  * dm.retrievalMetrics({ query, queryLabels, reference: gallery, referenceLabels: galleryLabels });
  */
-export function retrievalMetrics(options: RetrievalMetricsOptions): RetrievalMetrics {
+export function retrievalMetrics(options: RetrievalMetricsOptions): RetrievalMetricsResult {
   return computeRetrievalMetrics(options, true);
 }
 
-function computeRetrievalMetrics(options: RetrievalMetricsOptions, report: boolean): RetrievalMetrics {
+function computeRetrievalMetrics(options: RetrievalMetricsOptions, report: boolean): RetrievalMetricsResult {
   if (options === null || typeof options !== 'object') {
     throw invalidArgument(`Argument \`options\` must be an object. Received: ${String(options)}`);
   }
