@@ -4,6 +4,9 @@ import { initBackend, type BackendChoice } from '../backend/index.js';
 import { invalidArgument, invalidInput } from '../errors.js';
 import {
   EMBEDDING_FORMATS,
+  expandShardGlob,
+  isShardGlob,
+  readShardChunks,
   isTrainingLogDir,
   loadData,
   readEmbeddings,
@@ -14,10 +17,15 @@ import {
   diagnose,
   embeddingHealth,
   formatHealthReport,
+  healthPartial,
+  mergeHealthPartials,
+  parseHealthPartial,
+  StreamingHealth,
   healthSnapshot,
   logHistory,
   parseHealthSnapshot,
   VERDICTS,
+  type HealthMetrics,
   type HealthReport,
   type HealthSnapshot,
   type PairSample,
@@ -30,6 +38,7 @@ import { finalHealth } from '../run/index.js';
 import { dataOptions, parseLabelColumn } from '../run/index.js';
 import { CONFIG_JSON, LOG_JSONL, SUMMARY_JSON } from '../run/index.js';
 import { nodeModule } from '../io/node-module.js';
+import { readJsonFile, writeFileAtomic } from '../io/index.js';
 import type { EmbeddingsReportInput } from '../report/index.js';
 import { backendOption } from './backend-option.js';
 
@@ -59,8 +68,17 @@ export interface DiagnoseFlags {
   /** A log's loss margin (default: TripletMarginLoss's 0.05). */
   margin?: number;
   json?: boolean;
+  /** Write the mergeable state of this input (a shard) to this JSON file; the verdict is still the input's. */
+  partial?: string;
+  /** Diagnose the union of these partial-result files (paths or globs) instead of an input. */
+  merge?: string[];
+  /** Global index of the input's first row (the rows of the shards before it), for --partial. Default 0. */
+  rowOffset?: number;
   backend: BackendChoice;
 }
+
+/** A single .npy file above this size is read in chunks (as a shard glob always is), never whole. */
+export const STREAM_NPY_BYTES = 256 * 1024 * 1024;
 
 /** What `deepmetric diagnose` concluded, with what it read. */
 export interface DiagnoseResult {
@@ -85,15 +103,44 @@ export interface DiagnoseResult {
  * - an embeddings file (`.npy` n x d, or `.csv` with one row per embedding), e.g. a PyTorch model's
  *   outputs saved with numpy, with `--labels FILE` for the separation numbers and `--reference FILE`
  *   (embeddings of the same rows from an earlier model) for the fall of the spread. Without a
- *   training log the report says what it cannot tell (`limits`).
+ *   training log the report says what it cannot tell (`limits`);
+ * - shards given as a glob (`'shards/part-*.npy'`, Parquet likewise; labels as a glob of as many
+ *   files, matched in sorted order), or one `.npy` larger than STREAM_NPY_BYTES: read in chunks in
+ *   one pass with bounded memory (`StreamingHealth`: the sums over every row, the pair numbers on a
+ *   seeded sample of 4096 rows, with standard errors); `--partial FILE` writes that state for a
+ *   later `--merge`, `--row-offset N` placing the shard's rows in the whole;
+ * - `--merge PARTIALS` (no input): the health of the union of partial-result files.
  *
  * Throws DeepmetricError ('invalid-input' / 'invalid-argument': exit 2) on unreadable input.
  *
  * @example
  * const { report, exitCode } = await diagnoseCommand('runs/try', { backend: 'auto' });
  */
-export async function diagnoseCommand(input: string, flags: DiagnoseFlags): Promise<DiagnoseResult> {
+export async function diagnoseCommand(input: string | undefined, flags: DiagnoseFlags): Promise<DiagnoseResult> {
   const { existsSync, statSync } = nodeModule('node:fs');
+  if (flags.merge !== undefined) {
+    if (input !== undefined) {
+      throw invalidArgument(
+        `--merge takes partial-result files, not an input (${input}): deepmetric diagnose --merge 'parts/*.json'`,
+      );
+    }
+    if (flags.partial !== undefined)
+      throw invalidArgument('--partial and --merge exclude each other: merge the partials, then diagnose.');
+    return withExitCode(await diagnoseMerge(flags.merge, flags));
+  }
+  if (input === undefined) {
+    throw invalidArgument('diagnose needs an INPUT (a run directory, embeddings or a shard glob), or --merge PARTIALS');
+  }
+  if (flags.rowOffset !== undefined && flags.partial === undefined) {
+    throw invalidArgument('--row-offset applies with --partial: it places a shard measured alone in the whole.');
+  }
+  const large =
+    input.toLowerCase().endsWith('.npy') &&
+    existsSync(input) &&
+    statSync(input).isFile() &&
+    statSync(input).size > STREAM_NPY_BYTES;
+  if (isShardGlob(input) || flags.partial !== undefined || large)
+    return withExitCode(await diagnoseStream(input, flags));
   if (!existsSync(input))
     throw invalidInput(
       input,
@@ -107,7 +154,11 @@ export async function diagnoseCommand(input: string, flags: DiagnoseFlags): Prom
     : folder
       ? await diagnoseRun(input, flags)
       : await diagnoseEmbeddings(input, flags);
-  return { ...report, exitCode: report.report.verdict === 'healthy' ? 0 : 1 };
+  return withExitCode(report);
+}
+
+function withExitCode(result: Omit<DiagnoseResult, 'exitCode'>): DiagnoseResult {
+  return { ...result, exitCode: result.report.verdict === 'healthy' ? 0 : 1 };
 }
 
 /**
@@ -316,16 +367,124 @@ async function diagnoseEmbeddings(path: string, flags: DiagnoseFlags): Promise<O
   const run = flags.raw ? { normalize: false, normalizeEmbeddings: false } : null;
   const report = diagnose({ health: healthSnapshot(metrics, labels, reference), run, remedyTerms: 'pytorch' });
   if (metrics.pairSample !== undefined) report.limits.push(sampleLimit(metrics.pairSample));
-  const unit = Math.abs(metrics.norms.min - 1) < 1e-3 && Math.abs(metrics.norms.max - 1) < 1e-3;
   const description =
     `diagnose: ${path}: ${matrix.rows} embeddings x ${matrix.dim} dimensions, ${labels === null ? 'no labels' : `${new Set(labels).size} classes`}, ` +
-    `${metrics.nonFinite.count > 0 ? `${metrics.nonFinite.count} NaN or infinite values in ${metrics.nonFinite.rows} rows` : unit ? 'unit norms (normalized)' : `norms ${metrics.norms.min.toPrecision(3)}-${metrics.norms.max.toPrecision(3)} (raw)`}` +
+    `${normsPhrase(metrics)}` +
     `${reference === null ? '' : `, reference ${flags.reference}`}; no training log`;
   return {
     report,
     description,
     shown: { embeddings: matrix, labels, reference: referenceMatrix, raw: flags.raw ?? false },
   };
+}
+
+/** The description's word on the values: non-finite entries, unit norms, or the range of the norms. */
+function normsPhrase(metrics: HealthMetrics): string {
+  if (metrics.nonFinite.count > 0)
+    return `${metrics.nonFinite.count} NaN or infinite values in ${metrics.nonFinite.rows} rows`;
+  const unit = Math.abs(metrics.norms.min - 1) < 1e-3 && Math.abs(metrics.norms.max - 1) < 1e-3;
+  return unit
+    ? 'unit norms (normalized)'
+    : `norms ${metrics.norms.min.toPrecision(3)}-${metrics.norms.max.toPrecision(3)} (raw)`;
+}
+
+/** The flags a streamed input (shards, a large .npy, --partial) cannot take: they need every row at once. */
+const STREAM_REFUSED = {
+  '--reference': 'reference',
+  '--labels-key': 'labelsKey',
+  '--csv-header': 'csvHeader',
+} as const;
+
+/**
+ * Shards (a glob), a large .npy or an input for --partial: read in chunks into a StreamingHealth,
+ * shard by shard in sorted order, the labels files matched to the shards in the same order.
+ */
+async function diagnoseStream(input: string, flags: DiagnoseFlags): Promise<Omit<DiagnoseResult, 'exitCode'>> {
+  const where = `an input read in chunks (${input}: shards, a .npy over ${STREAM_NPY_BYTES / 2 ** 20} MiB, or --partial)`;
+  refuse(STREAM_REFUSED, flags, `a single file read whole, not to ${where}`);
+  refuse(LOG_FLAGS, flags, `a training log directory (TensorBoard, or step-<n> snapshots), not to ${input}`);
+  const labelFiles = flags.labels === undefined ? null : await expandShardGlob(flags.labels);
+  // 'part-*.npy' also matches 'part-*.labels.npy' in the same folder: a labels file is never a shard.
+  const shards = (await expandShardGlob(input)).filter((file) => labelFiles === null || !labelFiles.includes(file));
+  if (shards.length === 0) throw invalidInput(input, `matches only the labels files of --labels ${flags.labels}`);
+  if (labelFiles !== null && labelFiles.length !== shards.length) {
+    throw invalidArgument(
+      `${input} matches ${shards.length} embeddings files but --labels ${flags.labels} matches ${labelFiles.length} labels files: give one labels file per shard, matched in sorted order (first: ${shards[0]} with ${labelFiles[0]})`,
+    );
+  }
+  if (flags.labels !== undefined && flags.labelColumn !== undefined) {
+    throw invalidArgument('Give the labels either with --labels or with --label-column, not both.');
+  }
+  await initBackend(flags.backend);
+  let health: StreamingHealth | null = null;
+  const chunks = readShardChunks(shards, {
+    labels: labelFiles,
+    rowOffset: flags.rowOffset ?? 0,
+    key: flags.key ?? null,
+    labelColumn: flags.labelColumn === undefined ? null : parseLabelColumn(flags.labelColumn),
+  });
+  for await (const chunk of chunks) {
+    health ??= new StreamingHealth(chunk.dim, chunk.labels !== null);
+    health.add(chunk.data, chunk.rows, chunk.labels, chunk.firstRow, chunk.shard);
+  }
+  if (health === null) throw invalidInput(input, 'holds no rows');
+  if (flags.partial !== undefined) await writeFileAtomic(flags.partial, `${JSON.stringify(healthPartial(health))}\n`);
+  const what =
+    shards.length === 1
+      ? shards[0]
+      : `${input}: ${shards.length} shards (${shards[0]} .. ${shards[shards.length - 1]})`;
+  const result = streamedResult(health, what, flags);
+  if (flags.partial !== undefined) {
+    const first = health.ranges[0].start;
+    result.description += `; partial result of rows ${first}..${first + health.rows - 1} written to ${flags.partial}`;
+  }
+  return result;
+}
+
+/** `--merge`: the health of the union of partial-result files, each refused when it does not fit the first. */
+async function diagnoseMerge(patterns: string[], flags: DiagnoseFlags): Promise<Omit<DiagnoseResult, 'exitCode'>> {
+  refuse(FILE_FLAGS, flags, 'an input, not to --merge: the partial results hold their own labels');
+  refuse(LOG_FLAGS, flags, 'a training log directory, not to --merge');
+  if (flags.rowOffset !== undefined) throw invalidArgument('--row-offset applies with --partial, not to --merge.');
+  const files: string[] = [];
+  for (const pattern of patterns)
+    for (const file of await expandShardGlob(pattern)) if (!files.includes(file)) files.push(file);
+  if (files.length === 0) throw invalidArgument('--merge needs at least one partial-result file');
+  const parts = [];
+  for (const file of files) parts.push({ file, health: parseHealthPartial(await readJsonFile(file), file) });
+  const health = mergeHealthPartials(parts);
+  await initBackend(flags.backend);
+  const result = streamedResult(
+    health,
+    `${files.length} partial results (${files[0]}${files.length > 1 ? ` .. ${files[files.length - 1]}` : ''})`,
+    flags,
+  );
+  const sorted = [...health.ranges].sort((a, b) => a.start - b.start);
+  const gaps: string[] = [];
+  let next = 0;
+  for (const r of sorted) {
+    if (r.start > next) gaps.push(`${next}..${r.start - 1}`);
+    next = Math.max(next, r.start + r.rows);
+  }
+  if (gaps.length > 0) {
+    result.report.limits.push(
+      `The partial results leave global rows ${gaps.slice(0, 5).join(', ')}${gaps.length > 5 ? ', ...' : ''} out: a shard may be missing (or its --row-offset was wrong).`,
+    );
+  }
+  return result;
+}
+
+/** The verdict of a StreamingHealth, described as `diagnoseEmbeddings` describes a file. */
+function streamedResult(health: StreamingHealth, what: string, flags: DiagnoseFlags): Omit<DiagnoseResult, 'exitCode'> {
+  const metrics = health.metrics();
+  const classes = health.withLabels ? health.classIds() : null;
+  const run = flags.raw ? { normalize: false, normalizeEmbeddings: false } : null;
+  const report = diagnose({ health: healthSnapshot(metrics, classes), run, remedyTerms: 'pytorch' });
+  if (metrics.pairSample !== undefined) report.limits.push(sampleLimit(metrics.pairSample));
+  const description =
+    `diagnose: ${what}: ${metrics.rows} embeddings x ${metrics.dim} dimensions, ${classes === null ? 'no labels' : `${classes.length} classes`}, ` +
+    `${normsPhrase(metrics)}; read in chunks; no training log`;
+  return { report, description, shown: null };
 }
 
 /** What a sampled measurement of the pairs means for the numbers, in the report's `limits`. */
@@ -344,16 +503,19 @@ function sampleLimit(sample: PairSample): string {
  * @example
  * program.addCommand(diagnoseCommandSpec(async (input, flags) => print(await diagnoseCommand(input, flags))));
  */
-export function diagnoseCommandSpec(run: (input: string, flags: DiagnoseFlags) => Promise<void>): Command {
+export function diagnoseCommandSpec(run: (input: string | undefined, flags: DiagnoseFlags) => Promise<void>): Command {
   return new Command('diagnose')
     .description(
       `Diagnose embedding collapse in a run directory or an embeddings file (${EMBEDDING_FORMATS.join(', ')}): verdict (${VERDICTS.join(', ')}), evidence, likely causes and remedies. Exit 0 healthy, 1 not, 2 bad input.`,
     )
     .argument(
-      '<input>',
-      `a run directory written by \`deepmetric train\`, or embeddings (${EMBEDDING_FORMATS.join(', ')})`,
+      '[input]',
+      `a run directory written by \`deepmetric train\`, embeddings (${EMBEDDING_FORMATS.join(', ')}), or shards as a quoted glob ('shards/part-*.npy', .parquet likewise; * and ? in the file name)`,
     )
-    .option('--labels <file>', 'labels of an embeddings file: .npy of integers, or text with one label per line')
+    .option(
+      '--labels <file>',
+      "labels of an embeddings file: .npy of integers, or text with one label per line; of shards, a quoted glob of one integer labels file per shard ('shards/part-*.labels.npy', matched in sorted order)",
+    )
     .option('--label-column <col>', 'the .csv or Parquet column holding the labels (index, or header name)')
     .option('--key <name>', 'the embeddings array of an .npz / safetensors file, or the Parquet embedding column')
     .option('--labels-key <name>', 'the labels array of an .npz / safetensors file')
@@ -373,6 +535,27 @@ export function diagnoseCommandSpec(run: (input: string, flags: DiagnoseFlags) =
     .option('--mined-tag <tag>', 'the mined-count series of a log (default: mined_triplets, num_triplets, ...)')
     .option('--margin <m>', "a log's loss margin (default 0.05, PML's TripletMarginLoss)", parseFloat)
     .option('--json', 'print one JSON object: { verdict, onsetStep, causes, evidence, findings, limits }')
+    .option(
+      '--partial <file>',
+      "also write this input's mergeable state (sums, label counts, pair sample) to a JSON file, for --merge",
+    )
+    .option(
+      '--row-offset <n>',
+      'with --partial: the global index of the first row (the rows of the shards before this one; default 0)',
+      parseRowOffset,
+    )
+    .option(
+      '--merge <partials...>',
+      "diagnose the union of partial-result files (paths or quoted globs: 'parts/*.json') instead of an input",
+    )
     .addOption(backendOption())
     .action(async (input: string, flags: DiagnoseFlags) => run(input, flags));
+}
+
+function parseRowOffset(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
+    throw invalidArgument(`--row-offset must be an integer >= 0. Received: ${value}`);
+  }
+  return n;
 }

@@ -49,3 +49,8 @@ export type { ProjectorEmbedding } from './read-projector.js';
 export type { ScalarSeries, EmbeddingSnapshot, TrainingLog } from './training-log.js';
 export { readTrainingLog, isTrainingLogDir } from './read-training-log.js';
 export type { ReadTrainingLogOptions } from './read-training-log.js';
+export { readNpyChunks, readNpyMatrixHeader } from './read-npy-chunks.js';
+export type { NpyChunk, NpyMatrixHeader } from './read-npy-chunks.js';
+export { expandShardGlob, isShardGlob } from './expand-shard-glob.js';
+export { readShardChunks } from './read-shard-chunks.js';
+export type { ShardChunk, ReadShardChunksOptions } from './read-shard-chunks.js';
