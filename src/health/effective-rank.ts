@@ -1,4 +1,5 @@
 import { invalidArgument } from '../errors.js';
+import { portableExp, portableLog } from '../linalg/index.js';
 
 /** RankMe's epsilon, added to each normalized singular value (Garrido et al. 2023). */
 const RANKME_EPS = 1e-7;
@@ -32,7 +33,8 @@ export function effectiveRank(singularValues: ArrayLike<number>): number {
   let entropy = 0;
   for (let k = 0; k < singularValues.length; k++) {
     const p = singularValues[k] / sum + RANKME_EPS;
-    entropy -= p * Math.log(p);
+    // portableLog / portableExp: the same rank to the last bit in a page as in the CLI.
+    entropy -= p * portableLog(p);
   }
-  return Math.exp(entropy);
+  return portableExp(entropy);
 }

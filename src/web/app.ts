@@ -143,6 +143,8 @@ function flags(): DiagnoseRequest['flags'] {
     key: text('opt-key'),
     labelsKey: text('opt-labels-key'),
     labelColumn: text('opt-label-column'),
+    embeddingTag: text('opt-embedding-tag'),
+    run: text('opt-run'),
     margin: margin === undefined ? undefined : parseFloat(margin),
     csvHeader: checked('opt-csv-header'),
     raw: checked('opt-raw'),
@@ -279,6 +281,7 @@ function trainView(): void {
         link('download-model-weights', reply.model[weights], 'application/octet-stream');
       }
       link('download-train-report', reply.reportHtml, 'text/html');
+      link('download-train-log', reply.logJsonl, 'application/x-ndjson');
     };
     worker.postMessage(request);
   });

@@ -93,6 +93,7 @@ async function train(request: TrainRequest): Promise<void> {
   scope.postMessage({
     kind: 'done',
     summaryJson: `${JSON.stringify(summary, null, 2)}\n`,
+    logJsonl: files.sync.readFileSync(paths.log, 'utf8'),
     verdict: summary.verdict?.verdict ?? 'stopped',
     model,
     reportHtml: reportHtml(await buildReport(RUN_DIR)),

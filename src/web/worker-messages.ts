@@ -44,6 +44,8 @@ export type TrainReply =
   | {
       kind: 'done';
       summaryJson: string;
+      /** The run's log.jsonl: one record per logged step. */
+      logJsonl: string;
       verdict: string;
       /** The trained model in tfjs layers format: model.json and its weights, by file name. */
       model: Record<string, ArrayBuffer>;
