@@ -15,6 +15,8 @@ import { evalCommand, evalCommandSpec, formatEvalResult } from './eval-command.j
 import { reportCommand, reportCommandSpec } from './report-command.js';
 import { writeReport } from '../report/index.js';
 import { diagnoseCommand, diagnoseCommandSpec, diagnoseJson, formatDiagnoseResult } from './diagnose-command.js';
+import { indexCommand, indexCommandSpec } from './index-command.js';
+import { formatQueryResult, queryCommand, queryCommandSpec } from './query-command.js';
 import { webCommand, webCommandSpec } from './web-command.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -87,6 +89,20 @@ async function main(argv: string[]): Promise<void> {
       context.out(`deepmetric web: open ${server.url} (Ctrl-C to stop)\n`);
       await new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }));
       await server.close();
+    }),
+  );
+  program.addCommand(
+    indexCommandSpec(async (input, flags) => {
+      const { dir, manifest } = await indexCommand(input, flags);
+      context.out(
+        `wrote a ${manifest.library.name} ${manifest.library.version} index of ${manifest.count} x ${manifest.dim} (${manifest.distance.description}, metric ${manifest.metric}) to ${dir}\n`,
+      );
+    }),
+  );
+  program.addCommand(
+    queryCommandSpec(async (dir, flags) => {
+      const result = await queryCommand(dir, flags);
+      context.out(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatQueryResult(result));
     }),
   );
   // Commander exits on its own by default; route its usage errors to exit status 2 like ours, and
