@@ -6,7 +6,6 @@ import {
   EMBEDDING_FORMATS,
   expandShardGlob,
   isShardGlob,
-  readShardChunks,
   isTrainingLogDir,
   loadData,
   readEmbeddings,
@@ -41,6 +40,7 @@ import { nodeModule } from '../io/node-module.js';
 import { readJsonFile, writeFileAtomic } from '../io/index.js';
 import type { EmbeddingsReportInput } from '../report/index.js';
 import { backendOption } from './backend-option.js';
+import { measureShards } from './measure-shards.js';
 
 export interface DiagnoseFlags {
   /** Labels of an embeddings file (.npy of integers, or text with one label per line). */
@@ -74,6 +74,8 @@ export interface DiagnoseFlags {
   merge?: string[];
   /** Global index of the input's first row (the rows of the shards before it), for --partial. Default 0. */
   rowOffset?: number;
+  /** Threads that read and sum a streamed input (default: 2 for .npy of >= 1,000,000 rows on 2 cores, else 1). */
+  threads?: number;
   backend: BackendChoice;
 }
 
@@ -416,17 +418,13 @@ async function diagnoseStream(input: string, flags: DiagnoseFlags): Promise<Omit
     throw invalidArgument('Give the labels either with --labels or with --label-column, not both.');
   }
   await initBackend(flags.backend);
-  let health: StreamingHealth | null = null;
-  const chunks = readShardChunks(shards, {
+  const options = {
     labels: labelFiles,
     rowOffset: flags.rowOffset ?? 0,
     key: flags.key ?? null,
     labelColumn: flags.labelColumn === undefined ? null : parseLabelColumn(flags.labelColumn),
-  });
-  for await (const chunk of chunks) {
-    health ??= new StreamingHealth(chunk.dim, chunk.labels !== null);
-    health.add(chunk.data, chunk.rows, chunk.labels, chunk.firstRow, chunk.shard);
-  }
+  };
+  const health = await measureShards(shards, options, flags.threads);
   if (health === null) throw invalidInput(input, 'holds no rows');
   if (flags.partial !== undefined) await writeFileAtomic(flags.partial, `${JSON.stringify(healthPartial(health))}\n`);
   const what =
@@ -545,6 +543,11 @@ export function diagnoseCommandSpec(run: (input: string | undefined, flags: Diag
       parseRowOffset,
     )
     .option(
+      '--threads <n>',
+      'threads that read and sum a streamed input (default: 2 for .npy inputs of >= 1,000,000 rows on a machine with 2 cores, else 1)',
+      parseThreads,
+    )
+    .option(
       '--merge <partials...>',
       "diagnose the union of partial-result files (paths or quoted globs: 'parts/*.json') instead of an input",
     )
@@ -557,5 +560,12 @@ function parseRowOffset(value: string): number {
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
     throw invalidArgument(`--row-offset must be an integer >= 0. Received: ${value}`);
   }
+  return n;
+}
+
+function parseThreads(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !(n >= 1))
+    throw invalidArgument(`--threads must be an integer >= 1. Received: ${value}`);
   return n;
 }

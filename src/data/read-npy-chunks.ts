@@ -93,13 +93,20 @@ export async function readNpyMatrixHeader(path: string): Promise<NpyMatrixHeader
  * with a file handle: memory stays two chunks whatever the file's size (the next chunk is read
  * while the caller works on this one). float16 and float64 are converted to float32, the byte
  * order to the host's. A chunk's `data` is overwritten by the chunk after the next: copy what you keep.
+ * `startRow` / `endRow` read rows startRow .. endRow - 1 only (`firstRow` stays the index in the file).
  *
  * @example
  * for await (const { data, rows, firstRow } of readNpyChunks('big.npy')) health.add(data, rows, null, firstRow);
  */
-export async function* readNpyChunks(path: string, options: { chunkRows?: number } = {}): AsyncGenerator<NpyChunk> {
+export async function* readNpyChunks(
+  path: string,
+  options: { chunkRows?: number; startRow?: number; endRow?: number } = {},
+): AsyncGenerator<NpyChunk> {
   const header = await readNpyMatrixHeader(path);
-  const { rows, dim, dtype, littleEndian, dataStart } = header;
+  const { dim, dtype, littleEndian, dataStart } = header;
+  // Rows startRow .. endRow - 1 only (default all): a part of a file for one thread.
+  const rows = Math.min(header.rows, options.endRow ?? header.rows);
+  const startRow = Math.max(0, options.startRow ?? 0);
   const bytesPerRow = dim * BYTES[dtype];
   const chunkRows = Math.max(1, options.chunkRows ?? Math.floor(DEFAULT_CHUNK_BYTES / (dim * 4)));
   const handle = await openInput(path);
@@ -119,8 +126,8 @@ export async function* readNpyChunks(path: string, options: { chunkRows?: number
       return count;
     };
     let which = 0;
-    let pending = rows > 0 ? read(0, 0) : null;
-    for (let start = 0; pending !== null; start += chunkRows, which ^= 1) {
+    let pending = rows > startRow ? read(startRow, 0) : null;
+    for (let start = startRow; pending !== null; start += chunkRows, which ^= 1) {
       const count = await pending;
       const next = start + chunkRows;
       pending = next < rows ? read(next, which ^ 1) : null;

@@ -27,6 +27,11 @@ export interface ReadShardChunksOptions {
   labelColumn?: number | string | null;
   /** Rows per chunk of a `.npy` shard (default about 4 MB of float32). */
   chunkRows?: number;
+  /**
+   * Only the global rows start .. end - 1 (every shard's header is still read and checked): the
+   * part of the shards one thread measures. Default: every row.
+   */
+  window?: { start: number; end: number };
 }
 
 /**
@@ -64,6 +69,34 @@ export async function* readShardChunks(
     }
     if (!parquet && (options.key ?? null) !== null) throw invalidArgument(`--key applies to Parquet shards; ${shard} is .npy`);
     const npyHeader = parquet ? null : await readNpyMatrixHeader(shard);
+    const window = options.window ?? null;
+    if (window !== null && npyHeader !== null) {
+      const from = Math.max(window.start - firstRow, 0);
+      const to = Math.min(window.end - firstRow, npyHeader.rows);
+      if (first === null) first = { shard, dim: npyHeader.dim };
+      else if (npyHeader.dim !== first.dim) {
+        throw invalidInput(
+          shard,
+          `holds ${npyHeader.dim}-dimensional embeddings, but ${first.shard} holds ${first.dim}: every shard must have the same dimensions`,
+        );
+      }
+      if (from < to) {
+        const labels = labelFiles === null ? null : await shardLabels(labelFiles[i], shard, npyHeader.rows);
+        for await (const chunk of readNpyChunks(shard, { chunkRows: options.chunkRows, startRow: from, endRow: to })) {
+          yield {
+            data: chunk.data,
+            rows: chunk.rows,
+            dim: npyHeader.dim,
+            labels: labels === null ? null : labels.subarray(chunk.firstRow, chunk.firstRow + chunk.rows),
+            firstRow: firstRow + chunk.firstRow,
+            shard,
+          };
+        }
+      }
+      firstRow += npyHeader.rows;
+      continue;
+    }
+    if (window !== null) throw invalidArgument('Option `window` applies to .npy shards only');
     const table = parquet
       ? await readParquetEmbeddings(shard, { key: options.key ?? null, labelColumn: options.labelColumn ?? null })
       : null;
@@ -78,13 +111,7 @@ export async function* readShardChunks(
       if (table?.labels !== null && table?.labels !== undefined) {
         throw invalidArgument('Give the labels either with --labels or with --label-column, not both.');
       }
-      labels = await integerLabelsFile(labelFiles[i]);
-      if (labels.length !== rows) {
-        throw invalidInput(
-          labelFiles[i],
-          `holds ${labels.length} labels, but its shard ${shard} holds ${rows} rows (one label per row; shards and labels files are matched in sorted order)`,
-        );
-      }
+      labels = await shardLabels(labelFiles[i], shard, rows);
     } else if (table !== null && table.labels !== null) {
       labels = integerColumn(shard, table.labels);
     }
@@ -116,6 +143,18 @@ export async function* readShardChunks(
     }
     firstRow += rows;
   }
+}
+
+/** The labels of a shard of `rows` rows, one per row. */
+async function shardLabels(file: string, shard: string, rows: number): Promise<Int32Array> {
+  const labels = await integerLabelsFile(file);
+  if (labels.length !== rows) {
+    throw invalidInput(
+      file,
+      `holds ${labels.length} labels, but its shard ${shard} holds ${rows} rows (one label per row; shards and labels files are matched in sorted order)`,
+    );
+  }
+  return labels;
 }
 
 /** A labels file's labels, which must be integers: a text file of strings is numbered per file, which shards cannot share. */

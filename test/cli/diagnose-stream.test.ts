@@ -108,6 +108,13 @@ describe('deepmetric diagnose, streamed: shard globs, --partial, --merge', () =>
       offset += rows;
     }
     assert.deepEqual((await readdir(join(dir, 'parts'))).sort(), ['0.json', '1.json', '2.json', '3.json']);
+    // Two threads, each summing a window of the rows, and merging their partials: the same result.
+    const threaded = await diagnoseCommand(join(dir, 'part-*.npy'), {
+      ...FLAGS,
+      labels: join(dir, 'part-*.labels.npy'),
+      threads: 2,
+    });
+    assertEvidenceClose(threaded.report.evidence, glob.report.evidence, 1e-9);
     const merged = await diagnoseCommand(undefined, { ...FLAGS, merge: [join(dir, 'parts', '*.json')] });
     assert.equal(merged.report.verdict, glob.report.verdict);
     assertEvidenceClose(merged.report.evidence, glob.report.evidence, 1e-9);
