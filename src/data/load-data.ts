@@ -145,8 +145,9 @@ async function loadIdxFolder(dir: string, options: LoadDataOptions): Promise<Dat
 
 async function formatOf(path: string): Promise<Format> {
   let isDir: boolean;
+  const { stat } = nodeModule('node:fs/promises');
   try {
-    isDir = (await nodeModule('node:fs/promises').stat(path)).isDirectory();
+    isDir = (await stat(path)).isDirectory();
   } catch (error) {
     throw invalidInput(
       path,

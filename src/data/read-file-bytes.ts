@@ -8,8 +8,9 @@ import { nodeModule } from '../io/node-module.js';
  */
 export async function readFileBytes(path: string, options: { gunzip?: boolean } = {}): Promise<Uint8Array> {
   let bytes: Uint8Array;
+  const { readFile } = nodeModule('node:fs/promises');
   try {
-    bytes = await nodeModule('node:fs/promises').readFile(path);
+    bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw invalidInput(path, 'no such file', error);
@@ -18,8 +19,9 @@ export async function readFileBytes(path: string, options: { gunzip?: boolean } 
     throw invalidInput(path, `cannot be read: ${(error as Error).message}`, error);
   }
   if (options.gunzip && bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    const { gunzipSync } = nodeModule('node:zlib');
     try {
-      return nodeModule('node:zlib').gunzipSync(bytes);
+      return gunzipSync(bytes);
     } catch (error) {
       throw invalidInput(path, `is not a valid gzip stream (truncated or corrupt): ${(error as Error).message}`, error);
     }

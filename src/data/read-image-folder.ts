@@ -126,8 +126,9 @@ async function decode(
 }
 
 async function listDir(path: string, name: string): Promise<import('node:fs').Dirent[]> {
+  const { readdir } = nodeModule('node:fs/promises');
   try {
-    return await nodeModule('node:fs/promises').readdir(path, { withFileTypes: true });
+    return await readdir(path, { withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw invalidInput(name, 'no such folder', error);

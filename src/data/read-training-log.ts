@@ -46,8 +46,9 @@ interface RunFolder {
  * isTrainingLogDir('lightning_logs'); // true: lightning_logs/version_0/events.out.tfevents.*
  */
 export function isTrainingLogDir(dir: string): boolean {
+  const { statSync } = nodeModule('node:fs');
   try {
-    return nodeModule('node:fs').statSync(dir).isDirectory() && findRuns(dir).length > 0;
+    return statSync(dir).isDirectory() && findRuns(dir).length > 0;
   } catch {
     return false;
   }
@@ -79,8 +80,9 @@ export function isTrainingLogDir(dir: string): boolean {
  */
 export async function readTrainingLog(dir: string, options: ReadTrainingLogOptions = {}): Promise<TrainingLog> {
   let isDir: boolean;
+  const { statSync } = nodeModule('node:fs');
   try {
-    isDir = nodeModule('node:fs').statSync(dir).isDirectory();
+    isDir = statSync(dir).isDirectory();
   } catch (cause) {
     throw invalidInput(dir, 'no such folder', cause);
   }
@@ -108,8 +110,9 @@ function findRuns(dir: string): RunFolder[] {
   const runs: RunFolder[] = [];
   const walk = (path: string) => {
     let entries;
+    const { readdirSync } = nodeModule('node:fs');
     try {
-      entries = nodeModule('node:fs').readdirSync(path, { withFileTypes: true });
+      entries = readdirSync(path, { withFileTypes: true });
     } catch (cause) {
       throw invalidInput(path, `cannot be listed: ${(cause as Error).message}`, cause);
     }

@@ -10,8 +10,9 @@ import { invalidInput } from '../errors.js';
  */
 export async function readJsonFile(path: string, unreadable = 'cannot be read'): Promise<unknown> {
   let text: string;
+  const { readFile } = nodeModule('node:fs/promises');
   try {
-    text = await nodeModule('node:fs/promises').readFile(path, 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (cause) {
     throw invalidInput(path, unreadable, cause);
   }

@@ -70,8 +70,9 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
 }
 
 async function readOrExplain(path: string, whenMissing: string): Promise<Uint8Array> {
+  const { readFile } = nodeModule('node:fs/promises');
   try {
-    return await nodeModule('node:fs/promises').readFile(path);
+    return await readFile(path);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw invalidInput(path, whenMissing, cause);

@@ -31,8 +31,9 @@ export class RunLog {
 /** Reads every record of a `log.jsonl`; a line that is not a JSON record is an error naming its number. */
 export async function readRunLog(path: string): Promise<StepRecord[]> {
   let text: string;
+  const { readFile } = nodeModule('node:fs/promises');
   try {
-    text = await nodeModule('node:fs/promises').readFile(path, 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (cause) {
     throw invalidInput(path, 'cannot read the run log (expected a log.jsonl written by `deepmetric train`)', cause);
   }

@@ -119,8 +119,9 @@ async function readOptimizerState(dir: string): Promise<OptimizerState> {
 }
 
 async function readOrExplain(path: string): Promise<Buffer> {
+  const { readFile } = nodeModule('node:fs/promises');
   try {
-    return await nodeModule('node:fs/promises').readFile(path);
+    return await readFile(path);
   } catch (cause) {
     throw invalidInput(path, 'cannot be read: is this a checkpoint folder written by `deepmetric train`?', cause);
   }

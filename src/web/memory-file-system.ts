@@ -1,12 +1,13 @@
 import { dirname, join, normalize as normalizePath } from 'pathe';
 
 /** An error as Node's file system throws it: the `code` the core's readers tell apart. */
-function fsError(code: 'ENOENT' | 'EISDIR' | 'ENOTDIR' | 'EEXIST', path: string): Error {
+function fsError(code: 'ENOENT' | 'EISDIR' | 'ENOTDIR' | 'EEXIST' | 'ERR_FS_EISDIR', path: string): Error {
   const meanings = {
     ENOENT: 'no such file or directory',
     EISDIR: 'illegal operation on a directory',
     ENOTDIR: 'not a directory',
     EEXIST: 'file already exists',
+    ERR_FS_EISDIR: 'is a directory (rm without recursive)',
   };
   return Object.assign(new Error(`${code}: ${meanings[code]}, '${path}'`), { code, path });
 }
@@ -84,7 +85,7 @@ export class MemoryFileSystem {
       }
       if (kind === 'file') this.files.delete(p);
       else {
-        if (!options?.recursive) throw fsError('EISDIR', path);
+        if (!options?.recursive) throw fsError('ERR_FS_EISDIR', path);
         for (const f of this.list(p)) this.files.delete(f);
         for (const d of [...this.dirs]) if (d === p || d.startsWith(`${p}/`)) this.dirs.delete(d);
       }

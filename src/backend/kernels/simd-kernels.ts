@@ -129,8 +129,9 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
 function compileKernels(): WebAssembly.Module {
   if (compiled === undefined) {
     let bytes: Uint8Array<ArrayBuffer>;
+    const { readFileSync } = nodeModule('node:fs');
     try {
-      bytes = new Uint8Array(nodeModule('node:fs').readFileSync(fileUrlPath(WASM_FILE)));
+      bytes = new Uint8Array(readFileSync(fileUrlPath(WASM_FILE)));
     } catch (cause) {
       throw new DeepmetricError(
         'backend',
