@@ -26,7 +26,10 @@ export function nodeModule<K extends keyof NodeModules>(id: K): NodeModules[K] {
   if (stand !== undefined) return stand;
   const builtin = globalThis.process?.getBuiltinModule?.(id);
   if (builtin === undefined) {
-    throw new DeepmetricError('backend', `${id} is not available here: this needs Node.js >= 20.16 (or a page that provides it)`);
+    throw new DeepmetricError(
+      'backend',
+      `${id} is not available here: this needs Node.js >= 20.16 (or a page that provides it)`,
+    );
   }
   return builtin as NodeModules[K];
 }

@@ -64,8 +64,10 @@ async function findModel(runDir: string, summary: TrainSummary | null): Promise<
 }
 
 async function exists(path: string): Promise<boolean> {
-  return nodeModule('node:fs/promises').stat(path).then(
-    () => true,
-    () => false,
-  );
+  return nodeModule('node:fs/promises')
+    .stat(path)
+    .then(
+      () => true,
+      () => false,
+    );
 }

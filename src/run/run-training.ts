@@ -245,10 +245,12 @@ function rngPart(rng: Random): Stateful {
 }
 
 async function checkRunDir(dir: string, resume: boolean): Promise<void> {
-  const entries = await nodeModule('node:fs/promises').readdir(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  });
+  const entries = await nodeModule('node:fs/promises')
+    .readdir(dir)
+    .catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
   if (resume) {
     if (entries === null || !entries.includes('checkpoints')) {
       throw new DeepmetricError(

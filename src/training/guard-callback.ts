@@ -178,7 +178,10 @@ export class GuardCallback<T extends GuardedTrainer = Trainer> implements Callba
     if (this.mode === 'off') return;
     if (trainer.startStep > 0) this.history = await this.options.run.history(trainer.startStep);
     this.applyLiveSwitches(trainer);
-    if (this.mode === 'recover' && (this.s.healthyStep < 0 || !nodeModule('node:fs').existsSync(this.options.healthyDir))) {
+    if (
+      this.mode === 'recover' &&
+      (this.s.healthyStep < 0 || !nodeModule('node:fs').existsSync(this.options.healthyDir))
+    ) {
       // The start is healthy by definition: a rollback can always return to it.
       await this.saveHealthy(trainer);
     }

@@ -28,5 +28,7 @@ export function resolveWorkers(
     return workers;
   }
   const convnet = parseModelSpec(model).kind === 'convnet';
-  return convnet && backend !== 'node' ? Math.max(1, Math.min(nodeModule('node:os').availableParallelism(), batchSize)) : 1;
+  return convnet && backend !== 'node'
+    ? Math.max(1, Math.min(nodeModule('node:os').availableParallelism(), batchSize))
+    : 1;
 }
