@@ -504,7 +504,7 @@ function sampleLimit(sample: PairSample): string {
 export function diagnoseCommandSpec(run: (input: string | undefined, flags: DiagnoseFlags) => Promise<void>): Command {
   return new Command('diagnose')
     .description(
-      `Diagnose embedding collapse in a run directory or an embeddings file (${EMBEDDING_FORMATS.join(', ')}): verdict (${VERDICTS.join(', ')}), evidence, likely causes and remedies. Exit 0 healthy, 1 not, 2 bad input.`,
+      `Diagnose embedding collapse in a run directory, an embeddings file (${EMBEDDING_FORMATS.join(', ')}), shards (a quoted glob, read in chunks) or partial results (--merge): verdict (${VERDICTS.join(', ')}), evidence, likely causes and remedies. Exit 0 healthy, 1 not, 2 bad input.`,
     )
     .argument(
       '[input]',
