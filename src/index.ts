@@ -183,6 +183,27 @@ export type {
   FormatHealthReportOptions,
 } from './health/index.js';
 export { knn, retrievalMetrics, clusteringMetrics, kMeans, compareWithRaw } from './evaluation/index.js';
+export {
+  knnRecall,
+  sampleRows,
+  KNN_METHODS,
+  vectorIndexMetric,
+  buildVectorIndex,
+  searchVectorIndex,
+  resolveIndexSettings,
+  DEFAULT_INDEX_SETTINGS,
+  loadUsearch,
+} from './evaluation/index.js';
+export type {
+  KnnMethod,
+  VectorIndexMetric,
+  VectorIndexSettings,
+  UsearchIndex,
+  ApproximationReport,
+  ApproximationCheckOptions,
+  MetricValues,
+  RetrievalMetricsResult,
+} from './evaluation/index.js';
 export type {
   KnnOptions,
   KnnResult,
