@@ -13,7 +13,12 @@ export { KNN_METHODS } from './knn-method.js';
 export type { KnnMethod } from './knn-method.js';
 export { vectorIndexMetric } from './vector-index-metric.js';
 export type { VectorIndexMetric } from './vector-index-metric.js';
-export { buildVectorIndex, searchVectorIndex, resolveIndexSettings, DEFAULT_INDEX_SETTINGS } from './build-vector-index.js';
+export {
+  buildVectorIndex,
+  searchVectorIndex,
+  resolveIndexSettings,
+  DEFAULT_INDEX_SETTINGS,
+} from './build-vector-index.js';
 export type { VectorIndexSettings, UsearchIndex } from './build-vector-index.js';
 export { loadUsearch } from './load-usearch.js';
 export type { ApproximationReport, ApproximationCheckOptions, MetricValues } from './approximation-report.js';
