@@ -41,7 +41,9 @@ export async function measureShards(
     for (const shard of shards) total += (await readNpyMatrixHeader(shard)).rows;
   } else if (npy && threads === undefined) {
     for (const shard of shards) total += (await readNpyMatrixHeader(shard)).rows;
-    count = total >= PARALLEL_MIN_ROWS ? Math.min(2, nodeModule('node:os').availableParallelism()) : 1;
+    // A page (the web app) has no worker threads: it sums on its one thread.
+    const cores = globalThis.process?.getBuiltinModule === undefined ? 1 : nodeModule('node:os').availableParallelism();
+    count = total >= PARALLEL_MIN_ROWS ? Math.min(2, cores) : 1;
   }
   if (!npy || count === 1 || total < count) return measureInline(shards, options);
   const start = options.rowOffset ?? 0;

@@ -107,7 +107,7 @@ async function readOptimizerState(dir: string): Promise<OptimizerState> {
       `holds ${bytes.byteLength} bytes, but ${OPTIMIZER_JSON} describes ${expected} (truncated or from another checkpoint)`,
     );
   }
-  // Copy out of the Buffer: its offset in Node's pool need not be 4-byte aligned.
+  // Copy out of the bytes: a Buffer's offset in Node's pool need not be 4-byte aligned.
   const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   let offset = 0;
   const slots = meta.slots.map((s, i) => {
@@ -118,7 +118,7 @@ async function readOptimizerState(dir: string): Promise<OptimizerState> {
   return { ...meta, slots };
 }
 
-async function readOrExplain(path: string): Promise<Buffer> {
+async function readOrExplain(path: string): Promise<Uint8Array> {
   const { readFile } = nodeModule('node:fs/promises');
   try {
     return await readFile(path);
@@ -127,9 +127,9 @@ async function readOrExplain(path: string): Promise<Buffer> {
   }
 }
 
-function parseJson(path: string, bytes: Buffer): unknown {
+function parseJson(path: string, bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    return JSON.parse(new TextDecoder('utf-8').decode(bytes));
   } catch (cause) {
     throw invalidInput(path, 'is not valid JSON (a corrupt checkpoint)', cause);
   }

@@ -1,4 +1,5 @@
 import { EMBEDDING_FORMATS } from '../data/read-embeddings.js';
+import { escapeHtml } from '../report/escape-html.js';
 import { REPORT_STYLE } from '../report/report-html.js';
 import type { DiagnoseReply, DiagnoseRequest, GivenFile, TrainReply, TrainRequest } from './worker-messages.js';
 
@@ -268,11 +269,15 @@ function trainView(): void {
         steps: number;
         test: { precisionAt1: number } | null;
         rawTest: { precisionAt1: number } | null;
+        guard: { actions: Array<{ step: number; verdict: string; action: string }> };
       };
       status.textContent = `Trained ${summary.steps} steps${summary.test === null ? '' : `: test precision@1 ${summary.test.precisionAt1.toFixed(3)} (raw pixels ${summary.rawTest?.precisionAt1.toFixed(3)})`}.`;
       const verdict = byId('train-verdict');
       verdict.dataset.verdict = reply.verdict;
-      verdict.innerHTML = `<div class="verdict ${reply.verdict}"><div class="label">${reply.verdict}</div><p>The run's verdict, as <code>deepmetric diagnose</code> gives it for the run folder.</p></div>`;
+      const events = summary.guard.actions.map(
+        (a) => `<li>guard at step ${a.step}: ${escapeHtml(a.verdict)}, ${escapeHtml(a.action)}</li>`,
+      );
+      verdict.innerHTML = `<div class="verdict ${reply.verdict}"><div class="label">${reply.verdict}</div><p>The run's verdict, as <code>deepmetric diagnose</code> gives it for the run folder.</p>${events.length === 0 ? '' : `<ul class="events">${events.join('')}</ul>`}</div>`;
       byId('train-result').hidden = false;
       const weights = Object.keys(reply.model).find((name) => name !== 'model.json');
       link('download-model-json', reply.model['model.json'], 'application/json');
