@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { readEmbeddings, readTrainingLog, writeNpy } from '../../src/data/index.js';
 import { writeDirAtomic, writeFileAtomic } from '../../src/io/index.js';
 import { RunLog, readRunLog } from '../../src/run/index.js';
+import { readCheckpointState } from '../../src/training/index.js';
 import { MemoryFileSystem } from '../../src/web/memory-file-system.js';
 import { provideBrowserModules } from '../../src/web/provide-browser-modules.js';
 
@@ -102,6 +103,9 @@ describe('MemoryFileSystem: the part of node:fs the core calls, as Node does it'
     );
     await writeNpy('/e/emb.npy', new Float32Array([1, 2, 3, 4, 5, 6]), [3, 2], 'float32');
     assert.deepEqual(Array.from((await readEmbeddings('/e/emb.npy')).matrix.data), [1, 2, 3, 4, 5, 6]);
+    // A checkpoint's state, as the guard's rollback reads it (bytes, not Node's Buffer).
+    await writeFileAtomic('/run/checkpoints/healthy/state.json', JSON.stringify({ step: 50, seconds: 1, parts: {} }));
+    assert.equal((await readCheckpointState('/run/checkpoints/healthy')).step, 50);
     // A TensorBoard fixture mounted file by file reads as it does from disk.
     const fixture = join(import.meta.dirname, '../fixtures/tensorboard/healthy');
     for (const name of fs.readdirSync(fixture, { recursive: true }) as string[]) {
