@@ -118,6 +118,10 @@ export type {
 
 export {
   embeddingHealth,
+  StreamingHealth,
+  healthPartial,
+  parseHealthPartial,
+  mergeHealthPartials,
   effectiveRank,
   diagnose,
   healthSnapshot,
@@ -158,6 +162,8 @@ export {
 } from './health/thresholds.js';
 export type {
   HealthMetrics,
+  HealthPartial,
+  StreamingHealthOptions,
   HealthOptions,
   EmbeddingsInput,
   EmbeddingMatrix,
@@ -226,6 +232,9 @@ export {
   encodeIdx,
   readIdxDataset,
   readNpy,
+  readNpyChunks,
+  readShardChunks,
+  expandShardGlob,
   parseNpy,
   writeNpy,
   encodeNpy,
@@ -252,6 +261,9 @@ export type {
   DatasetSplit,
   LoadDataOptions,
   EmbeddingsFile,
+  NpyChunk,
+  ShardChunk,
+  ReadShardChunksOptions,
   ReadEmbeddingsOptions,
   TensorArray,
   ParquetEmbeddings,

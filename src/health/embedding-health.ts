@@ -11,12 +11,10 @@ import type {
   NormMetrics,
   PairSample,
   SeparationMetrics,
-  ShapeMetrics,
 } from './health-metrics.js';
-import { effectiveRank } from './effective-rank.js';
-import { normalizedMoments, type NormalizedMoments } from './normalized-moments.js';
+import { shapeMetrics } from './shape-metrics.js';
+import { normalizedMoments } from './normalized-moments.js';
 import { defaultChunkRows, pairwiseStatistics, type PairwiseStatistics } from './pairwise-statistics.js';
-import { symmetricEigen } from '../linalg/index.js';
 import { Random } from '../random.js';
 import { sampleWithoutReplacement } from '../samplers/index.js';
 
@@ -107,7 +105,7 @@ export function embeddingHealth(
         : normalizedMoments(opts.preNormalization.data, rows, opts.preNormalization.dim).norms,
       opts.zeroNormTolerance,
     ),
-    shape: shapeMetrics(moments, rows, dim, opts.deadTolerance),
+    shape: shapeMetrics(moments.mean, moments.covariance, rows, dim, opts.deadTolerance),
     separation: pairs.separation,
     ...(sample === null ? {} : { pairSample: pairSampleOf(pairs, rows, opts.sampleSeed) }),
   };
@@ -310,27 +308,6 @@ function normMetrics(norms: Float64Array, zeroNormTolerance: number): NormMetric
     if (v <= zeroNormTolerance) nearZero++;
   }
   return { mean: sum / norms.length, min, max, nearZeroShare: nearZero / norms.length };
-}
-
-function shapeMetrics(moments: NormalizedMoments, rows: number, dim: number, deadTolerance: number): ShapeMetrics {
-  const { covariance, mean } = moments;
-  const spectrum = Array.from(symmetricEigen(covariance, dim).values, (v) => Math.max(v, 0));
-  const total = spectrum.reduce((s, v) => s + v, 0);
-  // Z^T Z of the normalized rows, rebuilt in float64 from the centered covariance: no cancellation.
-  const gram = new Float64Array(dim * dim);
-  for (let a = 0; a < dim; a++) {
-    for (let b = 0; b < dim; b++) gram[a * dim + b] = (rows - 1) * covariance[a * dim + b] + rows * mean[a] * mean[b];
-  }
-  const singular = Array.from(symmetricEigen(gram, dim).values, (v) => Math.sqrt(Math.max(v, 0)));
-  const indices: number[] = [];
-  for (let k = 0; k < dim; k++) if (covariance[k * dim + k] <= deadTolerance) indices.push(k);
-  return {
-    effectiveRank: effectiveRank(singular),
-    // No variance at all is the end of the scale where everything lies in one direction.
-    firstComponentShare: total > 0 ? spectrum[0] / total : 1,
-    deadDimensions: { count: indices.length, indices },
-    spectrum,
-  };
 }
 
 /** The metrics of an input with non-finite entries: every value NaN, only what the labels alone give filled in. */
