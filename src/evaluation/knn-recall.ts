@@ -2,6 +2,7 @@ import { tf } from '../tf.js';
 import { Random } from '../random.js';
 import { forEachNeighbourChunk, type NeighbourSearch } from './neighbour-chunks.js';
 import { withoutSelf } from './without-self.js';
+import { sampleWithoutReplacement } from '../samplers/index.js';
 
 /**
  * recall@k of approximate neighbours against exact ones: for each row, the share of its exact k
@@ -33,16 +34,7 @@ export function knnRecall(approximate: Int32Array, exact: Int32Array, k: number)
  */
 export function sampleRows(n: number, count: number, seed: number): Int32Array {
   if (count >= n) return Int32Array.from({ length: n }, (_, i) => i);
-  const rng = new Random(seed);
-  const rows = Int32Array.from({ length: n }, (_, i) => i);
-  // A partial Fisher-Yates shuffle: the first `count` places are a uniform sample.
-  for (let i = 0; i < count; i++) {
-    const j = i + rng.int(n - i);
-    const t = rows[i];
-    rows[i] = rows[j];
-    rows[j] = t;
-  }
-  return rows.slice(0, count).sort();
+  return sampleWithoutReplacement(n, count, new Random(seed)).sort();
 }
 
 /**

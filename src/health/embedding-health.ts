@@ -10,13 +10,13 @@ import type {
   NonFiniteCount,
   NormMetrics,
   PairSample,
-  SeparationMetrics,
 } from './health-metrics.js';
 import { shapeMetrics } from './shape-metrics.js';
 import { normalizedMoments } from './normalized-moments.js';
 import { defaultChunkRows, pairwiseStatistics, type PairwiseStatistics } from './pairwise-statistics.js';
 import { Random } from '../random.js';
 import { sampleWithoutReplacement } from '../samplers/index.js';
+import { labelOnlySeparation } from './label-only-separation.js';
 
 const DEFAULT_MARGIN = 0.05;
 const DEFAULT_DEAD_TOLERANCE = 1e-8;
@@ -337,31 +337,12 @@ function notComputable(
       deadDimensions: { count: NaN, indices: [] },
       spectrum: new Array<number>(dim).fill(NaN),
     },
-    separation: labels === null ? null : labelOnlySeparation(labels, opts.margin),
+    separation: labels === null ? null : labelOnlySeparation(classSizes(labels), labels.length, opts.margin),
   };
 }
 
-function labelOnlySeparation(labels: Int32Array, margin: number): SeparationMetrics {
+function classSizes(labels: Int32Array): Map<number, number> {
   const sizes = new Map<number, number>();
   for (const l of labels) sizes.set(l, (sizes.get(l) ?? 0) + 1);
-  const n = labels.length;
-  let numPositivePairs = 0;
-  let numNegativePairs = 0;
-  let numTriplets = 0;
-  for (const size of sizes.values()) {
-    numPositivePairs += size * (size - 1);
-    numNegativePairs += size * (n - size);
-    numTriplets += size * (size - 1) * (n - size);
-  }
-  return {
-    meanPositive: NaN,
-    meanNegative: NaN,
-    gap: NaN,
-    violationFraction: NaN,
-    margin,
-    numPositivePairs,
-    numNegativePairs,
-    numTriplets,
-    numViolations: NaN,
-  };
+  return sizes;
 }

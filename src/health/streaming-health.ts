@@ -1,12 +1,13 @@
 import { tf } from '../tf.js';
 import { invalidArgument } from '../errors.js';
 import { checkNumber } from '../validation.js';
-import type { HealthMetrics, PairSample, SeparationMetrics } from './health-metrics.js';
+import type { HealthMetrics, PairSample } from './health-metrics.js';
 import { DEFAULT_PAIR_SAMPLE } from './embedding-health.js';
 import { MomentSums } from './moment-sums.js';
 import { PairReservoir } from './pair-reservoir.js';
 import { defaultChunkRows, pairwiseStatistics } from './pairwise-statistics.js';
 import { shapeMetrics } from './shape-metrics.js';
+import { labelOnlySeparation } from './label-only-separation.js';
 
 const DEFAULT_MARGIN = 0.05;
 const DEFAULT_DEAD_TOLERANCE = 1e-8;
@@ -251,27 +252,5 @@ function pairSampleOf(rowMeans: { raw: Float64Array; normalized: Float64Array },
       meanDistance: standardError(rowMeans.raw),
       meanNormalizedDistance: standardError(rowMeans.normalized),
     },
-  };
-}
-
-function labelOnlySeparation(sizes: Map<number, number>, n: number, margin: number): SeparationMetrics {
-  let numPositivePairs = 0;
-  let numNegativePairs = 0;
-  let numTriplets = 0;
-  for (const size of sizes.values()) {
-    numPositivePairs += size * (size - 1);
-    numNegativePairs += size * (n - size);
-    numTriplets += size * (size - 1) * (n - size);
-  }
-  return {
-    meanPositive: NaN,
-    meanNegative: NaN,
-    gap: NaN,
-    violationFraction: NaN,
-    margin,
-    numPositivePairs,
-    numNegativePairs,
-    numTriplets,
-    numViolations: NaN,
   };
 }
