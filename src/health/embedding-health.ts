@@ -3,20 +3,14 @@ import { checkEmbeddings, checkLabels } from '../checks.js';
 import { invalidArgument } from '../errors.js';
 import { checkNumber } from '../validation.js';
 import { BaseDistance } from '../distances/index.js';
-import type {
-  EmbeddingsInput,
-  HealthMetrics,
-  HealthOptions,
-  NonFiniteCount,
-  NormMetrics,
-  PairSample,
-} from './health-metrics.js';
+import type { EmbeddingsInput, HealthMetrics, HealthOptions, NonFiniteCount, NormMetrics } from './health-metrics.js';
 import { shapeMetrics } from './shape-metrics.js';
 import { normalizedMoments } from './normalized-moments.js';
 import { defaultChunkRows, pairwiseStatistics, type PairwiseStatistics } from './pairwise-statistics.js';
 import { Random } from '../random.js';
 import { sampleWithoutReplacement } from '../samplers/index.js';
 import { labelOnlySeparation } from './label-only-separation.js';
+import { pairSampleOf } from './pair-sample-of.js';
 
 const DEFAULT_MARGIN = 0.05;
 const DEFAULT_DEAD_TOLERANCE = 1e-8;
@@ -107,7 +101,7 @@ export function embeddingHealth(
     ),
     shape: shapeMetrics(moments.mean, moments.covariance, rows, dim, opts.deadTolerance),
     separation: pairs.separation,
-    ...(sample === null ? {} : { pairSample: pairSampleOf(pairs, rows, opts.sampleSeed) }),
+    ...(sample === null ? {} : { pairSample: pairSampleOf(pairs.rowMeans, rows, opts.sampleSeed) }),
   };
 }
 
@@ -120,28 +114,6 @@ function gatherRows(data: Float32Array, dim: number, rows: Int32Array): Float32A
   const out = new Float32Array(rows.length * dim);
   rows.forEach((row, i) => out.set(data.subarray(row * dim, (row + 1) * dim), i * dim));
   return out;
-}
-
-/** The sample's size and the standard errors of its mean distances (2 sd of the row means / sqrt(m)). */
-function pairSampleOf(pairs: PairwiseStatistics, of: number, seed: number): PairSample {
-  const standardError = (means: Float64Array) => {
-    const m = means.length;
-    let mean = 0;
-    for (const v of means) mean += v;
-    mean /= m;
-    let variance = 0;
-    for (const v of means) variance += (v - mean) ** 2;
-    return (2 * Math.sqrt(variance / (m - 1))) / Math.sqrt(m);
-  };
-  return {
-    rows: pairs.rowMeans.raw.length,
-    of,
-    seed,
-    standardErrors: {
-      meanDistance: standardError(pairs.rowMeans.raw),
-      meanNormalizedDistance: standardError(pairs.rowMeans.normalized),
-    },
-  };
 }
 
 interface ReadEmbeddings {

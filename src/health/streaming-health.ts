@@ -1,13 +1,14 @@
 import { tf } from '../tf.js';
 import { invalidArgument } from '../errors.js';
 import { checkNumber } from '../validation.js';
-import type { HealthMetrics, PairSample } from './health-metrics.js';
+import type { HealthMetrics } from './health-metrics.js';
 import { DEFAULT_PAIR_SAMPLE } from './embedding-health.js';
 import { MomentSums } from './moment-sums.js';
 import { PairReservoir } from './pair-reservoir.js';
 import { defaultChunkRows, pairwiseStatistics } from './pairwise-statistics.js';
 import { shapeMetrics } from './shape-metrics.js';
 import { labelOnlySeparation } from './label-only-separation.js';
+import { pairSampleOf } from './pair-sample-of.js';
 
 const DEFAULT_MARGIN = 0.05;
 const DEFAULT_DEAD_TOLERANCE = 1e-8;
@@ -231,26 +232,4 @@ export class StreamingHealth {
       separation: this.withLabels ? labelOnlySeparation(this.classSizes, this.rows, this.margin) : null,
     };
   }
-}
-
-/** The sample's size and the standard errors of its mean distances (2 sd of the row means / sqrt(m)), as embeddingHealth states them. */
-function pairSampleOf(rowMeans: { raw: Float64Array; normalized: Float64Array }, of: number, seed: number): PairSample {
-  const standardError = (means: Float64Array) => {
-    const m = means.length;
-    let mean = 0;
-    for (const v of means) mean += v;
-    mean /= m;
-    let variance = 0;
-    for (const v of means) variance += (v - mean) ** 2;
-    return (2 * Math.sqrt(variance / (m - 1))) / Math.sqrt(m);
-  };
-  return {
-    rows: rowMeans.raw.length,
-    of,
-    seed,
-    standardErrors: {
-      meanDistance: standardError(rowMeans.raw),
-      meanNormalizedDistance: standardError(rowMeans.normalized),
-    },
-  };
 }
