@@ -172,6 +172,7 @@ export type {
   NormMetrics,
   ShapeMetrics,
   SeparationMetrics,
+  SeparationStandardErrors,
   HealthReport,
   HealthSnapshot,
   HistoryFeatures,

@@ -485,9 +485,13 @@ function streamedResult(health: StreamingHealth, what: string, flags: DiagnoseFl
 /** What a sampled measurement of the pairs means for the numbers, in the report's `limits`. */
 function sampleLimit(sample: PairSample): string {
   const se = (v: number) => v.toPrecision(2);
+  const { separation } = sample.standardErrors;
   return (
     `The spread and the separation were measured on every pair of a seeded sample of ${sample.rows} of the ${sample.of} rows (seed ${sample.seed}): ` +
-    `standard error of the mean normalized distance ${se(sample.standardErrors.meanNormalizedDistance)}, of the mean distance ${se(sample.standardErrors.meanDistance)}. ` +
+    `standard error of the mean normalized distance ${se(sample.standardErrors.meanNormalizedDistance)}, of the mean distance ${se(sample.standardErrors.meanDistance)}` +
+    (separation === null
+      ? '. '
+      : `, of d(a, p) ${se(separation.meanPositive)}, of d(a, n) ${se(separation.meanNegative)}, of the gap ${se(separation.gap)}, of the violation fraction ${se(separation.violationFraction)}. `) +
     'The norms, moments, effective rank and dead dimensions use every row.'
   );
 }

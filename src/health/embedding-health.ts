@@ -74,6 +74,7 @@ export function embeddingHealth(
       distance: opts.distance,
       margin: opts.margin,
       chunkRows: sample === null ? opts.chunkRows : defaultChunkRows(sample.length),
+      rowTerms: sample !== null,
     });
   } finally {
     if (x !== tensor) x.dispose();
@@ -101,7 +102,7 @@ export function embeddingHealth(
     ),
     shape: shapeMetrics(moments.mean, moments.covariance, rows, dim, opts.deadTolerance),
     separation: pairs.separation,
-    ...(sample === null ? {} : { pairSample: pairSampleOf(pairs.rowMeans, rows, opts.sampleSeed) }),
+    ...(sample === null ? {} : { pairSample: pairSampleOf(pairs.rowMeans, pairs.separationTerms, rows, opts.sampleSeed) }),
   };
 }
 

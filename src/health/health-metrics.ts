@@ -58,10 +58,24 @@ export interface PairSample {
   of: number;
   seed: number;
   /**
-   * Standard errors of the sampled means (the first-order U-statistic estimate, 2 sd(row means) /
-   * sqrt(rows)): the spread of a resampling is within about 2 of them.
+   * Standard errors of the sampled means over pairs and triplets (the first-order U-statistic
+   * estimate, sqrt(rows) sd of the rows' influences; 2 sd(row means) / sqrt(rows) for the mean
+   * distances): a sampled value is within about 2 of them of the whole set's, 3 almost surely.
    */
-  standardErrors: { meanDistance: number; meanNormalizedDistance: number };
+  standardErrors: {
+    meanDistance: number;
+    meanNormalizedDistance: number;
+    /** null without labels. */
+    separation: SeparationStandardErrors | null;
+  };
+}
+
+/** Standard errors of the sampled separation metrics (see `SeparationMetrics`). */
+export interface SeparationStandardErrors {
+  meanPositive: number;
+  meanNegative: number;
+  gap: number;
+  violationFraction: number;
 }
 
 /** Non-finite entries of the input. */

@@ -8,6 +8,7 @@ export type {
   PairSample,
   NormMetrics,
   SeparationMetrics,
+  SeparationStandardErrors,
   ShapeMetrics,
   SpreadMetrics,
 } from './health-metrics.js';

@@ -1,7 +1,7 @@
 import { tf } from '../tf.js';
 import { LpDistance, type BaseDistance } from '../distances/index.js';
 import type { SeparationMetrics } from './health-metrics.js';
-import { SeparationAccumulator } from './separation-accumulator.js';
+import { SeparationAccumulator, type SeparationRowTerms } from './separation-accumulator.js';
 
 /** Above this many rows the n x n matrices are computed in blocks of this many entries. */
 const WHOLE_MATRIX_MAX_ROWS = 2048;
@@ -24,6 +24,8 @@ export interface PairwiseStatistics {
   separation: SeparationMetrics | null;
   /** Each row's mean raw and normalized distance to the other rows (for standard errors). */
   rowMeans: { raw: Float64Array; normalized: Float64Array };
+  /** Each row's share of the separation sums (for standard errors), with `rowTerms` and labels; else null. */
+  separationTerms: { terms: SeparationRowTerms; inverted: boolean } | null;
 }
 
 export interface PairwiseOptions {
@@ -31,6 +33,8 @@ export interface PairwiseOptions {
   distance: BaseDistance | null;
   margin: number;
   chunkRows: number;
+  /** Keep each row's share of the separation sums: the rows are a sample whose standard errors are wanted. */
+  rowTerms?: boolean;
 }
 
 /**
@@ -52,7 +56,9 @@ export function pairwiseStatistics(
   const normalized = new LpDistance();
   const separationDistance = options.distance ?? normalized;
   const separation =
-    labels === null ? null : new SeparationAccumulator(labels, separationDistance.isInverted, options.margin);
+    labels === null
+      ? null
+      : new SeparationAccumulator(labels, separationDistance.isInverted, options.margin, options.rowTerms ?? false);
   const rawRows = new Float64Array(n);
   const normalizedRows = new Float64Array(n);
   for (let start = 0; start < n; start += options.chunkRows) {
@@ -75,6 +81,7 @@ export function pairwiseStatistics(
       if (!whole) query.dispose();
     }
   }
+  const terms = separation?.rowTerms() ?? null;
   const pairs = n * (n - 1);
   const total = (a: Float64Array) => a.reduce((sum, v) => sum + v, 0);
   const meanDistance = total(rawRows) / pairs;
@@ -88,6 +95,7 @@ export function pairwiseStatistics(
     meanNormalizedDistance,
     separation: separation === null ? null : separation.result(),
     rowMeans: { raw: rawRows, normalized: normalizedRows },
+    separationTerms: terms === null ? null : { terms, inverted: separationDistance.isInverted },
   };
 }
 

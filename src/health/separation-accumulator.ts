@@ -1,12 +1,31 @@
 import type { SeparationMetrics } from './health-metrics.js';
 
 /**
+ * Each row's share of the separation sums, every role counted (anchor, positive, negative): what
+ * the standard errors of a sampled separation are computed from (`pairSampleOf`).
+ */
+export interface SeparationRowTerms {
+  /** Sum and count of d(i, p) over i's positives (the ordered pairs with i first; by symmetry half of i's share). */
+  positiveSum: Float64Array;
+  positiveCount: Float64Array;
+  /** Sum and count of d(i, n) over i's negatives (likewise). */
+  negativeSum: Float64Array;
+  negativeCount: Float64Array;
+  /** Violated triplets with i as anchor, positive or negative. */
+  violations: Float64Array;
+  /** Triplets with i as anchor, positive or negative. */
+  triplets: Float64Array;
+}
+
+/**
  * Collects the separation metrics from blocks of rows of the n x n distance matrix, so that a large
  * evaluation set never needs the whole matrix at once.
  *
  * Triplets are counted exactly: for an anchor with K - 1 positives and N negatives, the K - 1
  * thresholds d(a, p) + margin are sorted and each negative is placed among them by binary search,
- * O(n log K) per anchor instead of the O(K n) of enumerating every triplet.
+ * O(n log K) per anchor instead of the O(K n) of enumerating every triplet. With `rowTerms`, each
+ * row's share in every role is kept too (`SeparationRowTerms`); counting the violations of a
+ * positive then sorts the anchor's negatives, O(n log n) per anchor.
  *
  * @example
  * const acc = new SeparationAccumulator(labels, distance.isInverted, 0.05);
@@ -22,17 +41,32 @@ export class SeparationAccumulator {
   private numViolations = 0;
   private finite = true;
   private readonly thresholds: Float64Array;
+  private readonly terms: (Omit<SeparationRowTerms, 'triplets'> & { positives: Int32Array; negatives: Float64Array }) | null;
 
   /**
    * @param inverted the distance is a similarity (larger is closer): the metric works on -s, for
    *   which the violation s(a, n) - s(a, p) + margin > 0 reads as for a distance.
+   * @param rowTerms keep each row's share of the sums (`rowTerms()`).
    */
   constructor(
     private readonly labels: Int32Array,
     private readonly inverted: boolean,
     private readonly margin: number,
+    rowTerms = false,
   ) {
-    this.thresholds = new Float64Array(labels.length);
+    const n = labels.length;
+    this.thresholds = new Float64Array(n);
+    this.terms = rowTerms
+      ? {
+          positiveSum: new Float64Array(n),
+          positiveCount: new Float64Array(n),
+          negativeSum: new Float64Array(n),
+          negativeCount: new Float64Array(n),
+          violations: new Float64Array(n),
+          positives: new Int32Array(n),
+          negatives: new Float64Array(n),
+        }
+      : null;
   }
 
   /** Adds anchors start .. start + rows - 1, whose distance rows are `block` (rows x n, row-major). */
@@ -67,7 +101,12 @@ export class SeparationAccumulator {
       numPositivePairs += k;
       numNegativePairs += negatives;
       numTriplets += k * negatives;
+      if (this.terms !== null) this.addAnchorTerms(block, o, a, k, negatives);
       if (k === 0 || negatives === 0) continue;
+      if (this.terms !== null) {
+        numViolations += this.countRoles(block, o, a, k);
+        continue;
+      }
       const sorted = thresholds.subarray(0, k).sort();
       for (let j = 0; j < n; j++) {
         if (labels[j] === label) continue;
@@ -83,6 +122,81 @@ export class SeparationAccumulator {
     this.numNegativePairs = numNegativePairs;
     this.numTriplets = numTriplets;
     this.numViolations = numViolations;
+  }
+
+  /** Anchor a's sums and counts of its positive and negative distances. */
+  private addAnchorTerms(block: Float32Array, o: number, a: number, k: number, negatives: number): void {
+    const { labels } = this;
+    const terms = this.terms!;
+    let positiveSum = 0;
+    let negativeSum = 0;
+    for (let j = 0; j < labels.length; j++) {
+      if (j === a) continue;
+      if (labels[j] === labels[a]) positiveSum += block[o + j];
+      else negativeSum += block[o + j];
+    }
+    terms.positiveSum[a] = positiveSum;
+    terms.positiveCount[a] = k;
+    terms.negativeSum[a] = negativeSum;
+    terms.negativeCount[a] = negatives;
+  }
+
+  /**
+   * Anchor a's violated triplets, each also credited to its positive and its negative: a positive
+   * p is in as many as there are negatives below d(a, p) + margin, a negative j in as many as there
+   * are thresholds above d(a, j).
+   */
+  private countRoles(block: Float32Array, o: number, a: number, k: number): number {
+    const { labels, thresholds, margin } = this;
+    const { positives, negatives, violations } = this.terms!;
+    const sign = this.inverted ? -1 : 1;
+    let p = 0;
+    let m = 0;
+    for (let j = 0; j < labels.length; j++) {
+      if (j === a) continue;
+      if (labels[j] === labels[a]) positives[p++] = j;
+      else negatives[m++] = sign * block[o + j];
+    }
+    const sortedNegatives = negatives.subarray(0, m).sort();
+    for (let q = 0; q < k; q++) {
+      const j = positives[q];
+      violations[j] += countBelow(sortedNegatives, sign * block[o + j] + margin);
+    }
+    const sorted = thresholds.subarray(0, k).sort();
+    let total = 0;
+    for (let j = 0; j < labels.length; j++) {
+      if (j === a || labels[j] === labels[a]) continue;
+      const count = k - countAtMost(sorted, sign * block[o + j]);
+      violations[j] += count;
+      total += count;
+    }
+    violations[a] += total;
+    return total;
+  }
+
+  /**
+   * Each row's share of the sums, every role counted; null without `rowTerms`. Call after every
+   * row was added as an anchor.
+   */
+  rowTerms(): SeparationRowTerms | null {
+    if (this.terms === null) return null;
+    const { labels } = this;
+    const { positiveSum, positiveCount, negativeSum, negativeCount, violations } = this.terms;
+    const n = labels.length;
+    // Triplets with i as negative: every anchor of another class times its positives.
+    const positivesOfClass = new Map<number, number>();
+    let allPositives = 0;
+    for (let i = 0; i < n; i++) {
+      positivesOfClass.set(labels[i], (positivesOfClass.get(labels[i]) ?? 0) + positiveCount[i]);
+      allPositives += positiveCount[i];
+    }
+    const triplets = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      // As anchor and as positive alike: (class size - 1) x (rows outside the class).
+      const asAnchor = positiveCount[i] * negativeCount[i];
+      triplets[i] = 2 * asAnchor + (allPositives - positivesOfClass.get(labels[i])!);
+    }
+    return { positiveSum, positiveCount, negativeSum, negativeCount, violations, triplets };
   }
 
   result(): SeparationMetrics {
@@ -104,11 +218,20 @@ export class SeparationAccumulator {
 
 /** How many entries of the ascending `sorted` are <= x. */
 function countAtMost(sorted: Float64Array, x: number): number {
+  return countUpTo(sorted, x, true);
+}
+
+/** How many entries of the ascending `sorted` are < x. */
+function countBelow(sorted: Float64Array, x: number): number {
+  return countUpTo(sorted, x, false);
+}
+
+function countUpTo(sorted: Float64Array, x: number, inclusive: boolean): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid] <= x) lo = mid + 1;
+    if (sorted[mid] < x || (inclusive && sorted[mid] === x)) lo = mid + 1;
     else hi = mid;
   }
   return lo;

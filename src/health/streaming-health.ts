@@ -174,6 +174,7 @@ export class StreamingHealth {
         distance: null,
         margin: this.margin,
         chunkRows: defaultChunkRows(sampled.length),
+        rowTerms: sampled.length < rows,
       });
     } finally {
       x.dispose();
@@ -200,7 +201,7 @@ export class StreamingHealth {
       shape: shapeMetrics(sums.mean, covariance, sums.count, dim, this.deadTolerance),
       separation: pairs.separation,
     };
-    if (sampled.length < rows) metrics.pairSample = pairSampleOf(pairs.rowMeans, rows, this.sampleSeed);
+    if (sampled.length < rows) metrics.pairSample = pairSampleOf(pairs.rowMeans, pairs.separationTerms, rows, this.sampleSeed);
     return metrics;
   }
 

@@ -8,17 +8,25 @@ function bruteForce(d: Float32Array, labels: Int32Array, margin: number, sign: n
   const n = labels.length;
   let triplets = 0;
   let violations = 0;
+  // Each row's triplets and violations in any role (anchor, positive, negative).
+  const rowTriplets = new Float64Array(n);
+  const rowViolations = new Float64Array(n);
   for (let a = 0; a < n; a++) {
     for (let p = 0; p < n; p++) {
       if (p === a || labels[p] !== labels[a]) continue;
       for (let q = 0; q < n; q++) {
         if (labels[q] === labels[a]) continue;
         triplets++;
-        if (sign * d[a * n + q] < sign * d[a * n + p] + margin) violations++;
+        const violated = sign * d[a * n + q] < sign * d[a * n + p] + margin;
+        if (violated) violations++;
+        for (const row of [a, p, q]) {
+          rowTriplets[row]++;
+          if (violated) rowViolations[row]++;
+        }
       }
     }
   }
-  return { triplets, violations };
+  return { triplets, violations, rowTriplets, rowViolations };
 }
 
 describe('SeparationAccumulator', () => {
@@ -40,6 +48,38 @@ describe('SeparationAccumulator', () => {
       assert.equal(result.numViolations, expected.violations);
       assert.equal(result.violationFraction, expected.violations / expected.triplets);
     }
+  });
+
+  it("with rowTerms, gives each row's triplets and violations in every role and its own pair sums, as enumerating them", () => {
+    const rng = new Random(8);
+    const n = 30;
+    const labels = Int32Array.from({ length: n }, () => rng.int(3));
+    const d = Float32Array.from({ length: n * n }, () => rng.int(20) / 10);
+    for (const inverted of [false, true]) {
+      const acc = new SeparationAccumulator(labels, inverted, 0.2, true);
+      for (let start = 0; start < n; start += 9) {
+        const rows = Math.min(9, n - start);
+        acc.addRows(d.subarray(start * n, (start + rows) * n), start, rows);
+      }
+      const expected = bruteForce(d, labels, 0.2, inverted ? -1 : 1);
+      const terms = acc.rowTerms()!;
+      assert.deepEqual(Array.from(terms.triplets), Array.from(expected.rowTriplets));
+      assert.deepEqual(Array.from(terms.violations), Array.from(expected.rowViolations));
+      assert.equal(acc.result().numViolations, expected.violations);
+      for (let a = 0; a < n; a++) {
+        let positive = 0;
+        let negative = 0;
+        for (let j = 0; j < n; j++) {
+          if (j === a) continue;
+          if (labels[j] === labels[a]) positive += d[a * n + j];
+          else negative += d[a * n + j];
+        }
+        assert.ok(Math.abs(terms.positiveSum[a] - positive) < 1e-9 && Math.abs(terms.negativeSum[a] - negative) < 1e-9);
+        const size = labels.filter((l) => l === labels[a]).length;
+        assert.deepEqual([terms.positiveCount[a], terms.negativeCount[a]], [size - 1, n - size]);
+      }
+    }
+    assert.equal(new SeparationAccumulator(labels, false, 0.2).rowTerms(), null);
   });
 
   it('reports no violation fraction once a distance is NaN or infinite, whichever block holds it', () => {

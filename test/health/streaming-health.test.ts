@@ -162,23 +162,25 @@ describe('StreamingHealth', () => {
     }
   });
 
-  it("the sampled spread lies within 3 of its stated standard errors of every pair's value, over 20 seeds", () => {
+  it('the sampled spread and separation lie within 3 of their stated standard errors of the exact values, over 20 seeds', () => {
     const n = 1500;
     const { data, labels } = clustered(n, 8, 2);
     const exact = embeddingHealth({ data, rows: n, dim: 8 }, labels, { pairSample: Infinity });
-    const deviations: Record<'meanDistance' | 'meanNormalizedDistance', number[]> = {
-      meanDistance: [],
-      meanNormalizedDistance: [],
-    };
+    const deviations = new Map<string, number[]>();
+    const record = (key: string, sampled: number, whole: number, se: number) =>
+      deviations.set(key, [...(deviations.get(key) ?? []), Math.abs(sampled - whole) / se]);
     for (let seed = 0; seed < 20; seed++) {
       const metrics = streamed(data, labels, 8, [400], { pairSample: 150, sampleSeed: seed }).metrics();
+      const errors = metrics.pairSample!.standardErrors;
       for (const key of ['meanDistance', 'meanNormalizedDistance'] as const) {
-        deviations[key].push(
-          Math.abs(metrics.spread[key] - exact.spread[key]) / metrics.pairSample!.standardErrors[key],
-        );
+        record(key, metrics.spread[key], exact.spread[key], errors[key]);
+      }
+      for (const key of ['meanPositive', 'meanNegative', 'gap', 'violationFraction'] as const) {
+        record(key, metrics.separation![key], exact.separation![key], errors.separation![key]);
       }
     }
-    for (const [key, d] of Object.entries(deviations)) {
+    assert.equal(deviations.size, 6);
+    for (const [key, d] of deviations) {
       // 3 stated errors: a normal deviate beyond that is 0.3% likely; allow one of 20.
       assert.ok(
         d.filter((v) => v <= 3).length >= 19,
