@@ -6,6 +6,9 @@
  * Then the sampled queries' exact neighbours three ways: deepmetric's exact k-NN (tfjs, wasm),
  * numpy flat search (matrix product + argpartition on its BLAS, bench/reference/flat_knn.py; its
  * BLAS and threads are printed, a netlib BLAS is refused) and faiss.IndexFlatL2 when faiss imports.
+ * And the index alone, like for like: USearch's build over all rows and search of the sampled
+ * queries, against faiss.IndexHNSWFlat with the same M, efConstruction and ef (faiss-cpu, installed
+ * by bench/setup-reference.sh).
  *
  * Full scale (run alone on the machine; it takes minutes, mostly the HNSW build):
  *   npx tsx bench/approximate-knn.bench.ts --rows 1000000 --subset 100000 --classes 10000
@@ -24,6 +27,10 @@ import { initBackend } from '../src/backend/index.js';
 import { LpDistance } from '../src/distances/index.js';
 import { knnRecall, retrievalMetrics, sampleRows } from '../src/evaluation/index.js';
 import { exactNeighboursOf } from '../src/evaluation/knn-recall.js';
+import { buildVectorIndex, searchVectorIndex } from '../src/evaluation/build-vector-index.js';
+import { rowsFor } from '../src/evaluation/approximate-neighbour-chunks.js';
+import { vectorIndexMetric } from '../src/evaluation/vector-index-metric.js';
+import { withoutSelf } from '../src/evaluation/without-self.js';
 import { Random } from '../src/random.js';
 import { option } from './option.js';
 import { referenceEnv, referencePython } from './reference-python.js';
@@ -69,6 +76,32 @@ interface FlatResult {
   numpySeconds: number;
   blas: Array<{ api: string | null; version: string | null; threads: number; library: string | null }>;
   faiss: { version: string; threads: number; seconds: number } | null;
+  faissHnsw?: { buildSeconds: number; searchSeconds: number; recallAtK: number };
+}
+
+/** USearch's build over all rows and search of `rows` on its own (as retrievalMetrics builds it), timed, with recall@k against `exact`. */
+function timeIndexAlone(
+  query: tf.Tensor2D,
+  distance: LpDistance,
+  rows: Int32Array,
+  k: number,
+  exact: Int32Array,
+): { buildSeconds: number; searchSeconds: number; recallAtK: number } {
+  const data = rowsFor(query, distance);
+  let t = performance.now();
+  const index = buildVectorIndex(data, ROWS, DIM, vectorIndexMetric(distance), {
+    ...INDEX,
+    expansionSearch: Math.max(INDEX.expansionSearch, k + 1),
+  });
+  const buildSeconds = (performance.now() - t) / 1000;
+  const queries = new Float32Array(rows.length * DIM);
+  rows.forEach((row, i) => queries.set(data.subarray(row * DIM, (row + 1) * DIM), i * DIM));
+  t = performance.now();
+  const found = searchVectorIndex(index, queries, rows.length, k + 1, INDEX.threads);
+  const searchSeconds = (performance.now() - t) / 1000;
+  const kept = new Int32Array(rows.length * k);
+  rows.forEach((row, r) => withoutSelf(found.keys, found.distances, r * (k + 1), k + 1, row, kept, null, r * k));
+  return { buildSeconds, searchSeconds, recallAtK: knnRecall(kept, exact, k) };
 }
 
 async function main(): Promise<void> {
@@ -117,6 +150,10 @@ async function main(): Promise<void> {
   console.log(
     `deepmetric exact k-NN of the ${rows.length} sampled queries among ${ROWS} rows: ${exactSeconds.toFixed(1)} s`,
   );
+  const alone = timeIndexAlone(query, distance, rows, k, exact);
+  console.log(
+    `USearch alone: build over ${ROWS} rows ${alone.buildSeconds.toFixed(1)} s (${INDEX.threads} threads), search of the ${rows.length} sampled queries ${alone.searchSeconds.toFixed(2)} s, recall@${k} ${alone.recallAtK.toFixed(4)}`,
+  );
   query.dispose();
   if (!PYTHON) return;
 
@@ -145,6 +182,9 @@ async function main(): Promise<void> {
           String(k),
           '100',
           out,
+          String(INDEX.connectivity),
+          String(INDEX.expansionAdd),
+          String(INDEX.expansionSearch),
         ],
         { encoding: 'utf8', env: referenceEnv(), maxBuffer: 1 << 26 },
       ),
@@ -169,6 +209,12 @@ async function main(): Promise<void> {
         ? 'faiss: not importable in the reference venv (pip install faiss-cpu there to add IndexFlatL2)'
         : `faiss ${flat.faiss.version} IndexFlatL2 add + search (${flat.faiss.threads} threads): ${flat.faiss.seconds.toFixed(1)} s (deepmetric exact / faiss: ${(exactSeconds / flat.faiss.seconds).toFixed(2)})`,
     );
+    if (flat.faissHnsw !== undefined) {
+      const h = flat.faissHnsw;
+      console.log(
+        `faiss IndexHNSWFlat (same M, efConstruction, ef; ${flat.faiss!.threads} threads): build ${h.buildSeconds.toFixed(1)} s (USearch / faiss: ${(alone.buildSeconds / h.buildSeconds).toFixed(2)}), search ${h.searchSeconds.toFixed(2)} s (${(alone.searchSeconds / h.searchSeconds).toFixed(2)}), recall@${k} ${h.recallAtK.toFixed(4)} (USearch ${alone.recallAtK.toFixed(4)})`,
+      );
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

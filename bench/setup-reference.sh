@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
-.venv/bin/pip install --quiet torch numpy threadpoolctl
+.venv/bin/pip install --quiet torch numpy threadpoolctl faiss-cpu
 .venv/bin/python reference/build_info.py
