@@ -7,7 +7,10 @@ import { tf } from '../../src/tf.js';
 import { indexCommand } from '../../src/cli/index-command.js';
 import { queryCommand } from '../../src/cli/query-command.js';
 import { exitCodeFor } from '../../src/cli/exit-code.js';
-import { writeNpy } from '../../src/data/index.js';
+import { loadData, writeNpy } from '../../src/data/index.js';
+import { embedDataset, loadModel } from '../../src/models/index.js';
+import { runTraining } from '../../src/run/index.js';
+import { tinyRunConfig } from '../helpers/tiny-run.js';
 import { DeepmetricError } from '../../src/errors.js';
 import { Random } from '../../src/random.js';
 import { cli } from '../helpers/cli.js';
@@ -152,5 +155,53 @@ describe('deepmetric index and query', () => {
     );
     await rm(join(out, 'index.usearch'));
     await rejectsWithExit2(queryCommand(out, { file: queries, k: 3 }), /index\.usearch: is missing/);
+  });
+
+  it("indexes a run directory: its train and test rows embedded by its model, under the run's distance, with its labels", async () => {
+    const runRoot = await mkdtemp(join(tmpdir(), 'dm-index-run-'));
+    const config = await tinyRunConfig(runRoot, { distance: 'cosine' });
+    await runTraining(config, { progress: null });
+    const out = join(runRoot, 'index');
+    const { manifest } = await indexCommand(config.out, { out, backend: 'cpu' });
+    assert.equal(tf.memory().numTensors, 0);
+
+    // The reference: the run's split embedded by its model in one pass, searched exactly.
+    const model = await loadModel(join(config.out, 'model'));
+    const { train, test } = await loadData(config.data, { seed: config.seed });
+    const embedded = [train, test].flatMap((part) => {
+      const e = embedDataset(model, part, 1000);
+      const values = Array.from(e.dataSync());
+      e.dispose();
+      return values;
+    });
+    model.dispose();
+    const dim = config.embeddingDim;
+    const all = Array.from({ length: embedded.length / dim }, (_, i) => embedded.slice(i * dim, (i + 1) * dim));
+    const allLabels = [...train.labels, ...test.labels];
+    assert.deepEqual(
+      [manifest.count, manifest.dim, manifest.metric, manifest.distance.name, manifest.distance.normalizeEmbeddings],
+      [all.length, dim, 'ip', 'cosine', true],
+    );
+    assert.deepEqual(manifest.classNames, train.classNames);
+    assert.equal(manifest.source, config.out);
+
+    const k = 5;
+    const probe = [0, 17, all.length - 1];
+    const want = knnReference(
+      probe.map((i) => all[i]),
+      all,
+      k,
+      'cosine',
+    );
+    for (const [q, row] of probe.entries()) {
+      const { queries: [found] } = await queryCommand(out, { vector: all[row].join(','), k });
+      assert.deepEqual(
+        found.map((n) => n.id),
+        want.indices[q],
+        `row ${row}`,
+      );
+      found.forEach((n) => assert.equal(n.label, allLabels[n.id]));
+    }
+    await rm(runRoot, { recursive: true, force: true });
   });
 });
