@@ -102,7 +102,9 @@ export function embeddingHealth(
     ),
     shape: shapeMetrics(moments.mean, moments.covariance, rows, dim, opts.deadTolerance),
     separation: pairs.separation,
-    ...(sample === null ? {} : { pairSample: pairSampleOf(pairs.rowMeans, pairs.separationTerms, rows, opts.sampleSeed) }),
+    ...(sample === null
+      ? {}
+      : { pairSample: pairSampleOf(pairs.rowMeans, pairs.separationTerms, rows, opts.sampleSeed) }),
   };
 }
 

@@ -41,7 +41,8 @@ export class SeparationAccumulator {
   private numViolations = 0;
   private finite = true;
   private readonly thresholds: Float64Array;
-  private readonly terms: (Omit<SeparationRowTerms, 'triplets'> & { positives: Int32Array; negatives: Float64Array }) | null;
+  private readonly terms:
+    (Omit<SeparationRowTerms, 'triplets'> & { positives: Int32Array; negatives: Float64Array }) | null;
 
   /**
    * @param inverted the distance is a similarity (larger is closer): the metric works on -s, for

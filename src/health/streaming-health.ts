@@ -201,7 +201,8 @@ export class StreamingHealth {
       shape: shapeMetrics(sums.mean, covariance, sums.count, dim, this.deadTolerance),
       separation: pairs.separation,
     };
-    if (sampled.length < rows) metrics.pairSample = pairSampleOf(pairs.rowMeans, pairs.separationTerms, rows, this.sampleSeed);
+    if (sampled.length < rows)
+      metrics.pairSample = pairSampleOf(pairs.rowMeans, pairs.separationTerms, rows, this.sampleSeed);
     return metrics;
   }
 

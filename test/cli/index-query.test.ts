@@ -194,7 +194,9 @@ describe('deepmetric index and query', () => {
       'cosine',
     );
     for (const [q, row] of probe.entries()) {
-      const { queries: [found] } = await queryCommand(out, { vector: all[row].join(','), k });
+      const {
+        queries: [found],
+      } = await queryCommand(out, { vector: all[row].join(','), k });
       assert.deepEqual(
         found.map((n) => n.id),
         want.indices[q],
